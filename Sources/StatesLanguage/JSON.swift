@@ -1,0 +1,161 @@
+import Foundation
+
+/// A JSON value as Amazon States Language sees it: state input and output, Parameters templates, results.
+///
+/// Objects keep their keys in insertion order (AWS preserves the order of fields in state output), numbers
+/// keep integers exact (`.integer`) and everything else as `Double` (`.number`). Equality treats `1` and
+/// `1.0` as equal, as JSON comparison in Choice rules does.
+public enum JSON: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSON])
+    case object(JSONObject)
+
+    /// The numeric value as `Double` for `.integer` and `.number`, `nil` otherwise.
+    public var doubleValue: Double? {
+        switch self {
+        case .integer(let value): Double(value)
+        case .number(let value): value
+        default: nil
+        }
+    }
+
+    /// The value of a `.string`, `nil` otherwise.
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// The value of a `.bool`, `nil` otherwise.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// The elements of an `.array`, `nil` otherwise.
+    public var arrayValue: [JSON]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// The members of an `.object`, `nil` otherwise.
+    public var objectValue: JSONObject? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    /// Whether this is an integer or a floating point number.
+    public var isNumber: Bool { doubleValue != nil }
+
+    /// A member of an object by key; `nil` for other kinds or a missing key.
+    public subscript(key: String) -> JSON? {
+        objectValue?[key]
+    }
+
+    /// The JSON type name used in AWS error messages ("object", "array", "string", "number", "boolean", "null").
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .integer, .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    public static func == (lhs: JSON, rhs: JSON) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.integer(let a), .integer(let b)): a == b
+        case (.integer, .number), (.number, .integer), (.number, .number): lhs.doubleValue == rhs.doubleValue
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let value): hasher.combine(value)
+        case .integer(let value): hasher.combine(Double(value))
+        case .number(let value): hasher.combine(value)
+        case .string(let value): hasher.combine(value)
+        case .array(let value): hasher.combine(value)
+        case .object(let value): hasher.combine(value)
+        }
+    }
+}
+
+/// A JSON object whose members keep their insertion order; lookups are by hash.
+public struct JSONObject: Sendable, Hashable, Sequence {
+    /// The keys in insertion order.
+    public private(set) var keys: [String] = []
+    private var storage: [String: JSON] = [:]
+
+    /// An empty object.
+    public init() {}
+
+    /// An object from ordered pairs; a later duplicate key replaces the value but keeps the first position.
+    public init(_ pairs: [(String, JSON)]) {
+        for (key, value) in pairs { self[key] = value }
+    }
+
+    /// The number of members.
+    public var count: Int { keys.count }
+
+    /// Whether the object has no members.
+    public var isEmpty: Bool { keys.isEmpty }
+
+    /// Reads, replaces, adds (at the end) or, when set to `nil`, removes a member.
+    public subscript(key: String) -> JSON? {
+        get { storage[key] }
+        set {
+            if let newValue {
+                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: key) != nil {
+                keys.removeAll { $0 == key }
+            }
+        }
+    }
+
+    /// Members in insertion order.
+    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSON)> {
+        var index = 0
+        let keys = self.keys
+        let storage = self.storage
+        return AnyIterator {
+            guard index < keys.count else { return nil }
+            defer { index += 1 }
+            return (keys[index], storage[keys[index]]!)
+        }
+    }
+
+    /// Object equality ignores member order, as JSON does.
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.storage == rhs.storage
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage)
+    }
+}
+
+extension JSON: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByDictionaryLiteral
+{
+    public init(nilLiteral: ()) { self = .null }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSON)...) { self = .object(JSONObject(elements)) }
+}
