@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every Baton test on this machine: installs what is missing (rabbitmq-server, librabbitmq-dev via apt),
+# starts a private RabbitMQ node on loopback for this run, builds, runs the broker-free suites, then the broker
+# suites against that node, and stops the node again. README's test command and .ci/run call exactly this.
+#
+#   scripts/test.sh            everything
+#   BATON_TEST_FILTER=REGEX    only the suites matching REGEX (passed to swift test --filter)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+command -v swift >/dev/null || { echo "test.sh: Swift 6 is needed on PATH (https://www.swift.org/install)" >&2; exit 1; }
+
+# A node of its own, on ports apart from the demo's, so a running demo and a test run do not meet.
+export BATON_RMQ_NODE=${BATON_RMQ_NODE:-baton-test@localhost}
+export BATON_RMQ_PORT=${BATON_RMQ_PORT:-5680}
+export BATON_RMQ_DIST_PORT=${BATON_RMQ_DIST_PORT:-25680}
+export BATON_RMQ_EPMD_PORT=${BATON_RMQ_EPMD_PORT:-4380}
+export BATON_RMQ_BASE=${BATON_RMQ_BASE:-$ROOT/.rabbitmq/test-run}
+
+stop_node() { scripts/rabbitmq-node.sh stop >/dev/null 2>&1 || true; }
+trap stop_node EXIT
+rm -rf "$BATON_RMQ_BASE"                     # a fresh node every run: no queue left over from an earlier run
+BATON_AMQP_URL=$(scripts/rabbitmq-node.sh start)
+export BATON_AMQP_URL
+echo "test.sh: private broker at $BATON_AMQP_URL"
+
+echo "test.sh: building (debug, with tests)"
+swift build --build-tests
+
+FILTER=${BATON_TEST_FILTER:-}
+BROKER_FREE='^(StatesLanguageTests)\.'
+BROKER_SUITES='^(AMQPClientTests)\.'
+status=0
+if [ -z "$FILTER" ]; then
+  echo "test.sh: broker-free suites"
+  swift test --skip-build --filter "$BROKER_FREE" || status=1
+  echo "test.sh: broker suites"
+  swift test --skip-build --filter "$BROKER_SUITES" || status=1
+else
+  swift test --skip-build --filter "$FILTER" || status=1
+fi
+
+if [ "$status" -eq 0 ]; then echo "test.sh: all suites passed"; else echo "test.sh: FAILED" >&2; fi
+exit "$status"
