@@ -38,6 +38,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "StatesLanguage", swiftSettings: swiftSettings),
+        .target(name: "BatonProtocol", swiftSettings: swiftSettings),
         .target(
             name: "BatonCLI",
             dependencies: [
@@ -82,6 +83,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "BatonProtocolTests", dependencies: ["BatonProtocol"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AMQPClientTests",
             dependencies: ["AMQPClient", "BatonTestSupport"],

@@ -1,0 +1,128 @@
+import Foundation
+
+/// A callback about one task, as a worker sends it to the orchestrator's callback queue: the broker-side twin of
+/// the AWS `SendTaskSuccess`, `SendTaskFailure` and `SendTaskHeartbeat` actions, with the same fields and limits.
+///
+/// Wire form (one JSON object, UTF-8; `action` picks the operation, the other names are AWS's):
+/// `{"action":"SendTaskSuccess","taskToken":"…","output":"{\"ok\":true}"}`,
+/// `{"action":"SendTaskFailure","taskToken":"…","error":"Oops","cause":"…"}`,
+/// `{"action":"SendTaskHeartbeat","taskToken":"…"}`.
+public struct Callback: Sendable, Hashable {
+    /// What the callback reports.
+    public enum Outcome: Sendable, Hashable {
+        /// The task finished; `output` is JSON text (at most 262,144 UTF-8 bytes).
+        case success(output: String)
+        /// The task failed with an error name (≤ 256 characters) and a cause (≤ 32,768 characters).
+        case failure(error: String?, cause: String?)
+        /// The task is still being worked on: resets the heartbeat clock only.
+        case heartbeat
+    }
+
+    /// The task token the orchestrator issued (opaque; 1...2048 characters as the AWS API allows).
+    public var taskToken: String
+    /// What the callback reports.
+    public var outcome: Outcome
+
+    /// Creates a callback for a token.
+    public init(taskToken: String, outcome: Outcome) {
+        self.taskToken = taskToken
+        self.outcome = outcome
+    }
+
+    /// The AWS action name: `SendTaskSuccess`, `SendTaskFailure` or `SendTaskHeartbeat`.
+    public var action: String {
+        switch outcome {
+        case .success: "SendTaskSuccess"
+        case .failure: "SendTaskFailure"
+        case .heartbeat: "SendTaskHeartbeat"
+        }
+    }
+
+    /// Limits of the AWS API, applied the same way over the broker.
+    public enum Limits {
+        /// Task token length in characters (AWS: 1...2048).
+        public static let taskToken = 1...2048
+        /// Success output in UTF-8 bytes (AWS: 262,144).
+        public static let outputBytes = 262_144
+        /// Failure error name in characters.
+        public static let error = 0...256
+        /// Failure cause in characters.
+        public static let cause = 0...32_768
+        /// Whole message body in bytes: room for the largest output with JSON string escaping.
+        public static let messageBytes = 2 * 1_048_576
+    }
+
+    /// Decodes a callback message body strictly.
+    /// - Throws: `ProtocolError` — `.invalidOutput` when `output` is not JSON or too large (AWS's InvalidOutput:
+    ///   the task keeps waiting), other codes when the message itself breaks the schema (dead-letter it).
+    public init(decoding body: some Collection<UInt8>) throws(ProtocolError) {
+        let object = try StrictJSONObject(
+            body,
+            kind: "callback",
+            maximumBytes: Limits.messageBytes,
+            allowed: ["action", "taskToken", "output", "error", "cause"]
+        )
+        let action = try object.string("action", length: 1...64)
+        taskToken = try object.string("taskToken", length: Limits.taskToken)
+        switch action {
+        case "SendTaskSuccess":
+            guard !object.has("error"), !object.has("cause") else { throw ProtocolError(.unknownField, "SendTaskSuccess takes no 'error' or 'cause'") }
+            let output = try object.string("output", length: 0...Int.max)
+            try Callback.validateOutput(output)
+            outcome = .success(output: output)
+        case "SendTaskFailure":
+            guard !object.has("output") else {
+                throw ProtocolError(.unknownField, "SendTaskFailure takes no 'output'")
+            }
+            outcome = .failure(
+                error: try object.optionalString("error", length: Limits.error),
+                cause: try object.optionalString("cause", length: Limits.cause)
+            )
+        case "SendTaskHeartbeat":
+            for field in ["output", "error", "cause"] where object.has(field) {
+                throw ProtocolError(.unknownField, "SendTaskHeartbeat takes no '\(field)'")
+            }
+            outcome = .heartbeat
+        default:
+            throw ProtocolError(
+                .unknownAction,
+                "unknown callback action; expected SendTaskSuccess, SendTaskFailure or SendTaskHeartbeat"
+            )
+        }
+    }
+
+    /// Checks a success output as AWS does: valid JSON text of at most 262,144 UTF-8 bytes.
+    /// - Throws: `ProtocolError` with code `.invalidOutput`.
+    public static func validateOutput(_ output: String) throws(ProtocolError) {
+        let bytes = output.utf8.count
+        guard bytes <= Limits.outputBytes else {
+            throw ProtocolError(.invalidOutput, "output of \(bytes) bytes exceeds the limit of \(Limits.outputBytes)")
+        }
+        guard (try? JSONSerialization.jsonObject(with: Data(output.utf8), options: [.fragmentsAllowed])) != nil else {
+            throw ProtocolError(.invalidOutput, "output is not valid JSON")
+        }
+    }
+
+    /// The message body: one compact JSON object with sorted keys.
+    public func encoded() -> [UInt8] {
+        var fields: [String: String] = ["action": action, "taskToken": taskToken]
+        switch outcome {
+        case .success(let output): fields["output"] = output
+        case .failure(let error, let cause):
+            fields["error"] = error
+            fields["cause"] = cause
+        case .heartbeat: break
+        }
+        // Encoding a [String: String] cannot fail.
+        return Array(try! WireJSON.encoder.encode(fields))
+    }
+}
+
+/// The shared JSON encoder for wire messages: sorted keys, no escaped slashes, compact.
+enum WireJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}

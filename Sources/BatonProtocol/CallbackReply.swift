@@ -1,0 +1,40 @@
+import Foundation
+
+/// The orchestrator's answer to a callback sent with `reply_to`: `{}` when it was applied, otherwise the AWS
+/// error body `{"__type": "TaskTimedOut", "message": "…"}` — the same error types the HTTP API returns.
+public struct CallbackReply: Sendable, Hashable {
+    /// `nil` when the callback was applied; otherwise the AWS error type, e.g. `InvalidToken`, `TaskTimedOut`.
+    public var errorType: String?
+    /// A human-readable reason (empty when applied).
+    public var message: String
+
+    /// The reply to an applied callback.
+    public static let accepted = CallbackReply(errorType: nil, message: "")
+
+    /// A rejection with an AWS error type and a reason.
+    public static func rejected(_ errorType: String, _ message: String) -> CallbackReply {
+        CallbackReply(errorType: errorType, message: message)
+    }
+
+    /// Whether the callback was applied.
+    public var isAccepted: Bool { errorType == nil }
+
+    /// The reply body.
+    public func encoded() -> [UInt8] {
+        guard let errorType else { return Array("{}".utf8) }
+        return Array(try! WireJSON.encoder.encode(["__type": errorType, "message": message]))
+    }
+
+    /// Decodes a reply body strictly.
+    /// - Throws: `ProtocolError` when the body is not a reply.
+    public init(decoding body: some Collection<UInt8>) throws(ProtocolError) {
+        let object = try StrictJSONObject(body, kind: "reply", maximumBytes: 65_536, allowed: ["__type", "message"])
+        errorType = try object.optionalString("__type", length: 1...256)
+        message = try object.optionalString("message", length: 0...32_768) ?? ""
+    }
+
+    private init(errorType: String?, message: String) {
+        self.errorType = errorType
+        self.message = message
+    }
+}

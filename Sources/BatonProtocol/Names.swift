@@ -1,0 +1,26 @@
+/// The names of the queues and exchanges Baton's processes share on the broker. Every process derives its
+/// names from here, with an optional prefix so several Baton systems (or test suites) share one broker apart.
+public struct Names: Sendable, Hashable {
+    /// Prepended to every name, e.g. `baton` or `test-3f2a.baton`.
+    public var prefix: String
+
+    /// Names under a prefix (default `baton`).
+    public init(prefix: String = "baton") {
+        self.prefix = prefix
+    }
+
+    /// The durable queue the orchestrator consumes callbacks from.
+    public var callbackQueue: String { "\(prefix).callbacks" }
+    /// The durable queue the orchestrator consumes commands (start-execution, describe, …) from.
+    public var commandQueue: String { "\(prefix).commands" }
+    /// The topic exchange on which terminal execution states are published for watchers.
+    public var eventsExchange: String { "\(prefix).events" }
+    /// The exchange rejected (malformed) messages are dead-lettered to.
+    public var deadLetterExchange: String { "\(prefix).dead-letter" }
+    /// The queue that keeps dead-lettered messages for inspection.
+    public var deadLetterQueue: String { "\(prefix).dead-letter" }
+    /// The queue a worker-function process serves a named function from.
+    public func functionQueue(_ function: String) -> String { "\(prefix).function.\(function)" }
+    /// The queue legacy-system takes `.sync` jobs from.
+    public var jobQueue: String { "\(prefix).jobs" }
+}
