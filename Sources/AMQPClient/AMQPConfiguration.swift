@@ -1,0 +1,149 @@
+import Foundation
+
+/// Everything needed to open and keep an AMQP connection, as a value (STYLE rule 5).
+///
+/// Create it from a URL with ``init(url:)`` and adjust the fields; every field has a documented default.
+public struct AMQPConfiguration: Sendable, Hashable {
+    /// How reconnect attempts are spaced: capped exponential backoff.
+    public struct Backoff: Sendable, Hashable {
+        /// Delay before the first reconnect attempt. Default 100 ms.
+        public var initial: Duration
+        /// Upper bound for the delay between attempts. Default 5 s.
+        public var maximum: Duration
+        /// Factor applied to the delay after each failed attempt. Default 2.
+        public var multiplier: Double
+
+        /// Creates a backoff policy.
+        /// - Parameters:
+        ///   - initial: first delay.
+        ///   - maximum: cap.
+        ///   - multiplier: growth factor (≥ 1).
+        public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(5), multiplier: Double = 2) {
+            self.initial = initial
+            self.maximum = maximum
+            self.multiplier = max(1, multiplier)
+        }
+
+        /// The delay that follows `delay` after one more failure.
+        func next(after delay: Duration) -> Duration {
+            min(maximum, delay * multiplier)
+        }
+    }
+
+    /// Broker host name or address. Default `127.0.0.1`.
+    public var host: String = "127.0.0.1"
+    /// Broker port. Default 5672.
+    public var port: Int = 5672
+    /// SASL PLAIN user. Default `guest`.
+    public var user: String = "guest"
+    /// SASL PLAIN password. Default `guest`.
+    public var password: String = "guest"
+    /// Virtual host. Default `/`.
+    public var virtualHost: String = "/"
+    /// Heartbeat interval in seconds proposed to the broker (0 disables). Default 30.
+    public var heartbeatSeconds: Int = 30
+    /// TCP connect timeout. Default 5 s.
+    public var connectTimeout: Duration = .seconds(5)
+    /// AMQP handshake (login) timeout. Default 10 s.
+    public var handshakeTimeout: Duration = .seconds(10)
+    /// Timeout for synchronous RPCs (declare, bind, purge, consume...). Default 30 s.
+    public var rpcTimeout: Duration = .seconds(30)
+    /// Maximum frame size proposed to the broker. Default 131072.
+    public var frameMax: Int = 131_072
+    /// Turn on `SO_KEEPALIVE` on the socket. Default true.
+    public var tcpKeepAlive: Bool = true
+    /// Connection name shown in the management UI (`connection_name` client property). Default `baton`.
+    public var clientName: String = "baton"
+    /// Reconnect backoff.
+    public var reconnectBackoff: Backoff = Backoff()
+    /// How long a publish waits while the broker has blocked the connection before failing with
+    /// ``AMQPError/Code/blocked``. Default 10 s.
+    public var blockedPublishDeadline: Duration = .seconds(10)
+    /// Largest body accepted by ``AMQPConnection/publish(_:exchange:routingKey:mandatory:properties:)``,
+    /// checked before sending. Default 128 MiB (RabbitMQ's default `max_message_size`).
+    public var maxMessageSize: Int = 128 * 1024 * 1024
+
+    /// Creates a configuration with all defaults (guest@127.0.0.1:5672, vhost `/`).
+    public init() {}
+
+    /// Parses `amqp://user:pass@host:port/vhost`.
+    ///
+    /// User, password and vhost are percent-decoded (`%2f` is `/`); an empty or missing path means vhost `/`.
+    /// A missing port means 5672, a missing user info means guest/guest.
+    /// - Parameter url: the URL.
+    /// - Throws: ``AMQPError`` with code ``AMQPError/Code/invalidConfiguration`` if the URL is malformed.
+    public init(url: String) throws(AMQPError) {
+        func invalid(_ why: String) -> AMQPError {
+            AMQPError(.invalidConfiguration, message: "invalid AMQP URL: \(why)")
+        }
+        guard let schemeEnd = url.range(of: "://") else { throw invalid("missing scheme (amqp://...)") }
+        let scheme = url[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "amqp" else { throw invalid("unsupported scheme '\(scheme)' (only amqp is supported)") }
+        var rest = Substring(url[schemeEnd.upperBound...])
+        var path: Substring = ""
+        if let slash = rest.firstIndex(of: "/") {
+            path = rest[rest.index(after: slash)...]
+            rest = rest[..<slash]
+        }
+        var authority = rest
+        if let at = rest.lastIndex(of: "@") {
+            let userInfo = rest[..<at]
+            authority = rest[rest.index(after: at)...]
+            if let colon = userInfo.firstIndex(of: ":") {
+                user = try Self.percentDecoded(userInfo[..<colon])
+                password = try Self.percentDecoded(userInfo[userInfo.index(after: colon)...])
+            } else {
+                user = try Self.percentDecoded(userInfo)
+            }
+        }
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            host = String(authority[authority.index(after: authority.startIndex)..<close])
+            authority = authority[authority.index(after: close)...]
+            if authority.hasPrefix(":") {
+                guard let value = Int(authority.dropFirst()), (1...65535).contains(value) else {
+                    throw invalid("bad port")
+                }
+                port = value
+            }
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = String(authority[..<colon])
+            guard let value = Int(authority[authority.index(after: colon)...]), (1...65535).contains(value) else {
+                throw invalid("bad port")
+            }
+            port = value
+        } else {
+            host = String(authority)
+        }
+        if host.isEmpty { host = "127.0.0.1" }
+        if let query = path.firstIndex(of: "?") { path = path[..<query] }
+        virtualHost = path.isEmpty ? "/" : try Self.percentDecoded(path)
+    }
+
+    private static func percentDecoded(_ text: Substring) throws(AMQPError) -> String {
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            guard byte == UInt8(ascii: "%") else {
+                bytes.append(byte)
+                continue
+            }
+            guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                throw AMQPError(.invalidConfiguration, message: "invalid AMQP URL: bad percent escape")
+            }
+            bytes.append(high << 4 | low)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// The URL without the password, for logs.
+    public var redactedURL: String { "amqp://\(user)@\(host):\(port)/\(virtualHost == "/" ? "%2f" : virtualHost)" }
+}

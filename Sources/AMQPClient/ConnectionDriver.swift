@@ -1,0 +1,252 @@
+import Synchronization
+import CRabbitMQ
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Owns one rabbitmq-c connection and the thread that drives it (STYLE rule 3).
+///
+/// Every stored property is touched only by the connection thread (the one running ``run(onOpen:)``), which is
+/// what makes the `@unchecked Sendable` safe: other threads reach the driver only through ``ConnectionCore``
+/// commands, whose closures run on that thread.
+final class ConnectionDriver: @unchecked Sendable {
+    enum Channel {
+        static let publish: UInt16 = 1
+        static let rpc: UInt16 = 2
+        /// Consumer `n` uses channel `consumerBase + n`.
+        static let consumerBase: UInt16 = 2
+    }
+
+    struct ConsumerRecord {
+        let id: UInt16
+        let queue: String
+        let prefetch: UInt16
+        let tag: String
+        let continuation: AsyncThrowingStream<AMQPDelivery, any Error>.Continuation
+        var channel: UInt16 { Channel.consumerBase + id }
+    }
+
+    let configuration: AMQPConfiguration
+    let logger: Logger
+    let core: ConnectionCore
+
+    var connection: amqp_connection_state_t?
+    var epoch: UInt64 = 0
+    var confirms = PendingConfirms()
+    var blockedSince: ContinuousClock.Instant?
+    var blockedPublishes: [(request: PublishRequest, deadline: ContinuousClock.Instant)] = []
+    var consumers: [UInt16: ConsumerRecord] = [:]
+    var openConsumerChannels: Set<UInt16> = []
+    var nextConsumerID: UInt16 = 1
+    var topology = RecordedTopology()
+    var rpcChannelOpen = false
+    var assembly: ContentAssembly?
+    /// Set by the check funnel when an error means the connection is unusable; the loop then reconnects.
+    var pendingLoss: AMQPError?
+
+    init(configuration: AMQPConfiguration, logger: Logger, core: ConnectionCore) {
+        self.configuration = configuration
+        self.logger = logger
+        self.core = core
+    }
+
+    private enum Outcome {
+        case lost(AMQPError)
+        case close(done: @Sendable () -> Void)
+    }
+
+    /// The thread body: connect once (reporting the result), then serve and reconnect until closed.
+    func run(onOpen: @Sendable (Result<Void, AMQPError>) -> Void) {
+        do {
+            try open()
+        } catch {
+            core.state.withLock { $0.closed = true }
+            onOpen(.failure(error))
+            for command in core.takeCommands() { command.fail(error) }
+            return
+        }
+        onOpen(.success(()))
+        var done: (@Sendable () -> Void)?
+        lifetime: while true {
+            switch serve() {
+            case .close(let closeDone):
+                done = closeDone
+                break lifetime
+            case .lost(let error):
+                dropConnection(error)
+                var delay = configuration.reconnectBackoff.initial
+                while true {
+                    if let closeDone = waitWhileDisconnected(delay) {
+                        done = closeDone
+                        break lifetime
+                    }
+                    do {
+                        try open()
+                        core.state.withLock { $0.reconnects += 1 }
+                        logger.info("AMQP connection re-established", metadata: ["amqp.url": "\(configuration.redactedURL)"])
+                        break
+                    } catch {
+                        logger.info(
+                            "AMQP reconnect failed",
+                            metadata: ["error": "\(error)", "retry.delay": "\(delay)"]
+                        )
+                        delay = configuration.reconnectBackoff.next(after: delay)
+                    }
+                }
+            }
+        }
+        shutDown()
+        done?()
+    }
+
+    /// Serves commands and frames until the connection is lost or closed.
+    private func serve() -> Outcome {
+        guard let connection else { return .lost(AMQPError(.connectionLost, message: "not connected")) }
+        let socket = amqp_get_sockfd(connection)
+        var socketReady = true
+        var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0), pollfd(fd: core.wake.fd, events: Int16(POLLIN), revents: 0)]
+        do throws(AMQPError) {
+            while true {
+                let commands = core.takeCommands()
+                for command in commands {
+                    if case .close(let done) = command { return .close(done: done) }
+                    execute(command)
+                    if let loss = pendingLoss { throw loss }
+                }
+                if socketReady || amqp_frames_enqueued(connection) != 0 || amqp_data_in_buffer(connection) != 0 {
+                    try pumpFrames()
+                    socketReady = false
+                }
+                if let loss = pendingLoss { throw loss }
+                expireBlockedPublishes(now: .now)
+                if !commands.isEmpty || !core.prepareToSleep() { continue }
+                fds[0].revents = 0
+                fds[1].revents = 0
+                let ready = poll(&fds, 2, pollTimeoutMilliseconds())
+                core.awake()
+                if fds[1].revents != 0 { core.wake.drain() }
+                // A timeout also pumps: that is when rabbitmq-c sends and checks heartbeats.
+                socketReady = ready == 0 || fds[0].revents != 0
+            }
+        } catch {
+            return .lost(error)
+        }
+    }
+
+    private func pollTimeoutMilliseconds() -> Int32 {
+        var timeout: Int64 = configuration.heartbeatSeconds > 0 ? Int64(configuration.heartbeatSeconds) * 250 : 1000
+        if let first = blockedPublishes.first {
+            let remaining = ContinuousClock.now.duration(to: first.deadline).components
+            timeout = min(timeout, max(0, remaining.seconds * 1000 + remaining.attoseconds / 1_000_000_000_000_000 + 1))
+        }
+        return Int32(max(10, min(timeout, 60_000)))
+    }
+
+    /// Reads and handles every frame available now, without blocking.
+    func pumpFrames() throws(AMQPError) {
+        guard let connection else { return }
+        // 1 µs rather than 0: with a zero timeout rabbitmq-c never checks the receive-heartbeat deadline.
+        var timeout = timeval(tv_sec: 0, tv_usec: 1)
+        while true {
+            var frame = amqp_frame_t()
+            let status = amqp_simple_wait_frame_noblock(connection, &frame, &timeout)
+            if status == AMQP_STATUS_TIMEOUT.rawValue { return }
+            try check(status, "amqp_simple_wait_frame_noblock")
+            try handle(frame)
+            amqp_maybe_release_buffers(connection)
+        }
+    }
+
+    private func execute(_ command: Command) {
+        switch command {
+        case .publish(let request): publish(request)
+        case .perform(let body, _): body(self)
+        case .settle(let epoch, let channel, let tag, let settlement):
+            settle(epoch: epoch, channel: channel, deliveryTag: tag, settlement: settlement)
+        case .close(let done): done()
+        }
+    }
+
+    private func settle(epoch: UInt64, channel: UInt16, deliveryTag: UInt64, settlement: Settlement) {
+        guard let connection, epoch == self.epoch, openConsumerChannels.contains(channel) else {
+            logger.debug("dropping a settlement for a stale delivery", metadata: ["amqp.delivery_tag": "\(deliveryTag)"])
+            return
+        }
+        let status: Int32
+        switch settlement {
+        case .ack(let multiple):
+            status = amqp_basic_ack(connection, channel, deliveryTag, multiple ? 1 : 0)
+        case .nack(let multiple, let requeue):
+            status = amqp_basic_nack(connection, channel, deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0)
+        case .reject(let requeue):
+            status = amqp_basic_reject(connection, channel, deliveryTag, requeue ? 1 : 0)
+        }
+        do { try check(status, "amqp_basic_ack") } catch { logger.debug("settlement failed", metadata: ["error": "\(error)"]) }
+    }
+
+    /// Waits `delay` before the next reconnect attempt, failing commands that arrive meanwhile.
+    /// Returns the close callback if the application closed the connection.
+    private func waitWhileDisconnected(_ delay: Duration) -> (@Sendable () -> Void)? {
+        let deadline = ContinuousClock.now.advanced(by: delay)
+        let lost = AMQPError(.connectionLost, message: "the connection to the broker is down; reconnecting")
+        while true {
+            for command in core.takeCommands() {
+                if case .close(let done) = command { return done }
+                command.fail(lost)
+            }
+            let now = ContinuousClock.now
+            if now >= deadline { return nil }
+            guard core.prepareToSleep() else { continue }
+            let remaining = now.duration(to: deadline).components
+            let milliseconds = remaining.seconds * 1000 + remaining.attoseconds / 1_000_000_000_000_000 + 1
+            var fd = pollfd(fd: core.wake.fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&fd, 1, Int32(min(milliseconds, 60_000)))
+            core.awake()
+            if fd.revents != 0 { core.wake.drain() }
+        }
+    }
+
+    /// Forgets the dead connection and fails everything that depended on it.
+    private func dropConnection(_ error: AMQPError) {
+        logger.info("AMQP connection lost", metadata: ["error": "\(error)"])
+        core.state.withLock {
+            $0.connected = false
+            $0.blocked = false
+        }
+        if let connection { amqp_destroy_connection(connection) }
+        connection = nil
+        pendingLoss = nil
+        assembly = nil
+        rpcChannelOpen = false
+        openConsumerChannels = []
+        let lost = AMQPError(
+            .connectionLost,
+            message: "the connection was lost before the broker confirmed the message; republish it",
+            underlying: error
+        )
+        for entry in confirms.removeAll() { entry.completion(.failure(lost)) }
+        failBlockedPublishes(lost)
+        blockedSince = nil
+    }
+
+    /// Closes the connection politely and ends every stream (application close).
+    private func shutDown() {
+        core.state.withLock {
+            $0.closed = true
+            $0.connected = false
+        }
+        let closed = AMQPError(.closed, message: "the connection has been closed")
+        for command in core.takeCommands() { command.fail(closed) }
+        for entry in confirms.removeAll() { entry.completion(.failure(closed)) }
+        failBlockedPublishes(closed)
+        for record in consumers.values { record.continuation.finish() }
+        consumers = [:]
+        if let connection {
+            _ = amqp_connection_close(connection, Int32(AMQP_REPLY_SUCCESS))
+            amqp_destroy_connection(connection)
+        }
+        connection = nil
+    }
+}
