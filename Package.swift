@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +40,11 @@ let package = Package(
         ),
         .target(name: "StatesLanguage", swiftSettings: swiftSettings),
         .target(name: "BatonProtocol", swiftSettings: swiftSettings),
+        .target(
+            name: "OrchestratorCore",
+            dependencies: ["BatonProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "BatonCLI",
             dependencies: [
@@ -84,6 +90,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BatonProtocolTests", dependencies: ["BatonProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "OrchestratorCoreTests", dependencies: ["OrchestratorCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AMQPClientTests",
             dependencies: ["AMQPClient", "BatonTestSupport"],
