@@ -24,8 +24,9 @@ public struct AMQPConfiguration: Sendable, Hashable {
             self.multiplier = max(1, multiplier)
         }
 
-        /// The delay that follows `delay` after one more failure.
-        func next(after delay: Duration) -> Duration {
+        /// The delay that follows `delay` after one more failed attempt.
+        /// - Parameter delay: the previous delay.
+        public func nextDelay(after delay: Duration) -> Duration {
             min(maximum, delay * multiplier)
         }
     }

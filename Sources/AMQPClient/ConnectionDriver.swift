@@ -92,7 +92,7 @@ final class ConnectionDriver: @unchecked Sendable {
                             "AMQP reconnect failed",
                             metadata: ["error": "\(error)", "retry.delay": "\(delay)"]
                         )
-                        delay = configuration.reconnectBackoff.next(after: delay)
+                        delay = configuration.reconnectBackoff.nextDelay(after: delay)
                     }
                 }
             }

@@ -1,0 +1,4 @@
+import ArgumentParser
+import BatonCLI
+
+await BatonCommand.main()
