@@ -41,6 +41,11 @@ let package = Package(
         .target(name: "StatesLanguage", swiftSettings: swiftSettings),
         .target(name: "BatonProtocol", swiftSettings: swiftSettings),
         .target(
+            name: "BatonBroker",
+            dependencies: ["AMQPClient", "BatonProtocol", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "OrchestratorCore",
             dependencies: ["BatonProtocol", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
@@ -91,6 +96,11 @@ let package = Package(
         ),
         .testTarget(name: "BatonProtocolTests", dependencies: ["BatonProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "OrchestratorCoreTests", dependencies: ["OrchestratorCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BatonBrokerTests",
+            dependencies: ["BatonBroker", "BatonTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "AMQPClientTests",
             dependencies: ["AMQPClient", "BatonTestSupport"],

@@ -1,0 +1,155 @@
+import AMQPClient
+import BatonProtocol
+import Logging
+
+/// Baton's `MessageBus` over RabbitMQ: one connection for publishing (with confirms) and one for consuming, so
+/// a flow-controlled publisher never stalls callback consumption. Both reconnect on their own and re-declare the
+/// queues and exchanges declared through them.
+public final class RabbitBus: MessageBus {
+    /// Where and how to connect, and which queue type to declare.
+    public struct Configuration: Sendable {
+        /// The broker connection settings (from `BATON_AMQP_URL`).
+        public var amqp: AMQPConfiguration
+        /// Queue and exchange names.
+        public var names: Names
+        /// `x-queue-type` of every queue Baton declares (`classic` by default, `quorum` for clusters).
+        public var queueType: QueueType
+
+        /// Creates a configuration.
+        public init(amqp: AMQPConfiguration, names: Names = Names(), queueType: QueueType = .classic) {
+            self.amqp = amqp
+            self.names = names
+            self.queueType = queueType
+        }
+    }
+
+    /// The header that carries the reason of a dead-lettered message.
+    public static let deadLetterReasonHeader = "x-baton-dead-letter-reason"
+    /// The header that names the queue a dead-lettered message came from.
+    public static let deadLetterQueueHeader = "x-baton-dead-letter-queue"
+
+    private let configuration: Configuration
+    private let publisher: AMQPConnection
+    private let consumer: AMQPConnection
+    private let logger: Logger
+
+    private init(configuration: Configuration, publisher: AMQPConnection, consumer: AMQPConnection, logger: Logger) {
+        self.configuration = configuration
+        self.publisher = publisher
+        self.consumer = consumer
+        self.logger = logger
+    }
+
+    /// Connects both connections and declares the dead-letter exchange and queue.
+    /// - Throws: `AMQPError` when the broker cannot be reached or refuses the credentials.
+    public static func connect(configuration: Configuration, logger: Logger) async throws -> RabbitBus {
+        var publishing = configuration.amqp
+        publishing.clientName = "\(configuration.amqp.clientName)-publish"
+        var consuming = configuration.amqp
+        consuming.clientName = "\(configuration.amqp.clientName)-consume"
+        let publisher = try await AMQPConnection.connect(configuration: publishing, logger: logger)
+        let consumer: AMQPConnection
+        do {
+            consumer = try await AMQPConnection.connect(configuration: consuming, logger: logger)
+        } catch {
+            await publisher.close()
+            throw error
+        }
+        let bus = RabbitBus(configuration: configuration, publisher: publisher, consumer: consumer, logger: logger)
+        let names = configuration.names
+        try await publisher.declare(ExchangeDeclaration(name: names.deadLetterExchange, type: "fanout"))
+        try await publisher.declare(QueueDeclaration(name: names.deadLetterQueue, type: configuration.queueType))
+        try await publisher.bind(
+            QueueBinding(queue: names.deadLetterQueue, exchange: names.deadLetterExchange, routingKey: ""))
+        return bus
+    }
+
+    /// Closes both connections.
+    public func close() async {
+        await consumer.close()
+        await publisher.close()
+    }
+
+    /// Whether both connections are up.
+    public var isConnected: Bool { publisher.isConnected && consumer.isConnected }
+
+    public func declare(_ queue: QueueSpec) async throws {
+        try await publisher.declare(
+            QueueDeclaration(
+                name: queue.name,
+                type: configuration.queueType,
+                deadLetterExchange: queue.deadLettered ? configuration.names.deadLetterExchange : nil
+            ))
+    }
+
+    /// Declares a durable exchange (e.g. the topic exchange for execution events).
+    public func declareExchange(_ name: String, type: String) async throws {
+        try await publisher.declare(ExchangeDeclaration(name: name, type: type))
+    }
+
+    /// Deletes a queue and its messages (cleanup for tests and scenarios); returns how many messages it held.
+    @discardableResult
+    public func deleteQueue(_ name: String) async throws -> Int {
+        try await publisher.deleteQueue(name)
+    }
+
+    /// Deletes an exchange (cleanup for tests and scenarios).
+    public func deleteExchange(_ name: String) async throws {
+        try await publisher.deleteExchange(name)
+    }
+
+    /// The number of ready messages in a queue.
+    public func messageCount(_ queue: String) async throws -> Int {
+        try await publisher.queueStatus(queue).messages
+    }
+
+    public func publish(_ message: BusMessage, toQueue queue: String) async throws {
+        try await publisher.publish(message.body, routingKey: queue, mandatory: true, properties: properties(message))
+    }
+
+    public func publish(_ message: BusMessage, toExchange exchange: String, routingKey: String) async throws {
+        try await publisher.publish(
+            message.body, exchange: exchange, routingKey: routingKey, mandatory: false, properties: properties(message))
+    }
+
+    public func consume(_ queue: String, prefetch: Int) async throws -> AsyncThrowingStream<BusDelivery, any Error> {
+        let amqpConsumer = try await consumer.consume(queue: queue, prefetch: UInt16(clamping: prefetch))
+        let relay = DeliveryRelay(bus: self, queue: queue, source: amqpConsumer)
+        return AsyncThrowingStream(unfolding: { try await relay.next() })
+    }
+
+    /// Settles a delivery; a dead-lettered one is first republished (confirmed) to the dead-letter exchange with
+    /// its reason, then acked, so it is never lost between the two.
+    func settle(_ delivery: AMQPDelivery, queue: String, _ settlement: Settlement) async throws {
+        switch settlement {
+        case .ack:
+            try await delivery.ack()
+        case .requeue:
+            try await delivery.nack(requeue: true)
+        case .deadLetter(let reason):
+            var properties = delivery.properties
+            properties.headers[Self.deadLetterReasonHeader] = .string(String(reason.prefix(1024)))
+            properties.headers[Self.deadLetterQueueHeader] = .string(queue)
+            properties.persistent = true
+            try await publisher.publish(
+                delivery.body, exchange: configuration.names.deadLetterExchange, routingKey: queue,
+                properties: properties)
+            try await delivery.ack()
+            logger.info(
+                "message dead-lettered", metadata: ["queue": "\(queue)", "reason": "\(reason.prefix(200))"])
+        }
+    }
+
+    func properties(_ message: BusMessage) -> AMQPProperties {
+        var headers: AMQPTable = [:]
+        for (key, value) in message.headers { headers[key] = .string(value) }
+        return AMQPProperties(
+            contentType: "application/json",
+            persistent: message.persistent,
+            correlationID: message.correlationID,
+            replyTo: message.replyTo,
+            messageID: message.messageID,
+            headers: headers
+        )
+    }
+}

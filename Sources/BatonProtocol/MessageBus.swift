@@ -1,0 +1,105 @@
+/// A message as Baton's processes exchange it, independent of the broker client.
+public struct BusMessage: Sendable, Hashable {
+    /// The body bytes (JSON for every message Baton defines).
+    public var body: [UInt8]
+    /// String headers (`traceparent`, `x-baton-…`); the broker layer maps them to AMQP headers.
+    public var headers: [String: String]
+    /// Request/reply correlation.
+    public var correlationID: String?
+    /// The queue a reply goes to.
+    public var replyTo: String?
+    /// An id the sender chose (used for de-duplication and logs).
+    public var messageID: String?
+    /// Persistent (survives a broker restart in a durable queue). Default true.
+    public var persistent: Bool
+
+    /// Creates a message.
+    public init(
+        body: [UInt8],
+        headers: [String: String] = [:],
+        correlationID: String? = nil,
+        replyTo: String? = nil,
+        messageID: String? = nil,
+        persistent: Bool = true
+    ) {
+        self.body = body
+        self.headers = headers
+        self.correlationID = correlationID
+        self.replyTo = replyTo
+        self.messageID = messageID
+        self.persistent = persistent
+    }
+}
+
+/// How a consumer settles a delivery.
+public enum Settlement: Sendable, Hashable {
+    /// Processed: remove it from the queue.
+    case ack
+    /// Not processed: return it to the queue for another try.
+    case requeue
+    /// Refused for good: ack it and publish a copy to the dead-letter exchange with the reason in the
+    /// `x-baton-dead-letter-reason` header, so the queue never blocks on it and nothing is silently lost.
+    case deadLetter(reason: String)
+}
+
+/// One message taken from a queue, to be settled exactly once.
+public struct BusDelivery: Sendable {
+    /// The message.
+    public var message: BusMessage
+    /// The queue it came from.
+    public var queue: String
+    /// Whether the broker delivered it before (to a consumer that went away without settling it).
+    public var redelivered: Bool
+    private let settler: @Sendable (Settlement) async throws -> Void
+
+    /// Creates a delivery whose `settle` runs `settler`.
+    public init(
+        message: BusMessage,
+        queue: String,
+        redelivered: Bool,
+        settler: @escaping @Sendable (Settlement) async throws -> Void
+    ) {
+        self.message = message
+        self.queue = queue
+        self.redelivered = redelivered
+        self.settler = settler
+    }
+
+    /// Settles the delivery. Settle only after the work it caused is durable.
+    /// - Throws: when the connection the delivery came on is gone (the broker will redeliver it).
+    public func settle(_ settlement: Settlement) async throws {
+        try await settler(settlement)
+    }
+}
+
+/// A queue Baton needs, declared idempotently (and re-declared by the broker layer after a reconnect).
+public struct QueueSpec: Sendable, Hashable {
+    /// The queue name.
+    public var name: String
+    /// Dead-letter rejected messages to Baton's dead-letter exchange.
+    public var deadLettered: Bool
+
+    /// Creates a queue spec; durable always.
+    public init(_ name: String, deadLettered: Bool = true) {
+        self.name = name
+        self.deadLettered = deadLettered
+    }
+}
+
+/// What the engine, the workers and the CLI need from a message broker. `BatonBroker` implements it over
+/// RabbitMQ; `InMemoryBus` (tests only) implements it in memory for unit tests of code that does not own broker
+/// behaviour.
+public protocol MessageBus: Sendable {
+    /// Declares a durable queue if it does not exist.
+    func declare(_ queue: QueueSpec) async throws
+
+    /// Publishes to a queue (the default exchange routes by queue name) and returns once the broker has taken
+    /// responsibility for it (publisher confirm). Mandatory: an unroutable message (no such queue) throws.
+    func publish(_ message: BusMessage, toQueue queue: String) async throws
+
+    /// Publishes to an exchange with a routing key (events, fan-out); not mandatory.
+    func publish(_ message: BusMessage, toExchange exchange: String, routingKey: String) async throws
+
+    /// Starts consuming a queue with at most `prefetch` unsettled deliveries.
+    func consume(_ queue: String, prefetch: Int) async throws -> AsyncThrowingStream<BusDelivery, any Error>
+}
