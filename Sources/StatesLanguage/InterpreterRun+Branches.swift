@@ -1,0 +1,96 @@
+import Foundation
+
+extension InterpreterRun {
+    /// Starts a Parallel state: InputPath → Parameters, `ParallelStateStarted`, then every branch in its own frame
+    /// with the same input.
+    mutating func startParallel(in path: ScopePath) throws(StatesError) {
+        guard let active = state.frames[path]?.active, let parallelState = activeState(in: path),
+            case .parallel(let parallel) = parallelState.kind
+        else { return }
+        var input = try selectInput(parallelState.io.inputPath, from: active.input.value)
+        if let parameters = parallelState.io.parameters {
+            input = try render(parameters, input: input, context: context(in: path))
+        }
+        let started = record(.parallelStateStarted, in: path)
+        state.frames[path]?.active?.step = .parallel(Array(repeating: nil, count: parallel.branches.count))
+        for (index, branch) in parallel.branches.enumerated() {
+            let child = path.appending(parallelState.name, index)
+            let serial = nextFrameSerial()
+            state.frames[child] = Frame(path: child, serial: serial, lastEventId: started, active: nil)
+            queue.append(.enter(child, serial: serial, state: branch.startAt, input: input))
+        }
+    }
+
+    /// Starts a Map state: InputPath, ItemsPath (must be an array), ItemSelector per item with `$$.Map.Item`,
+    /// `MapStateStarted`, then as many iterations as MaxConcurrency allows (0 or absent: all).
+    mutating func startMap(in path: ScopePath) throws(StatesError) {
+        guard let active = state.frames[path]?.active, let mapDefinition = activeState(in: path),
+            case .map(let map) = mapDefinition.kind
+        else { return }
+        let effective = try selectInput(mapDefinition.io.inputPath, from: active.input.value)
+        let itemsValue: JSON
+        switch map.itemsPath {
+        case .absent, .null: itemsValue = effective
+        case .path(let itemsPath): itemsValue = try value(at: itemsPath, in: effective)
+        }
+        guard let items = itemsValue.arrayValue else {
+            throw StatesError(
+                StatesError.Name.runtime,
+                cause: "Map state input must be an array, but was \(itemsValue.typeName) at ItemsPath")
+        }
+        var limit = 0
+        if let setting = map.maxConcurrency {
+            switch setting {
+            case .seconds(let value): limit = value
+            case .path(let concurrencyPath):
+                let value = try value(at: concurrencyPath, in: effective)
+                guard let number = value.doubleValue, number >= 0, number == number.rounded() else {
+                    throw StatesError(
+                        StatesError.Name.runtime,
+                        cause: "The MaxConcurrencyPath parameter does not reference a valid non-negative integer")
+                }
+                limit = Int(number)
+            }
+        }
+        var inputs: [JSONText?] = []
+        inputs.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            if let selector = map.itemSelector {
+                let context = context(in: path, mapItem: (index, item))
+                inputs.append(JSONText(try render(selector, input: effective, context: context)))
+            } else {
+                inputs.append(JSONText(item))
+            }
+        }
+        record(.mapStateStarted, .mapStateStarted(.init(length: items.count)), in: path)
+        let progress = MapProgress(pending: inputs, results: Array(repeating: nil, count: items.count), limit: limit)
+        state.frames[path]?.active?.step = .map(progress)
+        if items.isEmpty {
+            record(.mapStateSucceeded, in: path)
+            completeState(path, result: .array([]))
+        } else {
+            startIterations(in: path)
+        }
+    }
+
+    /// Starts pending Map iterations while MaxConcurrency allows.
+    mutating func startIterations(in path: ScopePath) {
+        guard let name = state.frames[path]?.active?.name, case .map(let map) = activeState(in: path)?.kind else {
+            return
+        }
+        while case .map(var progress) = state.frames[path]?.active?.step, progress.canStartAnother {
+            let index = progress.nextIndex
+            let input = progress.pending[index]?.value ?? .null
+            progress.pending[index] = nil
+            progress.nextIndex += 1
+            progress.running += 1
+            state.frames[path]?.active?.step = .map(progress)
+            let child = path.appending(name, index)
+            let serial = nextFrameSerial()
+            let parentLast = state.frames[path]?.lastEventId ?? 0
+            state.frames[child] = Frame(path: child, serial: serial, lastEventId: parentLast, active: nil)
+            record(.mapIterationStarted, .mapIteration(.init(name: name, index: index)), in: child)
+            queue.append(.enter(child, serial: serial, state: map.itemProcessor.startAt, input: input))
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// The interpreter's use of the data plane (JSONPath, payload templates, context object, Choice rules), in one
+/// place: the model keeps path fields and templates as written, so they are compiled here on use.
+extension InterpreterRun {
+    /// The context object (`$$`) of the active state of a frame.
+    func context(in path: ScopePath, taskToken: String? = nil, mapItem: (index: Int, value: JSON)? = nil) -> JSON {
+        guard let start = state.start else { return .null }
+        let active = state.frames[path]?.active
+        let object = ContextObject(
+            execution: .init(
+                id: start.executionArn, input: start.input, name: start.executionName, startTime: start.startDate,
+                roleArn: start.roleArn),
+            stateMachine: .init(id: start.stateMachineArn, name: start.stateMachineName),
+            state: active.map { .init(name: $0.name, enteredTime: $0.enteredAt, retryCount: $0.attempt) },
+            taskToken: taskToken,
+            mapItem: mapItem.map { ContextObject.MapItem(index: $0.index, value: $0.value) })
+        return object.json
+    }
+
+    /// InputPath: absent → the input, null → `{}`, a path → what it selects.
+    func selectInput(_ setting: PathSetting, from input: JSON) throws(StatesError) -> JSON {
+        try InputOutputProcessing.applyInputPath(try pathField(setting), to: input, context: .null)
+    }
+
+    /// OutputPath: as InputPath.
+    func selectOutput(_ setting: PathSetting, from output: JSON) throws(StatesError) -> JSON {
+        try InputOutputProcessing.applyOutputPath(try pathField(setting), to: output, context: .null)
+    }
+
+    /// ResultPath: absent → the result, null → the input, a path → the result placed into the input.
+    func applyResultPath(_ setting: PathSetting, input: JSON, result: JSON) throws(StatesError) -> JSON {
+        try InputOutputProcessing.applyResultPath(try pathField(setting), result: result, input: input)
+    }
+
+    /// A Parameters / ItemSelector / ResultSelector template applied to `input` with the context object.
+    mutating func render(_ template: JSON, input: JSON, context: JSON) throws(StatesError) -> JSON {
+        let compiled: PayloadTemplate
+        do {
+            compiled = try PayloadTemplate(template)
+        } catch {
+            let detail = error.issues.map(\.description).joined(separator: "; ")
+            throw StatesError(StatesError.Name.runtime, cause: "Invalid payload template: \(detail)")
+        }
+        return try compiled.resolve(input: input, context: context, random: &random)
+    }
+
+    /// The value a reference path (`SecondsPath`, `ItemsPath`, `ErrorPath`…) selects in the effective input.
+    func value(at text: String, in input: JSON) throws(StatesError) -> JSON {
+        let path = try parsePath(text)
+        guard let value = path.evaluate(input, context: .null) else {
+            throw StatesError(
+                StatesError.Name.runtime, cause: "Invalid path '\(path.text)' : No results for path: \(path.normalized)")
+        }
+        return value
+    }
+
+    /// The next state of a Choice state.
+    func chooseNext(_ choice: ChoiceState, input: JSON, context: JSON) throws(StatesError) -> String {
+        try choice.nextState(for: input, context: context)
+    }
+
+    private func pathField(_ setting: PathSetting) throws(StatesError) -> PathField {
+        switch setting {
+        case .absent: return .absent
+        case .null: return .null
+        case .path(let text): return .path(try parsePath(text))
+        }
+    }
+
+    private func parsePath(_ text: String) throws(StatesError) -> JSONPath {
+        do {
+            return try JSONPath(text)
+        } catch {
+            throw StatesError(StatesError.Name.runtime, cause: "Invalid path '\(text)': \(error.reason)")
+        }
+    }
+}

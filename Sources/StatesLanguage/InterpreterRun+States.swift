@@ -1,0 +1,163 @@
+import Foundation
+
+extension InterpreterRun {
+    /// The (sub-)machine a frame runs: the definition, a Parallel branch or a Map item processor.
+    func machine(at path: ScopePath) -> StateMachineDefinition {
+        var machine = definition
+        for step in path.steps {
+            switch machine.states[step.state]?.kind {
+            case .parallel(let parallel): machine = parallel.branches[step.index]
+            case .map(let map): machine = map.itemProcessor
+            default: preconditionFailure("scope \(path) does not name a Parallel or Map state")
+            }
+        }
+        return machine
+    }
+
+    /// The state a frame's active state is in.
+    func activeState(in path: ScopePath) -> State? {
+        guard let name = state.frames[path]?.active?.name else { return nil }
+        return machine(at: path).states[name]
+    }
+
+    /// Enters a state with its raw input and runs it as far as it goes without waiting.
+    mutating func enter(_ name: String, input: JSON, in path: ScopePath) {
+        guard let definitionState = machine(at: path).states[name] else {
+            failFrame(path, StatesError(StatesError.Name.runtime, cause: "State '\(name)' is not defined"))
+            return
+        }
+        record(.entered(definitionState.kind), .stateEntered(.entered(name, input: input)), in: path)
+        let active = ActiveState(name: name, input: input, enteredAt: now, step: .entering)
+        state.frames[path]?.active = active
+        do throws(StatesError) {
+            switch definitionState.kind {
+            case .pass(let pass):
+                let effective = try selectInput(definitionState.io.inputPath, from: input)
+                let result: JSON
+                if let parameters = definitionState.io.parameters {
+                    result = try render(parameters, input: effective, context: context(in: path))
+                } else {
+                    result = pass.result ?? effective
+                }
+                let output = try applyResultPath(definitionState.io.resultPath, input: input, result: result)
+                exit(definitionState, output: try selectOutput(definitionState.io.outputPath, from: output), in: path)
+            case .choice(let choice):
+                let effective = try selectInput(definitionState.io.inputPath, from: input)
+                let next = try chooseNext(choice, input: effective, context: context(in: path))
+                let output = try selectOutput(definitionState.io.outputPath, from: effective)
+                record(.choiceStateExited, .stateExited(.exited(name, output: output)), in: path)
+                state.frames[path]?.active = nil
+                transition(to: next, output: output, in: path)
+            case .wait(let wait):
+                let effective = try selectInput(definitionState.io.inputPath, from: input)
+                let fireAt = try waitDeadline(wait, input: effective)
+                let timer = startTimer(at: fireAt, purpose: .wait, for: path)
+                state.frames[path]?.active?.input = JSONText(effective)
+                state.frames[path]?.active?.step = .wait(timer)
+            case .succeed:
+                let effective = try selectInput(definitionState.io.inputPath, from: input)
+                exit(definitionState, output: try selectOutput(definitionState.io.outputPath, from: effective), in: path)
+            case .fail(let fail):
+                let error = try fail.error.map { setting throws(StatesError) in try resolve(setting, in: input) }
+                let cause = try fail.cause.map { setting throws(StatesError) in try resolve(setting, in: input) }
+                state.frames[path]?.active = nil
+                failFrame(path, StatesError(error ?? "", cause: cause ?? ""))
+            case .task:
+                try scheduleTask(in: path)
+            case .parallel:
+                try startParallel(in: path)
+            case .map:
+                try startMap(in: path)
+            }
+        } catch {
+            stateFailed(path, error)
+        }
+    }
+
+    /// A Wait state's timer fired: exit with the (effective) input through OutputPath.
+    mutating func waitElapsed(in path: ScopePath) {
+        guard let active = state.frames[path]?.active, let waitState = activeState(in: path) else { return }
+        do throws(StatesError) {
+            exit(waitState, output: try selectOutput(waitState.io.outputPath, from: active.input.value), in: path)
+        } catch {
+            stateFailed(path, error)
+        }
+    }
+
+    /// Leaves a state with its output: checks the payload limit, records `…StateExited`, follows Next or End.
+    mutating func exit(_ definitionState: State, output: JSON, in path: ScopePath) {
+        state.frames[path]?.active = nil
+        if output.serializedByteCount > maximumPayloadBytes {
+            let cause = "The state/task '\(definitionState.name)' returned a result with a size exceeding "
+                + "the maximum number of bytes service limit."
+            failFrame(path, StatesError(StatesError.Name.dataLimitExceeded, cause: cause))
+            return
+        }
+        if let type = HistoryEventType.exited(definitionState.kind) {
+            record(type, .stateExited(.exited(definitionState.name, output: output)), in: path)
+        }
+        switch definitionState.transition {
+        case .next(let next): transition(to: next, output: output, in: path)
+        case .end, nil: frameSucceeded(path, output: output)
+        }
+    }
+
+    /// Queues entering the next state of the same frame.
+    mutating func transition(to next: String, output: JSON, in path: ScopePath) {
+        guard let serial = state.frames[path]?.serial else { return }
+        queue.append(.enter(path, serial: serial, state: next, input: output))
+    }
+
+    /// A Wait state's deadline from Seconds, SecondsPath, Timestamp or TimestampPath.
+    func waitDeadline(_ wait: WaitState, input: JSON) throws(StatesError) -> Date {
+        switch wait {
+        case .seconds(let seconds): return now.addingTimeInterval(TimeInterval(seconds))
+        case .secondsPath(let path):
+            let value = try value(at: path, in: input)
+            guard let seconds = value.doubleValue, seconds >= 0 else {
+                throw StatesError(
+                    StatesError.Name.runtime,
+                    cause: "The SecondsPath parameter does not reference a valid non-negative number: \(path)")
+            }
+            return now.addingTimeInterval(seconds)
+        case .timestamp(let text):
+            guard let date = Self.parseTimestamp(text) else {
+                throw StatesError(StatesError.Name.runtime, cause: "Invalid Timestamp: \(text)")
+            }
+            return date
+        case .timestampPath(let path):
+            let value = try value(at: path, in: input)
+            guard let text = value.stringValue, let date = Self.parseTimestamp(text) else {
+                throw StatesError(
+                    StatesError.Name.runtime,
+                    cause: "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
+                        + "format string: \(path)")
+            }
+            return date
+        }
+    }
+
+    /// Parses an RFC 3339 timestamp with or without fractional seconds.
+    static func parseTimestamp(_ text: String) -> Date? {
+        let withFraction = ISO8601DateFormatter()
+        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = withFraction.date(from: text) { return date }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        return plain.date(from: text)
+    }
+
+    /// A Fail state's Error/Cause: literal, or a path into the state input that must select a string.
+    func resolve(_ setting: StringSetting, in input: JSON) throws(StatesError) -> String {
+        switch setting {
+        case .literal(let text): return text
+        case .path(let path):
+            let value = try value(at: path, in: input)
+            guard let text = value.stringValue else {
+                throw StatesError(
+                    StatesError.Name.runtime, cause: "The path '\(path)' must reference a string, found \(value.typeName)")
+            }
+            return text
+        }
+    }
+}

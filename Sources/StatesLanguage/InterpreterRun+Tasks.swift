@@ -1,0 +1,117 @@
+import Foundation
+
+extension InterpreterRun {
+    /// Schedules the active Task state's task for its current attempt: InputPath → Parameters (with the context
+    /// object and this attempt's token) → `TaskScheduled` + `.scheduleTask`.
+    mutating func scheduleTask(in path: ScopePath) throws(StatesError) {
+        guard let active = state.frames[path]?.active, let taskState = activeState(in: path),
+            case .task(let task) = taskState.kind, let start = state.start
+        else { return }
+        let effective = try selectInput(taskState.io.inputPath, from: active.input.value)
+        let taskId = nextTaskId()
+        let token = configuration.taskToken(
+            .init(executionArn: start.executionArn, taskId: taskId, attempt: active.attempt, stateName: active.name))
+        var parameters = effective
+        if let template = taskState.io.parameters {
+            parameters = try render(template, input: effective, context: context(in: path, taskToken: token))
+        }
+        let timeout = try task.timeout.map { setting throws(StatesError) in
+            try resolveSeconds(setting, field: "TimeoutSecondsPath", in: effective)
+        }
+        let heartbeat = try task.heartbeat.map { setting throws(StatesError) in
+            try resolveSeconds(setting, field: "HeartbeatSecondsPath", in: effective)
+        }
+        let split = TaskEventDetails.split(resource: task.resource)
+        let details = TaskEventDetails(
+            resourceType: split.resourceType, resource: split.resource, region: configuration.region,
+            parameters: parameters.serialized, timeoutInSeconds: timeout, heartbeatInSeconds: heartbeat)
+        record(.taskScheduled, .task(details), in: path)
+        state.tasks[taskId] = path
+        state.frames[path]?.active?.step = .task(taskId)
+        actions.append(
+            .scheduleTask(
+                TaskSchedule(
+                    taskId: taskId, attempt: active.attempt, stateName: active.name, scope: path,
+                    resource: task.resource, parameters: parameters, taskToken: token,
+                    timeoutSeconds: timeout, heartbeatSeconds: heartbeat)))
+    }
+
+    /// TimeoutSeconds/HeartbeatSeconds: literal, or a path into the effective input selecting a positive integer.
+    func resolveSeconds(_ setting: SecondsSetting, field: String, in input: JSON) throws(StatesError) -> Int {
+        switch setting {
+        case .seconds(let seconds): return seconds
+        case .path(let path):
+            let value = try value(at: path, in: input)
+            guard let number = value.doubleValue, number >= 1, number == number.rounded(), number <= 99_999_999 else {
+                throw StatesError(
+                    StatesError.Name.runtime,
+                    cause: "The \(field) parameter does not reference a valid positive integer: \(path)")
+            }
+            return Int(number)
+        }
+    }
+
+    /// The open task's scope and resource, or a rejection.
+    func openTask(_ id: TaskID) throws(InterpreterRejection) -> (path: ScopePath, details: TaskEventDetails) {
+        guard let path = state.tasks[id], let taskState = activeState(in: path), case .task(let task) = taskState.kind
+        else {
+            throw InterpreterRejection(.taskNotOpen, message: "task \(id.rawValue) is not open")
+        }
+        let split = TaskEventDetails.split(resource: task.resource)
+        return (path, TaskEventDetails(resourceType: split.resourceType, resource: split.resource))
+    }
+
+    mutating func taskStarted(_ id: TaskID) throws(InterpreterRejection) {
+        let (path, details) = try openTask(id)
+        record(.taskStarted, .task(details), in: path)
+    }
+
+    mutating func taskSubmitted(_ id: TaskID, output: JSON) throws(InterpreterRejection) {
+        var (path, details) = try openTask(id)
+        details.output = output.serialized
+        details.outputDetails = DataTruncation()
+        record(.taskSubmitted, .task(details), in: path)
+    }
+
+    mutating func taskSucceeded(_ id: TaskID, output: JSON) throws(InterpreterRejection) {
+        var (path, details) = try openTask(id)
+        state.tasks[id] = nil
+        actions.append(.closeTask(id))
+        details.output = output.serialized
+        details.outputDetails = DataTruncation()
+        record(.taskSucceeded, .task(details), in: path)
+        if output.serializedByteCount > maximumPayloadBytes, let name = state.frames[path]?.active?.name {
+            let cause = "The state/task '\(name)' returned a result with a size exceeding the maximum number of bytes "
+                + "service limit."
+            stateFailed(path, StatesError(StatesError.Name.dataLimitExceeded, cause: cause))
+            return
+        }
+        completeState(path, result: output)
+    }
+
+    /// A task failed, timed out or missed its heartbeat: records `TaskFailed`/`TaskTimedOut`, then Retry/Catch.
+    mutating func taskFailed(_ id: TaskID, error: StatesError, type: HistoryEventType) throws(InterpreterRejection) {
+        var (path, details) = try openTask(id)
+        state.tasks[id] = nil
+        actions.append(.closeTask(id))
+        details.error = error.error
+        details.cause = type == .taskTimedOut ? nil : error.cause
+        record(type, .task(details), in: path)
+        stateFailed(path, error)
+    }
+
+    /// A Task, Parallel or Map state has its result: ResultSelector → ResultPath → OutputPath, then exit.
+    mutating func completeState(_ path: ScopePath, result: JSON) {
+        guard let active = state.frames[path]?.active, let definitionState = activeState(in: path) else { return }
+        do throws(StatesError) {
+            var selected = result
+            if let selector = definitionState.io.resultSelector {
+                selected = try render(selector, input: result, context: context(in: path))
+            }
+            let output = try applyResultPath(definitionState.io.resultPath, input: active.input.value, result: selected)
+            exit(definitionState, output: try selectOutput(definitionState.io.outputPath, from: output), in: path)
+        } catch {
+            stateFailed(path, error)
+        }
+    }
+}
