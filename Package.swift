@@ -22,6 +22,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -41,6 +42,11 @@ let package = Package(
         ),
         .target(name: "StatesLanguage", swiftSettings: swiftSettings),
         .target(name: "BatonProtocol", swiftSettings: swiftSettings),
+        .target(
+            name: "ExecutionStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "BatonBroker",
             dependencies: ["AMQPClient", "BatonProtocol", .product(name: "Logging", package: "swift-log")],
@@ -66,6 +72,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -105,6 +112,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BatonProtocolTests", dependencies: ["BatonProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "ExecutionStoreTests", dependencies: ["ExecutionStore"], swiftSettings: swiftSettings),
         .testTarget(name: "OrchestratorCoreTests", dependencies: ["OrchestratorCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BatonBrokerTests",

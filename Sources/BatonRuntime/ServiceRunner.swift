@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// Runs a process's long-lived services in one `ServiceGroup`: SIGTERM and SIGINT start a graceful shutdown (each
 /// service finishes its in-flight work), and a service that ends or fails ends the whole group.
