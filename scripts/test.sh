@@ -29,7 +29,7 @@ echo "test.sh: building (debug, with tests)"
 swift build --build-tests
 
 FILTER=${BATON_TEST_FILTER:-}
-BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|OrchestratorCoreTests)\.'
+BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests)\.'
 BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests)\.'
 status=0
 if [ -z "$FILTER" ]; then

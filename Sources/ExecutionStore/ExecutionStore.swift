@@ -1,0 +1,144 @@
+import Foundation
+import GRDB
+
+/// The durable state of the orchestrator: state machines, executions, history, open tasks, timers and the
+/// outbox, in one SQLite database (WAL) at `<directory>/baton.sqlite`.
+///
+/// Every change goes through ``transition(_:)``: whatever one call does commits atomically, and concurrent
+/// calls are group-committed (one SQLite transaction, hence at most one fsync, per batch). Reads run on a pool
+/// of reader connections and never wait for the writer. The store keeps no cache of executions: waiting
+/// executions cost disk, not memory, and everything recovery needs (due timers, unconfirmed outbox rows, open
+/// tasks) is a query.
+///
+/// ```swift
+/// let store = try ExecutionStore(directory: dataDir)
+/// let accepted = try await store.transition { tx in
+///     guard let task = try tx.closeTask(tokenID: tokenID) else { return false }  // stale or duplicate
+///     try tx.saveState(newState, executionID: task.executionID)
+///     try tx.appendHistory([NewHistoryEvent(type: "TaskSucceeded", timestamp: now)], executionID: task.executionID)
+///     try tx.enqueueOutbox(NewOutboxMessage(exchange: "", routingKey: "next-task", body: body))
+///     return true
+/// }
+/// // Only now ack the callback delivery.
+/// ```
+public final class ExecutionStore: Sendable {
+    /// The file name of the database inside the data directory.
+    public static let fileName = "baton.sqlite"
+
+    /// The database file's path.
+    public let path: String
+    /// The configuration the store was opened with.
+    public let configuration: ExecutionStoreConfiguration
+
+    let pool: DatabasePool
+    private let committer: GroupCommitter
+
+    /// Opens (creating if needed) the store in `directory`, and migrates its schema to the current version.
+    ///
+    /// Opening after a crash is cheap: SQLite replays the WAL's committed frames and drops a torn tail; nothing
+    /// is loaded into memory.
+    /// - Parameters:
+    ///   - directory: the data directory (`BATON_DATA_DIR`); created if missing.
+    ///   - configuration: durability, batching and connection settings.
+    /// - Throws: ``ExecutionStoreError`` with code `database` when the file cannot be opened or migrated.
+    public init(directory: URL, configuration: ExecutionStoreConfiguration = .init()) throws {
+        self.configuration = configuration
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            path = directory.appendingPathComponent(Self.fileName).path
+            var grdb = Configuration()
+            grdb.busyMode = .timeout(Self.seconds(configuration.busyTimeout))
+            grdb.maximumReaderCount = max(1, configuration.maximumReaderCount)
+            grdb.foreignKeysEnabled = true
+            grdb.label = "ExecutionStore"
+            let synchronous = configuration.durability.synchronousPragma
+            let autoCheckpoint = max(0, configuration.walAutoCheckpointPages)
+            grdb.prepareDatabase { db in
+                // Readers ignore these; the writer is the connection they matter for.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpoint)")
+                // After a checkpoint, shrink a WAL that grew under a long reader back to 64 MiB.
+                try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
+            }
+            pool = try DatabasePool(path: path, configuration: grdb)
+            // GRDB sets synchronous = NORMAL when it switches the writer to WAL; set the chosen level after it.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            }
+            try Schema.migrator.migrate(pool)
+        } catch let error as ExecutionStoreError {
+            throw error
+        } catch {
+            throw ExecutionStoreError(.database, message: "cannot open the execution store", underlying: error)
+        }
+        committer = GroupCommitter(pool: pool, maximumBatchSize: configuration.maximumBatchSize)
+    }
+
+    /// The number of SQLite COMMITs made by ``transition(_:)`` since the store was opened; with group commit
+    /// this grows much slower than ``committedTransitionCount`` under concurrent load.
+    public var commitCount: Int { committer.commitCount }
+
+    /// The number of transitions committed since the store was opened.
+    public var committedTransitionCount: Int { committer.transitionCount }
+
+    /// Runs `body` on the single writer connection and commits everything it did atomically, together with
+    /// the other transitions of its batch (group commit); returns once that commit is durable (see
+    /// ``ExecutionStoreConfiguration/Durability``).
+    ///
+    /// If `body` throws, nothing it did is kept (it ran in its own SAVEPOINT) and the other transitions of the
+    /// batch still commit. A submitted transition is not cancellable: the caller always learns whether it
+    /// committed. `body` must be quick and must not block: it holds the only write connection.
+    /// - Parameter body: the reads and writes of one transition, through ``Transaction``.
+    /// - Returns: what `body` returned, after the commit.
+    /// - Throws: what `body` threw; ``ExecutionStoreError`` with code `batchAborted` when SQLite rolled back
+    ///   the whole batch, `closed` after ``close()``.
+    public func transition<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            committer.submit(
+                GroupCommitter.Job(
+                    run: { db in
+                        let value = try body(Transaction(db: db))
+                        return { continuation.resume(returning: value) }
+                    },
+                    fail: { error in continuation.resume(throwing: Self.storeError(error)) }
+                )
+            )
+        }
+    }
+
+    /// Reads through a reader connection (a consistent snapshot of the last commit).
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// Stops accepting transitions, waits for those already submitted to commit, checkpoints the WAL and
+    /// closes every connection.
+    /// - Throws: ``ExecutionStoreError`` with code `database` if SQLite refuses to close.
+    public func close() throws {
+        committer.close()
+        do {
+            // The barrier runs after any drain already queued on the writer, so accepted jobs are committed.
+            try pool.barrierWriteWithoutTransaction { db in
+                _ = try db.checkpoint(.truncate)
+            }
+            try pool.close()
+        } catch {
+            throw ExecutionStoreError(.database, message: "cannot close the execution store", underlying: error)
+        }
+    }
+
+    /// GRDB errors become ``ExecutionStoreError`` with code `database`; the store's own and the caller's
+    /// errors pass through.
+    static func storeError(_ error: any Error) -> any Error {
+        guard let databaseError = error as? DatabaseError else { return error }
+        return ExecutionStoreError(.database, message: "SQLite error \(databaseError.resultCode)", underlying: error)
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

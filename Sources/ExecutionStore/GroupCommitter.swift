@@ -1,0 +1,146 @@
+import GRDB
+import Synchronization
+
+/// Batches concurrent transitions into one SQLite transaction per batch (group commit).
+///
+/// Submitters append a job under `state`'s lock; the first one to find no drain scheduled schedules one on
+/// GRDB's serial writer queue. The drain takes everything queued (up to `maximumBatchSize`), runs each job in
+/// its own SAVEPOINT inside one `BEGIN IMMEDIATE … COMMIT`, resumes the callers only after the COMMIT, and loops
+/// until the queue is empty. While one batch commits, new arrivals queue up and form the next batch, so the
+/// batch size grows with load and a lone transition waits for nobody.
+///
+/// Invariants (guarded by `state`): `draining` is true exactly while a drain is scheduled or running; once
+/// `closed` is set no job is accepted, and every job accepted before is drained before the close barrier.
+final class GroupCommitter: Sendable {
+    /// One submitted transition.
+    struct Job: Sendable {
+        /// Runs the transition on the writer connection, inside its savepoint; returns what resumes the caller
+        /// once the batch committed.
+        let run: @Sendable (Database) throws -> @Sendable () -> Void
+        /// Resumes the caller with an error (its own, or the batch's).
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private struct State: ~Copyable {
+        var queue: [Job] = []
+        var draining = false
+        var closed = false
+    }
+
+    private let pool: DatabasePool
+    private let maximumBatchSize: Int
+    private let state = Mutex(State())
+    private let commits = Atomic<Int>(0)
+    private let committedTransitions = Atomic<Int>(0)
+
+    init(pool: DatabasePool, maximumBatchSize: Int) {
+        self.pool = pool
+        self.maximumBatchSize = max(1, maximumBatchSize)
+    }
+
+    /// COMMITs executed so far.
+    var commitCount: Int { commits.load(ordering: .relaxed) }
+    /// Transitions committed so far.
+    var transitionCount: Int { committedTransitions.load(ordering: .relaxed) }
+
+    /// Queues `job`; it runs in the next batch. Fails the job at once if the committer is closed.
+    func submit(_ job: Job) {
+        let accepted = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.queue.append(job)
+            if !state.draining {
+                state.draining = true
+                // Scheduling is a non-blocking dispatch onto GRDB's writer queue; doing it under the lock keeps
+                // "closed" and "drain scheduled" consistent for close().
+                pool.asyncWriteWithoutTransaction { [self] db in drain(db) }
+            }
+            return true
+        }
+        if !accepted {
+            job.fail(ExecutionStoreError(.closed, message: "the execution store is closed"))
+        }
+    }
+
+    /// Refuses new jobs; jobs already accepted still commit (the caller then waits for a writer barrier).
+    func close() {
+        state.withLock { $0.closed = true }
+    }
+
+    /// Runs on the writer queue until no job is left.
+    private func drain(_ db: Database) {
+        while true {
+            let batch = state.withLock { state -> [Job] in
+                guard !state.queue.isEmpty else {
+                    state.draining = false
+                    return []
+                }
+                let count = min(state.queue.count, maximumBatchSize)
+                let batch = Array(state.queue.prefix(count))
+                state.queue.removeFirst(count)
+                return batch
+            }
+            if batch.isEmpty { return }
+            commit(batch, db)
+        }
+    }
+
+    /// What became of one job of a batch.
+    private enum Outcome {
+        case notRun
+        case succeeded(@Sendable () -> Void)
+        case failed(any Error)
+    }
+
+    /// Commits one batch: each job in a savepoint, so a throwing job rolls back alone.
+    private func commit(_ batch: [Job], _ db: Database) {
+        var outcomes = [Outcome](repeating: .notRun, count: batch.count)
+        do {
+            try db.inTransaction(.immediate) {
+                for (index, job) in batch.enumerated() {
+                    do {
+                        var resume: (@Sendable () -> Void)?
+                        try db.inSavepoint {
+                            resume = try job.run(db)
+                            return .commit
+                        }
+                        outcomes[index] = resume.map(Outcome.succeeded) ?? .notRun
+                    } catch {
+                        outcomes[index] = .failed(error)
+                        // SQLite may have rolled back the whole transaction (SQLITE_FULL, IOERR…): then the
+                        // jobs before this one are lost too, and the batch fails as a whole.
+                        guard db.isInsideTransaction else { throw error }
+                    }
+                }
+                return .commit
+            }
+        } catch {
+            let batchError = ExecutionStoreError(
+                .batchAborted,
+                message: "the group-commit transaction was rolled back; nothing of this transition was committed",
+                underlying: error
+            )
+            for (job, outcome) in zip(batch, outcomes) {
+                if case .failed(let jobError) = outcome { job.fail(jobError) } else { job.fail(batchError) }
+            }
+            return
+        }
+        // Counters first, so a resumed caller already sees its commit counted.
+        commits.add(1, ordering: .relaxed)
+        committedTransitions.add(
+            outcomes.reduce(0) { count, outcome in
+                if case .succeeded = outcome { count + 1 } else { count }
+            },
+            ordering: .relaxed
+        )
+        for (job, outcome) in zip(batch, outcomes) {
+            switch outcome {
+            case .succeeded(let resume):
+                resume()
+            case .failed(let error):
+                job.fail(error)
+            case .notRun:
+                job.fail(ExecutionStoreError(.database, message: "transition did not run"))
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+
+/// A message to publish once the transition that enqueues it has committed; see
+/// ``Transaction/enqueueOutbox(_:)``.
+public struct NewOutboxMessage: Sendable, Hashable {
+    /// The exchange to publish to (`""` for the default exchange).
+    public var exchange: String
+    /// The routing key (the queue name on the default exchange).
+    public var routingKey: String
+    /// The message body.
+    public var body: Data
+    /// Message headers and properties the publisher needs (e.g. `correlation-id`, `reply-to`).
+    public var headers: [String: String]
+
+    /// Creates an outbox message.
+    /// - Parameters:
+    ///   - exchange: the exchange.
+    ///   - routingKey: the routing key.
+    ///   - body: the body.
+    ///   - headers: headers and properties.
+    public init(exchange: String, routingKey: String, body: Data, headers: [String: String] = [:]) {
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.body = body
+        self.headers = headers
+    }
+}
+
+/// A message waiting in the outbox until the broker confirms it.
+public struct OutboxMessage: Sendable, Hashable {
+    /// The outbox id, increasing in enqueue order; publish in this order.
+    public var id: Int64
+    /// The exchange.
+    public var exchange: String
+    /// The routing key.
+    public var routingKey: String
+    /// The body.
+    public var body: Data
+    /// Headers and properties.
+    public var headers: [String: String]
+    /// When it was enqueued.
+    public var createdAt: Date
+}
+
+extension OutboxMessage {
+    static let columns = "id, exchange, routing_key, body, headers, created_at"
+
+    init(row: Row) throws {
+        let headers: Data = row[4]
+        self.init(
+            id: row[0],
+            exchange: row[1],
+            routingKey: row[2],
+            body: row[3],
+            headers: headers.isEmpty ? [:] : try JSONDecoder().decode([String: String].self, from: headers),
+            createdAt: Date(millisecondsSince1970: row[5])
+        )
+    }
+
+    /// `headers` as stored: empty for none (the common case, and no encoder run), else sorted JSON.
+    static func encode(headers: [String: String]) throws -> Data {
+        guard !headers.isEmpty else { return Data() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try encoder.encode(headers)
+    }
+}

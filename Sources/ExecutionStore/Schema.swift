@@ -1,0 +1,104 @@
+import GRDB
+
+/// The database schema, as a chain of migrations. A released migration is never edited: add a new one.
+enum Schema {
+    /// The migrator that brings any earlier (or empty) database file to the current schema.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1", migrate: createV1)
+        return migrator
+    }
+
+    /// The identifiers of every registered migration, oldest first.
+    static var migrationIdentifiers: [String] { migrator.migrations }
+
+    /// v1: state machines and their revisions, executions, history, open tasks, timers, outbox, settings.
+    ///
+    /// Dates are INTEGER milliseconds since 1970. Invariants: an `open_task` row exists exactly while its task
+    /// waits (closing deletes it); a `timer` row exists exactly while the timer is armed; an `outbox` row exists
+    /// until the broker confirmed the message.
+    private static func createV1(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE state_machine (
+                    arn TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    role_arn TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    revision INTEGER NOT NULL,
+                    creation_date INTEGER NOT NULL,
+                    update_date INTEGER NOT NULL
+                );
+                CREATE TABLE state_machine_revision (
+                    state_machine_arn TEXT NOT NULL REFERENCES state_machine(arn) ON DELETE CASCADE,
+                    revision INTEGER NOT NULL,
+                    definition TEXT NOT NULL,
+                    creation_date INTEGER NOT NULL,
+                    PRIMARY KEY (state_machine_arn, revision)
+                ) WITHOUT ROWID;
+                CREATE TABLE execution (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    arn TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    state_machine_arn TEXT NOT NULL,
+                    state_machine_revision INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    input TEXT NOT NULL,
+                    output TEXT,
+                    error TEXT,
+                    cause TEXT,
+                    start_date INTEGER NOT NULL,
+                    stop_date INTEGER,
+                    state BLOB NOT NULL,
+                    next_event_id INTEGER NOT NULL DEFAULT 1,
+                    trace_parent TEXT
+                );
+                CREATE INDEX execution_by_machine ON execution(state_machine_arn, id);
+                CREATE INDEX execution_by_machine_status ON execution(state_machine_arn, status, id);
+                CREATE INDEX execution_by_status ON execution(status, id);
+                CREATE TABLE history_event (
+                    execution_id INTEGER NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                    id INTEGER NOT NULL,
+                    previous_event_id INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    timestamp INTEGER NOT NULL,
+                    details BLOB NOT NULL,
+                    PRIMARY KEY (execution_id, id)
+                );
+                CREATE TABLE open_task (
+                    token_id TEXT PRIMARY KEY NOT NULL,
+                    execution_id INTEGER NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                    task_id TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    resource TEXT NOT NULL,
+                    heartbeat_seconds INTEGER,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (execution_id, task_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE timer (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    execution_id INTEGER NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    fire_at INTEGER NOT NULL,
+                    payload BLOB NOT NULL,
+                    UNIQUE (execution_id, key)
+                );
+                CREATE INDEX timer_by_fire_at ON timer(fire_at, id);
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    exchange TEXT NOT NULL,
+                    routing_key TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    headers BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE setting (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value BLOB NOT NULL
+                ) WITHOUT ROWID;
+                """
+        )
+    }
+}

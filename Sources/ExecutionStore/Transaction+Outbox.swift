@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+
+// MARK: - Outbox
+
+extension Transaction {
+    /// Adds a message to the outbox; the dispatcher publishes it after the commit and deletes it once the broker
+    /// confirmed it (see ``ExecutionStore/pendingOutbox(after:limit:)``).
+    /// - Parameters:
+    ///   - message: the message.
+    ///   - date: when it was enqueued.
+    /// - Returns: the outbox id.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func enqueueOutbox(_ message: NewOutboxMessage, at date: Date = Date()) throws -> Int64 {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO outbox (exchange, routing_key, body, headers, created_at) VALUES (?, ?, ?, ?, ?)"
+        )
+        try statement.execute(arguments: [
+            message.exchange, message.routingKey, message.body, try OutboxMessage.encode(headers: message.headers),
+            date.millisecondsSince1970,
+        ])
+        return db.lastInsertedRowID
+    }
+
+    /// Deletes confirmed outbox rows.
+    /// - Parameter ids: the outbox ids the broker confirmed.
+    /// - Returns: how many rows existed.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func deleteOutbox(ids: [Int64]) throws -> Int {
+        let statement = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
+        var deleted = 0
+        for id in ids {
+            try statement.execute(arguments: [id])
+            deleted += db.changesCount
+        }
+        return deleted
+    }
+}
+
+// MARK: - Settings
+
+extension Transaction {
+    /// The value of a setting, or `nil`.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func setting(_ key: String) throws -> Data? {
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = ?"), arguments: [key])
+    }
+
+    /// Sets (or replaces) a setting.
+    /// - Parameters:
+    ///   - key: the setting's name.
+    ///   - value: its value.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func setSetting(_ key: String, to value: Data) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)")
+        try statement.execute(arguments: [key, value])
+    }
+}
+
+// MARK: - State machines
+
+extension Transaction {
+    /// Registers a state machine at revision 1.
+    /// - Parameter stateMachine: the state machine (its `revision` and `updateDate` are ignored).
+    /// - Returns: the stored record.
+    /// - Throws: ``ExecutionStoreError`` `stateMachineAlreadyExists` if the ARN or the name is taken.
+    @discardableResult
+    public func insertStateMachine(_ stateMachine: StateMachineRecord) throws -> StateMachineRecord {
+        var record = stateMachine
+        let created = record.creationDate.millisecondsSince1970
+        record.revision = 1
+        record.creationDate = Date(millisecondsSince1970: created)
+        record.updateDate = record.creationDate
+        do {
+            try db.execute(
+                sql: "INSERT INTO state_machine (\(StateMachineRecord.columns)) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                arguments: [record.arn, record.name, record.type, record.roleArn, record.definition, created, created]
+            )
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+            || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+        {
+            throw ExecutionStoreError(.stateMachineAlreadyExists, message: "state machine '\(record.name)' exists")
+        }
+        try insertRevision(arn: record.arn, revision: 1, definition: record.definition, at: record.creationDate)
+        return record
+    }
+
+    /// Updates a state machine's definition and/or role, raising its revision; running executions keep the
+    /// revision they started with.
+    /// - Parameters:
+    ///   - arn: the state machine.
+    ///   - definition: the new definition, or `nil` to keep it.
+    ///   - roleArn: the new role ARN, or `nil` to keep it.
+    ///   - date: the update date.
+    /// - Returns: the updated record.
+    /// - Throws: ``ExecutionStoreError`` `stateMachineNotFound`.
+    @discardableResult
+    public func updateStateMachine(
+        arn: String,
+        definition: String? = nil,
+        roleArn: String? = nil,
+        at date: Date
+    ) throws -> StateMachineRecord {
+        guard var record = try StateMachineRecord.fetch(db, arn: arn) else {
+            throw ExecutionStoreError(.stateMachineNotFound, message: "no state machine with this ARN")
+        }
+        record.revision += 1
+        record.definition = definition ?? record.definition
+        record.roleArn = roleArn ?? record.roleArn
+        record.updateDate = Date(millisecondsSince1970: date.millisecondsSince1970)
+        try db.execute(
+            sql: "UPDATE state_machine SET definition = ?, role_arn = ?, revision = ?, update_date = ? WHERE arn = ?",
+            arguments: [record.definition, record.roleArn, record.revision, date.millisecondsSince1970, arn]
+        )
+        try insertRevision(arn: arn, revision: record.revision, definition: record.definition, at: date)
+        return record
+    }
+
+    /// Deletes a state machine and its revisions (its executions and their history stay).
+    /// - Returns: whether it existed.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func deleteStateMachine(arn: String) throws -> Bool {
+        try db.execute(sql: "DELETE FROM state_machine WHERE arn = ?", arguments: [arn])
+        return db.changesCount > 0
+    }
+
+    /// The state machine with this ARN, or `nil`.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func stateMachine(arn: String) throws -> StateMachineRecord? {
+        try StateMachineRecord.fetch(db, arn: arn)
+    }
+
+    /// The definition of one revision of a state machine (what an execution started on it runs), or `nil`.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func stateMachineDefinition(arn: String, revision: Int) throws -> String? {
+        try StateMachineRecord.definition(db, arn: arn, revision: revision)
+    }
+
+    private func insertRevision(arn: String, revision: Int, definition: String, at date: Date) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO state_machine_revision (state_machine_arn, revision, definition, creation_date)
+                VALUES (?, ?, ?, ?)
+                """,
+            arguments: [arn, revision, definition, date.millisecondsSince1970]
+        )
+    }
+}

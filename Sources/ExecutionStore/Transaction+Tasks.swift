@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+
+// MARK: - Open tasks
+
+extension Transaction {
+    /// Opens a task: from now on its token is valid. An open task of the same execution and task id (an earlier
+    /// attempt) is closed, so its token turns stale.
+    /// - Parameter task: the task to open.
+    /// - Returns: the earlier attempt that was closed, if any.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure (including a reused token id).
+    @discardableResult
+    public func insertOpenTask(_ task: OpenTask) throws -> OpenTask? {
+        let delete = try db.cachedStatement(
+            sql: "DELETE FROM open_task WHERE execution_id = ? AND task_id = ? RETURNING \(OpenTask.columns)"
+        )
+        let replaced = try Row.fetchAll(delete, arguments: [task.executionID, task.taskID]).first.map(OpenTask.init)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO open_task (token_id, execution_id, task_id, attempt, resource, heartbeat_seconds,
+                    created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+        )
+        try insert.execute(arguments: [
+            task.tokenID, task.executionID, task.taskID, task.attempt, task.resource, task.heartbeatSeconds,
+            task.createdAt.millisecondsSince1970,
+        ])
+        return replaced
+    }
+
+    /// The open task with this token id, or `nil` if the token is unknown, stale or already used.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func openTask(tokenID: String) throws -> OpenTask? {
+        try OpenTask.fetch(db, tokenID: tokenID)
+    }
+
+    /// The open tasks of an execution, by task id.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func openTasks(executionID: Int64) throws -> [OpenTask] {
+        try OpenTask.fetchAll(db, executionID: executionID)
+    }
+
+    /// Closes the task with this token id; call it first when applying a callback.
+    /// - Parameter tokenID: the token's short id.
+    /// - Returns: the task that was open, or `nil` if none was (stale, duplicate or late callback).
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func closeTask(tokenID: String) throws -> OpenTask? {
+        let statement = try db.cachedStatement(
+            sql: "DELETE FROM open_task WHERE token_id = ? RETURNING \(OpenTask.columns)"
+        )
+        return try Row.fetchAll(statement, arguments: [tokenID]).first.map(OpenTask.init)
+    }
+
+    /// Closes every open task of an execution (stop, finish, or a failed Parallel branch).
+    /// - Returns: the tasks that were open.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func closeTasks(executionID: Int64) throws -> [OpenTask] {
+        let statement = try db.cachedStatement(
+            sql: "DELETE FROM open_task WHERE execution_id = ? RETURNING \(OpenTask.columns)"
+        )
+        return try Row.fetchAll(statement, arguments: [executionID]).map(OpenTask.init)
+    }
+}
+
+// MARK: - Timers
+
+extension Transaction {
+    /// Arms a timer, replacing the execution's timer with the same key if there is one (e.g. a heartbeat
+    /// re-arming the heartbeat deadline). Each arming gets a new id, so a firing read before the re-arm can no
+    /// longer claim it with ``deleteTimer(id:)``.
+    /// - Parameter timer: the timer.
+    /// - Returns: the timer's id.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func setTimer(_ timer: NewTimer) throws -> Int64 {
+        let statement = try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO timer (execution_id, key, kind, fire_at, payload) VALUES (?, ?, ?, ?, ?)"
+        )
+        try statement.execute(arguments: [
+            timer.executionID, timer.key, timer.kind, timer.fireAt.millisecondsSince1970, timer.payload,
+        ])
+        return db.lastInsertedRowID
+    }
+
+    /// Disarms the execution's timer with this key.
+    /// - Returns: whether a timer was armed.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func cancelTimer(executionID: Int64, key: String) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "DELETE FROM timer WHERE execution_id = ? AND key = ?")
+        try statement.execute(arguments: [executionID, key])
+        return db.changesCount > 0
+    }
+
+    /// Disarms every timer of an execution.
+    /// - Returns: how many were armed.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func cancelTimers(executionID: Int64) throws -> Int {
+        let statement = try db.cachedStatement(sql: "DELETE FROM timer WHERE execution_id = ?")
+        try statement.execute(arguments: [executionID])
+        return db.changesCount
+    }
+
+    /// Claims a due timer for firing: the transition handling a ``PendingTimer`` starts with this.
+    /// - Parameter id: the timer's id from ``ExecutionStore/dueTimers(before:limit:)``.
+    /// - Returns: `false` if it was cancelled or re-armed since it was read: then it must not fire.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func deleteTimer(id: Int64) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "DELETE FROM timer WHERE id = ?")
+        try statement.execute(arguments: [id])
+        return db.changesCount > 0
+    }
+}
