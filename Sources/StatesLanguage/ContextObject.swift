@@ -165,6 +165,7 @@ public struct ContextObject: Sendable, Hashable {
         let hour = milliseconds / 3_600_000
         let minute = milliseconds / 60_000 % 60
         let second = milliseconds / 1000 % 60
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(milliseconds % 1000, 3))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2)).\(pad(milliseconds % 1000, 3))Z"
     }
 }

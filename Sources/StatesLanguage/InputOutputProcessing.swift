@@ -26,7 +26,8 @@ public enum PathField: Sendable, Hashable {
         guard let text = value.stringValue else {
             return .failure(InvalidPathField(issues: [DefinitionIssue(pointer, "must be a string or null")]))
         }
-        let issues = JSONPath.validate(text, at: pointer, requireReference: requireReference, allowContext: allowContext)
+        let issues = JSONPath.validate(
+            text, at: pointer, requireReference: requireReference, allowContext: allowContext)
         guard issues.isEmpty, let path = try? JSONPath(text) else { return .failure(InvalidPathField(issues: issues)) }
         return .success(.path(path))
     }
@@ -52,13 +53,17 @@ public enum InputOutputProcessing {
     ///   - context: the context object, for `$$` paths.
     /// - Throws: `States.Runtime` "Invalid path '$.x' : No results for path: $['x']" when a definite path matches
     ///   nothing.
-    public static func applyInputPath(_ field: PathField, to input: JSON, context: JSON = .null) throws(StatesError) -> JSON {
+    public static func applyInputPath(_ field: PathField, to input: JSON, context: JSON = .null) throws(StatesError)
+        -> JSON
+    {
         try select(field, in: input, context: context)
     }
 
     /// Applies OutputPath to the state output (after ResultPath).
     /// - Throws: as `applyInputPath`.
-    public static func applyOutputPath(_ field: PathField, to output: JSON, context: JSON = .null) throws(StatesError) -> JSON {
+    public static func applyOutputPath(_ field: PathField, to output: JSON, context: JSON = .null) throws(StatesError)
+        -> JSON
+    {
         try select(field, in: output, context: context)
     }
 
@@ -122,7 +127,8 @@ public enum InputOutputProcessing {
         guard size > maximumPayloadBytes else { return }
         throw StatesError(
             StatesError.Name.dataLimitExceeded,
-            cause: "\(description) with a size exceeding the maximum number of bytes service limit (\(size) > \(maximumPayloadBytes) bytes)."
+            cause:
+                "\(description) with a size exceeding the maximum number of bytes service limit (\(size) > \(maximumPayloadBytes) bytes)."
         )
     }
 

@@ -49,7 +49,9 @@ enum IntrinsicDigest: String, CaseIterable {
             14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15,
             21, 6, 10, 15, 21,
         ]
-        let constants: [UInt32] = (0..<64).map { UInt32(truncatingIfNeeded: Int64(abs(sin(Double($0 + 1))) * 4_294_967_296)) }
+        let constants: [UInt32] = (0..<64).map {
+            UInt32(truncatingIfNeeded: Int64(abs(sin(Double($0 + 1))) * 4_294_967_296))
+        }
         var state: [UInt32] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476]
         let message = pad(bytes, blockSize: 64, lengthBytes: 8, bigEndian: false)
         for block in stride(from: 0, to: message.count, by: 64) {

@@ -44,7 +44,8 @@ struct IntrinsicEvaluator {
                     let document = path.root == .context ? context : input
                     throw StatesError(
                         StatesError.Name.runtime,
-                        cause: "The JsonPath argument for the field '\(path.text)' could not be found in the input '\(document.serialized)'"
+                        cause:
+                            "The JsonPath argument for the field '\(path.text)' could not be found in the input '\(document.serialized)'"
                     )
                 }
                 values.append(value)
@@ -68,7 +69,10 @@ struct IntrinsicEvaluator {
             let size = try arguments.integer(1)
             guard size > 0 else { throw arguments.failure("the chunk size must be greater than 0, got \(size)") }
             let chunk = Int(min(size, Int64(Int32.max)))
-            return .array(stride(from: 0, to: array.count, by: chunk).map { .array(Array(array[$0..<min($0 + chunk, array.count)])) })
+            return .array(
+                stride(from: 0, to: array.count, by: chunk).map {
+                    .array(Array(array[$0..<min($0 + chunk, array.count)]))
+                })
         case .arrayContains: return .bool(try arguments.array(0).contains(values[1]))
         case .arrayRange: return try range(arguments)
         case .arrayGetItem:
@@ -195,7 +199,9 @@ struct IntrinsicEvaluator {
         var bytes: [UInt8] = []
         for _ in 0..<2 {
             let word = random.next()
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
         }
         bytes[6] = bytes[6] & 0x0F | 0x40
         bytes[8] = bytes[8] & 0x3F | 0x80

@@ -117,7 +117,10 @@ extension IntrinsicFunction {
             _ = try IntrinsicFunction(string)
             return []
         } catch {
-            return [DefinitionIssue(pointer, "The value '\(string)' is not a valid intrinsic function call: \(error.reason)")]
+            return [
+                DefinitionIssue(
+                    pointer, "The value '\(string)' is not a valid intrinsic function call: \(error.reason)")
+            ]
         }
     }
 }

@@ -272,8 +272,9 @@ struct JSONPathParser {
         let start = index
         _ = consume("-")
         var isInteger = true
-        while let scalar = current, ("0"..."9").contains(scalar) || scalar == "." || scalar == "e" || scalar == "E"
-            || ((scalar == "+" || scalar == "-") && (scalars[index - 1] == "e" || scalars[index - 1] == "E"))
+        while let scalar = current,
+            ("0"..."9").contains(scalar) || scalar == "." || scalar == "e" || scalar == "E"
+                || ((scalar == "+" || scalar == "-") && (scalars[index - 1] == "e" || scalars[index - 1] == "E"))
         {
             if !("0"..."9").contains(scalar) { isInteger = false }
             index += 1

@@ -21,7 +21,9 @@ extension JSONPath {
         var issues: [DefinitionIssue] = []
         if requireReference, !path.isReferencePath {
             issues.append(
-                DefinitionIssue(pointer, "The value '\(string)' is not a valid reference path: the operators @ .. , : ? * are not supported")
+                DefinitionIssue(
+                    pointer,
+                    "The value '\(string)' is not a valid reference path: the operators @ .. , : ? * are not supported")
             )
         }
         if !allowContext, path.root == .context {

@@ -37,7 +37,8 @@ extension PayloadTemplate {
                 let document = path.root == .context ? context : input
                 throw StatesError(
                     StatesError.Name.runtime,
-                    cause: "The JSONPath '\(path.text)' specified for the field '\(field)' could not be found in the input '\(document.serialized)'"
+                    cause:
+                        "The JSONPath '\(path.text)' specified for the field '\(field)' could not be found in the input '\(document.serialized)'"
                 )
             }
             return value

@@ -104,12 +104,15 @@ import Testing
         case 5: return .integer(Int64.random(in: 0...3, using: &random))
         case 6, 7:
             var object = JSONObject()
-            for key in ["a", "b", "s", "o", "n", "p", "x", "a b"].shuffled(using: &random).prefix(Int.random(in: 0...4, using: &random)) {
+            for key in ["a", "b", "s", "o", "n", "p", "x", "a b"].shuffled(using: &random).prefix(
+                Int.random(in: 0...4, using: &random))
+            {
                 object[key] = randomJSON(depth: depth - 1, using: &random)
             }
             return .object(object)
         default:
-            return .array((0..<Int.random(in: 0...4, using: &random)).map { _ in randomJSON(depth: depth - 1, using: &random) })
+            return .array(
+                (0..<Int.random(in: 0...4, using: &random)).map { _ in randomJSON(depth: depth - 1, using: &random) })
         }
     }
 }

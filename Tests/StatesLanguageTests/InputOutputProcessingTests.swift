@@ -13,7 +13,8 @@ import Testing
         let selected = try InputOutputProcessing.applyInputPath(
             try DataPlaneFixture.pathField(testCase["inputPath"]), to: input, context: context)
         let parameters = try testCase["parameters"].map { try PayloadTemplate($0) }
-        let effective = try InputOutputProcessing.applyParameters(parameters, to: selected, context: context, random: &random)
+        let effective = try InputOutputProcessing.applyParameters(
+            parameters, to: selected, context: context, random: &random)
         let resultSelector = try testCase["resultSelector"].map { try PayloadTemplate($0) }
         let result = try InputOutputProcessing.applyResultSelector(
             resultSelector, to: testCase["result"] ?? effective, context: context, random: &random)
@@ -50,7 +51,9 @@ import Testing
         #expect(throws: PathField.InvalidPathField.self) {
             try PathField.parse("$.a[*]", at: "/States/S/ResultPath", requireReference: true).get()
         }
-        #expect(throws: PathField.InvalidPathField.self) { try PathField.parse(3, at: "/p", requireReference: false).get() }
+        #expect(throws: PathField.InvalidPathField.self) {
+            try PathField.parse(3, at: "/p", requireReference: false).get()
+        }
         #expect(throws: PathField.InvalidPathField.self) {
             try PathField.parse("$$.Execution", at: "/p", requireReference: true, allowContext: false).get()
         }
@@ -74,7 +77,9 @@ import Testing
         } throws: { error in
             guard let error = error as? StatesError else { return false }
             return error.error == StatesError.Name.dataLimitExceeded
-                && error.cause.hasPrefix("The state/task 'Work' returned a result with a size exceeding the maximum number of bytes service limit")
+                && error.cause.hasPrefix(
+                    "The state/task 'Work' returned a result with a size exceeding the maximum number of bytes service limit"
+                )
         }
     }
 

@@ -79,12 +79,16 @@ import Testing
         let call = try IntrinsicFunction("States.MathRandom(0, 1000000, 99)")
         var a = IntrinsicSeededRandom(seed: 1)
         var b = IntrinsicSeededRandom(seed: 2)
-        #expect(try call.evaluate(input: .null, context: .null, random: &a) == call.evaluate(input: .null, context: .null, random: &b))
+        #expect(
+            try call.evaluate(input: .null, context: .null, random: &a)
+                == call.evaluate(input: .null, context: .null, random: &b))
     }
 
     @Test func digestsMatchPublishedVectors() {
         let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
-        #expect(IntrinsicDigest.sha256.hexDigest(of: million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(
+            IntrinsicDigest.sha256.hexDigest(of: million)
+                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
         #expect(IntrinsicDigest.sha1.hexDigest(of: Array("abc".utf8)) == "a9993e364706816aba3e25717850c26c9cd0d89d")
         #expect(IntrinsicDigest.md5.hexDigest(of: []) == "d41d8cd98f00b204e9800998ecf8427e")
         #expect(

@@ -9,7 +9,10 @@ import Testing
         )
         let context: JSON = ["State": ["EnteredTime": "2019-03-26T20:14:13.192Z"]]
         let output = try template.resolve(input: ["id": 7], context: context)
-        #expect(output == ["z": 1, "id": 7, "nested": ["when": "2019-03-26T20:14:13.192Z", "keep": "$.literal"], "a": true])
+        #expect(
+            output == [
+                "z": 1, "id": 7, "nested": ["when": "2019-03-26T20:14:13.192Z", "keep": "$.literal"], "a": true,
+            ])
         #expect(output.objectValue?.keys == ["z", "id", "nested", "a"])
     }
 
@@ -33,7 +36,9 @@ import Testing
                 "/States/Work/Parameters/a~1b~0c/x.$",
             ]
         )
-        #expect(issues.first?.message == "The value for the field 'number.$' must be a valid JSONPath or a valid intrinsic function call")
+        #expect(
+            issues.first?.message
+                == "The value for the field 'number.$' must be a valid JSONPath or a valid intrinsic function call")
     }
 
     @Test func compilingAnInvalidTemplateThrowsItsIssues() {
@@ -49,7 +54,9 @@ import Testing
         let template = try PayloadTemplate(["id.$": "States.UUID()", "n.$": "States.MathRandom(1, 10)"])
         var a = IntrinsicSeededRandom(seed: 3)
         var b = IntrinsicSeededRandom(seed: 3)
-        #expect(try template.resolve(input: [:], context: .null, random: &a) == template.resolve(input: [:], context: .null, random: &b))
+        #expect(
+            try template.resolve(input: [:], context: .null, random: &a)
+                == template.resolve(input: [:], context: .null, random: &b))
     }
 
     @Test func contextPathThatMatchesNothingNamesTheContext() throws {
