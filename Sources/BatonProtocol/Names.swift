@@ -23,4 +23,6 @@ public struct Names: Sendable, Hashable {
     public func functionQueue(_ function: String) -> String { "\(prefix).function.\(function)" }
     /// The queue legacy-system takes `.sync` jobs from.
     public var jobQueue: String { "\(prefix).jobs" }
+    /// The exclusive queue on which one process receives replies to its callbacks and commands.
+    public func replyQueue(_ id: String) -> String { "\(prefix).replies.\(id)" }
 }
