@@ -74,6 +74,11 @@ public final class RabbitBus: MessageBus {
     public var isConnected: Bool { publisher.isConnected && consumer.isConnected }
 
     public func declare(_ queue: QueueSpec) async throws {
+        if queue.exclusive {
+            // Exclusive queues belong to the connection that consumes them, and are always classic.
+            try await consumer.declare(QueueDeclaration(name: queue.name, durable: false, exclusive: true))
+            return
+        }
         try await publisher.declare(
             QueueDeclaration(
                 name: queue.name,

@@ -78,11 +78,14 @@ public struct QueueSpec: Sendable, Hashable {
     public var name: String
     /// Dead-letter rejected messages to Baton's dead-letter exchange.
     public var deadLettered: Bool
+    /// Private to the declaring connection and deleted with it (reply queues); otherwise durable.
+    public var exclusive: Bool
 
-    /// Creates a queue spec; durable always.
-    public init(_ name: String, deadLettered: Bool = true) {
+    /// Creates a queue spec: durable, or exclusive (and then neither durable nor dead-lettered).
+    public init(_ name: String, deadLettered: Bool = true, exclusive: Bool = false) {
         self.name = name
-        self.deadLettered = deadLettered
+        self.deadLettered = deadLettered && !exclusive
+        self.exclusive = exclusive
     }
 }
 

@@ -86,3 +86,24 @@ import Testing
         }
     }
 }
+
+extension RabbitBusTests {
+    @Test func exclusiveReplyQueuesWorkAndVanishWithTheBus() async throws {
+        let names = Names(prefix: TestBroker.uniqueName("bus"))
+        let configuration = RabbitBus.Configuration(amqp: try TestBroker.configuration(), names: names)
+        let asker = try await RabbitBus.connect(configuration: configuration, logger: logger)
+        let replies = names.replyQueue("asker")
+        try await asker.declare(QueueSpec(replies, exclusive: true))
+        try await asker.publish(BusMessage(body: Array("{}".utf8), correlationID: "r1"), toQueue: replies)
+        var deliveries = try await asker.consume(replies, prefetch: 8).makeAsyncIterator()
+        let reply = try #require(try await deliveries.next())
+        #expect(reply.message.correlationID == "r1")
+        try await reply.settle(.ack)
+        await asker.close()
+        let observer = try await RabbitBus.connect(configuration: configuration, logger: logger)
+        await #expect(throws: (any Error).self) { try await observer.messageCount(replies) }
+        try await observer.deleteQueue(names.deadLetterQueue)
+        try await observer.deleteExchange(names.deadLetterExchange)
+        await observer.close()
+    }
+}
