@@ -38,8 +38,9 @@ extension DefinitionParser {
         var allowed = Set(Self.booleanOperators + ChoiceOperator.allCases.map(\.rawValue) + ["Variable", "Comment"])
         if topLevel { allowed.insert("Next") }
         for key in object.keys where !allowed.contains(key) {
-            report(Self.pointer(pointer, key),
-                   key == "Next" ? "Next is only allowed in top-level Choice rules" : "is not a field of a Choice rule")
+            report(
+                Self.pointer(pointer, key),
+                key == "Next" ? "Next is only allowed in top-level Choice rules" : "is not a field of a Choice rule")
         }
         _ = optionalString(object, "Comment", at: pointer)
         let combinators = Self.booleanOperators.filter { object[$0] != nil }
@@ -49,7 +50,9 @@ extension DefinitionParser {
             return nil
         }
         if let combinator = combinators.first {
-            if object["Variable"] != nil { report(Self.pointer(pointer, "Variable"), "must not be used with \(combinator)") }
+            if object["Variable"] != nil {
+                report(Self.pointer(pointer, "Variable"), "must not be used with \(combinator)")
+            }
             return combination(combinator, object[combinator]!, at: Self.pointer(pointer, combinator))
         }
         let variable = requiredString(object, "Variable", at: pointer)
@@ -76,7 +79,9 @@ extension DefinitionParser {
         return combinator == "And" ? .and(conditions) : .or(conditions)
     }
 
-    private mutating func operandIsValid(_ operand: JSON, for choiceOperator: ChoiceOperator, at pointer: String) -> Bool {
+    private mutating func operandIsValid(_ operand: JSON, for choiceOperator: ChoiceOperator, at pointer: String)
+        -> Bool
+    {
         if choiceOperator.isPath {
             guard let path = operand.stringValue else {
                 report(pointer, "must be a reference path string")
@@ -92,7 +97,8 @@ extension DefinitionParser {
         case .numeric: message = operand.isNumber ? nil : "must be a number"
         case .boolean, .typeTest: message = operand.boolValue == nil ? "must be a boolean" : nil
         case .timestamp:
-            message = operand.stringValue.flatMap(RFC3339Timestamp.init(parsing:)) == nil
+            message =
+                operand.stringValue.flatMap(RFC3339Timestamp.init(parsing:)) == nil
                 ? "must be an RFC 3339 timestamp" : nil
         }
         if let message { report(pointer, message) }

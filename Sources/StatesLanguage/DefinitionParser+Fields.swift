@@ -104,7 +104,8 @@ extension DefinitionParser {
         case nil: return .absent
         case .null?: return .null
         case .string(let path)?:
-            pathIssues(path, at: Self.pointer(pointer, key), requireReference: requireReference, allowContext: allowContext)
+            pathIssues(
+                path, at: Self.pointer(pointer, key), requireReference: requireReference, allowContext: allowContext)
             return .path(path)
         default:
             report(Self.pointer(pointer, key), "must be a string or null")

@@ -15,12 +15,16 @@ extension DefinitionParser {
             }
             rejectUnknownFields(
                 object,
-                allowed: ["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
-                          "JitterStrategy", "Comment"],
+                allowed: [
+                    "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
+                    "JitterStrategy", "Comment",
+                ],
                 at: elementPointer, owner: "a retrier")
             _ = optionalString(object, "Comment", at: elementPointer)
-            var retrier = Retrier(errorEquals: errorEquals(object, at: elementPointer, isLast: index == elements.count - 1,
-                                                           owner: "retrier"))
+            var retrier = Retrier(
+                errorEquals: errorEquals(
+                    object, at: elementPointer, isLast: index == elements.count - 1,
+                    owner: "retrier"))
             if let interval = integer(object, "IntervalSeconds", at: elementPointer, minimum: 1) {
                 retrier.intervalSeconds = interval
             }
@@ -84,7 +88,8 @@ extension DefinitionParser {
     }
 
     /// ErrorEquals: a non-empty array of strings; States.ALL only alone and only in the last retrier/catcher.
-    private mutating func errorEquals(_ object: JSONObject, at pointer: String, isLast: Bool, owner: String) -> [String] {
+    private mutating func errorEquals(_ object: JSONObject, at pointer: String, isLast: Bool, owner: String) -> [String]
+    {
         let fieldPointer = Self.pointer(pointer, "ErrorEquals")
         guard let value = object["ErrorEquals"] else {
             report(fieldPointer, "is required")

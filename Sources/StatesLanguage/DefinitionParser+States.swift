@@ -58,8 +58,11 @@ extension DefinitionParser {
         case "Choice": kind = choice(object, named: name, at: pointer).map { .choice($0) }
         case "Wait": kind = wait(object, at: pointer).map { .wait($0) }
         case "Succeed": kind = .succeed
-        case "Fail": kind = .fail(FailState(error: stringSetting(object, "Error", at: pointer),
-                                            cause: stringSetting(object, "Cause", at: pointer)))
+        case "Fail":
+            kind = .fail(
+                FailState(
+                    error: stringSetting(object, "Error", at: pointer),
+                    cause: stringSetting(object, "Cause", at: pointer)))
         case "Parallel": kind = parallel(object, at: pointer).map { .parallel($0) }
         default: kind = map(object, at: pointer).map { .map($0) }
         }

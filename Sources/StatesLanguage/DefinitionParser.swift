@@ -90,7 +90,9 @@ struct DefinitionParser {
         let version = optionalString(object, "Version", at: pointer)
         let timeoutSeconds = positiveInteger(object, "TimeoutSeconds", at: pointer)
         queryLanguage(object, at: pointer)
-        if kind == .itemProcessor { processorConfig(object["ProcessorConfig"], at: Self.pointer(pointer, "ProcessorConfig")) }
+        if kind == .itemProcessor {
+            processorConfig(object["ProcessorConfig"], at: Self.pointer(pointer, "ProcessorConfig"))
+        }
 
         let outerIncomplete = transitionsIncomplete
         transitionsIncomplete = false

@@ -36,7 +36,8 @@ enum DefinitionValidator {
             }
         }
         for name in definition.stateNames where !reached.contains(name) {
-            issues.append(DefinitionIssue(DefinitionParser.pointer(statesPointer, name), "state is not reachable from StartAt"))
+            issues.append(
+                DefinitionIssue(DefinitionParser.pointer(statesPointer, name), "state is not reachable from StartAt"))
         }
         return issues
     }

@@ -103,20 +103,45 @@ enum ChoiceFixtures {
         .init(#"{"Variable":"$.b","BooleanEqualsPath":"$.c"}"#, #"{"b":false,"c":false}"#, true),
         .init(#"{"Variable":"$.b","BooleanEqualsPath":"$.c"}"#, #"{"b":false,"c":true}"#, false),
         // Timestamps: offsets and fractions compare as instants; non-timestamps are false.
-        .init(#"{"Variable":"$.t","TimestampEquals":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T03:59:00+02:00"}"#, true),
-        .init(#"{"Variable":"$.t","TimestampEquals":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00.001Z"}"#, false),
+        .init(
+            #"{"Variable":"$.t","TimestampEquals":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T03:59:00+02:00"}"#, true
+        ),
+        .init(
+            #"{"Variable":"$.t","TimestampEquals":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00.001Z"}"#, false
+        ),
         .init(#"{"Variable":"$.t","TimestampEquals":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14 01:59:00Z"}"#, false),
-        .init(#"{"Variable":"$.t","TimestampLessThan":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:58:59.999999999Z"}"#, true),
-        .init(#"{"Variable":"$.t","TimestampLessThan":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00Z"}"#, false),
-        .init(#"{"Variable":"$.t","TimestampGreaterThan":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00-00:01"}"#, true),
-        .init(#"{"Variable":"$.t","TimestampGreaterThan":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00Z"}"#, false),
-        .init(#"{"Variable":"$.t","TimestampLessThanEquals":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00Z"}"#, true),
-        .init(#"{"Variable":"$.t","TimestampGreaterThanEquals":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-02-29T00:00:00Z"}"#, false),
-        .init(#"{"Variable":"$.t","TimestampEqualsPath":"$.u"}"#, #"{"t":"2020-01-01T00:00:00Z","u":"2020-01-01T00:00:00.000Z"}"#, true),
-        .init(#"{"Variable":"$.t","TimestampLessThanPath":"$.u"}"#, #"{"t":"2020-01-01T00:00:00Z","u":"2019-12-31T23:59:59Z"}"#, false),
-        .init(#"{"Variable":"$.t","TimestampGreaterThanPath":"$.u"}"#, #"{"t":"2020-01-01T00:00:00Z","u":"2019-12-31T23:59:59Z"}"#, true),
-        .init(#"{"Variable":"$.t","TimestampLessThanEqualsPath":"$.u"}"#, #"{"t":"2020-01-01T00:00:00Z","u":"2020-01-01T00:00:00Z"}"#, true),
-        .init(#"{"Variable":"$.t","TimestampGreaterThanEqualsPath":"$.u"}"#, #"{"t":"2020-01-01T00:00:00Z","u":"not a time"}"#, false),
+        .init(
+            #"{"Variable":"$.t","TimestampLessThan":"2016-03-14T01:59:00Z"}"#,
+            #"{"t":"2016-03-14T01:58:59.999999999Z"}"#, true),
+        .init(
+            #"{"Variable":"$.t","TimestampLessThan":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00Z"}"#, false),
+        .init(
+            #"{"Variable":"$.t","TimestampGreaterThan":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00-00:01"}"#,
+            true),
+        .init(
+            #"{"Variable":"$.t","TimestampGreaterThan":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00Z"}"#,
+            false),
+        .init(
+            #"{"Variable":"$.t","TimestampLessThanEquals":"2016-03-14T01:59:00Z"}"#, #"{"t":"2016-03-14T01:59:00Z"}"#,
+            true),
+        .init(
+            #"{"Variable":"$.t","TimestampGreaterThanEquals":"2016-03-14T01:59:00Z"}"#,
+            #"{"t":"2016-02-29T00:00:00Z"}"#, false),
+        .init(
+            #"{"Variable":"$.t","TimestampEqualsPath":"$.u"}"#,
+            #"{"t":"2020-01-01T00:00:00Z","u":"2020-01-01T00:00:00.000Z"}"#, true),
+        .init(
+            #"{"Variable":"$.t","TimestampLessThanPath":"$.u"}"#,
+            #"{"t":"2020-01-01T00:00:00Z","u":"2019-12-31T23:59:59Z"}"#, false),
+        .init(
+            #"{"Variable":"$.t","TimestampGreaterThanPath":"$.u"}"#,
+            #"{"t":"2020-01-01T00:00:00Z","u":"2019-12-31T23:59:59Z"}"#, true),
+        .init(
+            #"{"Variable":"$.t","TimestampLessThanEqualsPath":"$.u"}"#,
+            #"{"t":"2020-01-01T00:00:00Z","u":"2020-01-01T00:00:00Z"}"#, true),
+        .init(
+            #"{"Variable":"$.t","TimestampGreaterThanEqualsPath":"$.u"}"#,
+            #"{"t":"2020-01-01T00:00:00Z","u":"not a time"}"#, false),
         // Type tests.
         .init(#"{"Variable":"$.v","IsNull":true}"#, #"{"v":null}"#, true),
         .init(#"{"Variable":"$.v","IsNull":true}"#, #"{"v":0}"#, false),
@@ -134,11 +159,21 @@ enum ChoiceFixtures {
         .init(#"{"Variable":"$.v","IsTimestamp":true}"#, #"{"v":"2016-03-14T01:59:00Z"}"#, true),
         .init(#"{"Variable":"$.v","IsTimestamp":true}"#, #"{"v":"2016-02-30T01:59:00Z"}"#, false),
         // And / Or / Not, nested; the context object.
-        .init(#"{"And":[{"Variable":"$.n","NumericGreaterThan":1},{"Variable":"$.n","NumericLessThan":3}]}"#, #"{"n":2}"#, true),
-        .init(#"{"And":[{"Variable":"$.n","NumericGreaterThan":1},{"Variable":"$.n","NumericLessThan":3}]}"#, #"{"n":3}"#, false),
-        .init(#"{"Or":[{"Variable":"$.n","NumericEquals":1},{"Not":{"Variable":"$.s","StringEquals":"x"}}]}"#, #"{"n":2,"s":"y"}"#, true),
-        .init(#"{"Or":[{"Variable":"$.n","NumericEquals":1},{"Not":{"Variable":"$.s","StringEquals":"x"}}]}"#, #"{"n":2,"s":"x"}"#, false),
-        .init(#"{"Not":{"And":[{"Variable":"$.a","IsPresent":true},{"Or":[{"Variable":"$.a","IsNull":true},{"Variable":"$.a","IsString":true}]}]}}"#, #"{"a":1}"#, true),
+        .init(
+            #"{"And":[{"Variable":"$.n","NumericGreaterThan":1},{"Variable":"$.n","NumericLessThan":3}]}"#, #"{"n":2}"#,
+            true),
+        .init(
+            #"{"And":[{"Variable":"$.n","NumericGreaterThan":1},{"Variable":"$.n","NumericLessThan":3}]}"#, #"{"n":3}"#,
+            false),
+        .init(
+            #"{"Or":[{"Variable":"$.n","NumericEquals":1},{"Not":{"Variable":"$.s","StringEquals":"x"}}]}"#,
+            #"{"n":2,"s":"y"}"#, true),
+        .init(
+            #"{"Or":[{"Variable":"$.n","NumericEquals":1},{"Not":{"Variable":"$.s","StringEquals":"x"}}]}"#,
+            #"{"n":2,"s":"x"}"#, false),
+        .init(
+            #"{"Not":{"And":[{"Variable":"$.a","IsPresent":true},{"Or":[{"Variable":"$.a","IsNull":true},{"Variable":"$.a","IsString":true}]}]}}"#,
+            #"{"a":1}"#, true),
         .init(#"{"Or":[{"Variable":"$.n","IsPresent":false},{"Variable":"$.n","NumericEquals":1}]}"#, #"{}"#, true),
         .init(#"{"Variable":"$$.Execution.Name","StringMatches":"test-*"}"#, #"{}"#, true),
         .init(#"{"Variable":"$.xs[1].name","StringEquals":"b"}"#, #"{"xs":[{"name":"a"},{"name":"b"}]}"#, true),
@@ -165,7 +200,8 @@ enum ChoiceFixtures {
     func unresolvedPathIsStatesRuntime(_ rule: String, _ path: String) throws {
         let error = #expect(throws: StatesError.self) { try ChoiceFixtures.evaluate(rule, on: #"{"n":1,"a":{}}"#) }
         #expect(error?.error == "States.Runtime")
-        #expect(error?.cause == "Invalid path '\(path)': The choice state's condition path references an invalid value.")
+        #expect(
+            error?.cause == "Invalid path '\(path)': The choice state's condition path references an invalid value.")
     }
 
     @Test func firstMatchingRuleWinsThenDefault() throws {
@@ -179,7 +215,9 @@ enum ChoiceFixtures {
 
     @Test func noMatchWithoutDefaultIsNoChoiceMatched() throws {
         let state = try ChoiceFixtures.choiceState([#"{"Variable":"$.status","StringEquals":"success"}"#])
-        let error = #expect(throws: StatesError.self) { try state.nextState(for: ["status": "failure"], context: .null) }
+        let error = #expect(throws: StatesError.self) {
+            try state.nextState(for: ["status": "failure"], context: .null)
+        }
         #expect(error == StatesError("States.NoChoiceMatched", cause: "No Matches!"))
     }
 

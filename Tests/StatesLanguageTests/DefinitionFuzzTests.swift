@@ -57,9 +57,11 @@ struct SeededGenerator: RandomNumberGenerator {
     @Test func pathologicalInputsAreRejectedCleanly() {
         let inputs = [
             String(repeating: "[", count: 10_000),
-            #"{"StartAt":"A","States":{"A":"# + String(repeating: #"{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":"#, count: 200),
+            #"{"StartAt":"A","States":{"A":"#
+                + String(repeating: #"{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":"#, count: 200),
             String(repeating: " ", count: maximumDefinitionBytes + 1),
-            #"{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Not":"# + String(repeating: #"{"Not":"#, count: 300),
+            #"{"StartAt":"A","States":{"A":{"Type":"Choice","Choices":[{"Not":"#
+                + String(repeating: #"{"Not":"#, count: 300),
         ]
         for input in inputs {
             #expect(throws: DefinitionError.self) { try StateMachineDefinition.parse(input) }

@@ -4,12 +4,15 @@ import Testing
 
 @Suite struct RetryCatchTests {
     /// Runs errors through a policy, feeding the counters back, and returns each decision.
-    static func run(_ policy: RetryPolicy, _ errors: [String], random: (ClosedRange<Double>) -> Double = { $0.upperBound })
+    static func run(
+        _ policy: RetryPolicy, _ errors: [String], random: (ClosedRange<Double>) -> Double = { $0.upperBound }
+    )
         -> [RetryDecision]
     {
         var counters = policy.initialCounters
         return errors.map { name in
-            let decision = policy.decide(error: StatesError(name, cause: "boom"), attemptsSoFar: counters, random: random)
+            let decision = policy.decide(
+                error: StatesError(name, cause: "boom"), attemptsSoFar: counters, random: random)
             if case .retry(_, _, let updated) = decision { counters = updated }
             return decision
         }
@@ -31,7 +34,9 @@ import Testing
     @Test func backoffGrowsByRateAndGivesUpAfterMaxAttempts() {
         let policy = RetryPolicy(retriers: [Retrier(errorEquals: ["E"])])
         #expect(Self.delays(Self.run(policy, ["E", "E", "E", "E"])) == [1, 2, 4, nil])
-        let slow = RetryPolicy(retriers: [Retrier(errorEquals: ["E"], intervalSeconds: 3, maxAttempts: 4, backoffRate: 1.5)])
+        let slow = RetryPolicy(retriers: [
+            Retrier(errorEquals: ["E"], intervalSeconds: 3, maxAttempts: 4, backoffRate: 1.5)
+        ])
         #expect(Self.delays(Self.run(slow, ["E", "E", "E", "E", "E"])) == [3, 4.5, 6.75, 10.125, nil])
     }
 
@@ -43,7 +48,8 @@ import Testing
     }
 
     @Test func hugeBackoffStaysFinite() {
-        let retrier = Retrier(errorEquals: ["E"], intervalSeconds: 99_999_999, maxAttempts: 99_999_999, backoffRate: 1e300)
+        let retrier = Retrier(
+            errorEquals: ["E"], intervalSeconds: 99_999_999, maxAttempts: 99_999_999, backoffRate: 1e300)
         #expect(retrier.backoff(forAttempt: 1000).isFinite)
     }
 
@@ -83,12 +89,13 @@ import Testing
             """#)
         let state = try #require(definition.states["X"])
         let decisions = Self.run(state.retryPolicy, ["ErrorA", "ErrorB", "ErrorC", "ErrorB"])
-        #expect(decisions == [
-            .retry(after: 1, retrierIndex: 0, counters: [1, 0]),
-            .retry(after: 2, retrierIndex: 0, counters: [2, 0]),
-            .retry(after: 5, retrierIndex: 1, counters: [2, 1]),
-            .giveUp,
-        ])
+        #expect(
+            decisions == [
+                .retry(after: 1, retrierIndex: 0, counters: [1, 0]),
+                .retry(after: 2, retrierIndex: 0, counters: [2, 0]),
+                .retry(after: 5, retrierIndex: 1, counters: [2, 1]),
+                .giveUp,
+            ])
         #expect(Catcher.match(StatesError("ErrorB", cause: ""), in: state.catchers)?.catcher.next == "Z")
     }
 
@@ -137,18 +144,23 @@ import Testing
         #expect(caught.catcher.next == "TimedOut")
         #expect(caught.catcher.resultPath == .path("$.error"))
         #expect(Catcher.match(StatesError("States.TaskFailed", cause: ""), in: task.catchers) == nil)
-        #expect(task.retryPolicy.decide(error: StatesError("States.Timeout", cause: ""), attemptsSoFar: [], random: { $0.upperBound }) == .giveUp)
+        #expect(
+            task.retryPolicy.decide(
+                error: StatesError("States.Timeout", cause: ""), attemptsSoFar: [], random: { $0.upperBound })
+                == .giveUp)
     }
 
     @Test func parsedRetriersKeepEveryField() throws {
         let definition = try StateMachineDefinition.parse(try DefinitionFixtures.text("valid-retry-and-catch.asl.json"))
         let state = try #require(definition.states["Call"])
-        #expect(state.retriers == [
-            Retrier(errorEquals: ["Worker.Busy"], intervalSeconds: 2, maxAttempts: 5, backoffRate: 1.5,
+        #expect(
+            state.retriers == [
+                Retrier(
+                    errorEquals: ["Worker.Busy"], intervalSeconds: 2, maxAttempts: 5, backoffRate: 1.5,
                     maxDelaySeconds: 30, jitterStrategy: .full),
-            Retrier(errorEquals: ["States.Timeout", "States.HeartbeatTimeout"], maxAttempts: 0),
-            Retrier(errorEquals: ["States.ALL"]),
-        ])
+                Retrier(errorEquals: ["States.Timeout", "States.HeartbeatTimeout"], maxAttempts: 0),
+                Retrier(errorEquals: ["States.ALL"]),
+            ])
         #expect(state.catchers.map(\.resultPath) == [.path("$.failure"), .absent])
     }
 }

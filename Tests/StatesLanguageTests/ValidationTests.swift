@@ -10,9 +10,10 @@ import Testing
 
     @Test func oversizedDefinitionIsRejectedBeforeParsing() {
         let text = #"{"Comment":""# + String(repeating: "x", count: maximumDefinitionBytes) + #"","StartAt":"A"}"#
-        #expect(Self.issues(text) == [
-            "/: definition is \(text.utf8.count) bytes; the limit is 1048576 bytes (1 MiB)"
-        ])
+        #expect(
+            Self.issues(text) == [
+                "/: definition is \(text.utf8.count) bytes; the limit is 1048576 bytes (1 MiB)"
+            ])
     }
 
     @Test func malformedJSONReportsTheOffset() {
@@ -29,9 +30,10 @@ import Testing
                 {"StartAt":"B","States":{"B":{"Type":"Task","Resource":"arn:unknown:thing","End":true}}}]}}}
             """#
         let validator: (String) -> String? = { $0.hasPrefix("arn:aws:states:::") ? nil : "unknown resource '\($0)'" }
-        #expect(Self.issues(text, resourceValidator: validator) == [
-            "/States/P/Branches/0/States/B/Resource: unknown resource 'arn:unknown:thing'"
-        ])
+        #expect(
+            Self.issues(text, resourceValidator: validator) == [
+                "/States/P/Branches/0/States/B/Resource: unknown resource 'arn:unknown:thing'"
+            ])
         #expect(Self.issues(text) == [])
     }
 
@@ -42,12 +44,13 @@ import Testing
               "B":{"Type":"Wait","End":true},
               "C":{"Type":"Pass","Next":"A","End":true}}}
             """#
-        #expect(Self.issues(text) == [
-            "/States/A/HeartbeatSeconds: must be smaller than TimeoutSeconds",
-            "/States/B: must have exactly one of Seconds, SecondsPath, Timestamp, TimestampPath",
-            "/States/C: must not have both Next and End",
-            "/States/A/Next: state \"Gone\" does not exist",
-        ])
+        #expect(
+            Self.issues(text) == [
+                "/States/A/HeartbeatSeconds: must be smaller than TimeoutSeconds",
+                "/States/B: must have exactly one of Seconds, SecondsPath, Timestamp, TimestampPath",
+                "/States/C: must not have both Next and End",
+                "/States/A/Next: state \"Gone\" does not exist",
+            ])
     }
 
     @Test func pointersEscapeSlashAndTilde() {
@@ -57,27 +60,34 @@ import Testing
 
     @Test func stateNamesUpToEightyCharactersAreAccepted() throws {
         let name = String(repeating: "é", count: 80)
-        let definition = try StateMachineDefinition.parse(#"{"StartAt":"\#(name)","States":{"\#(name)":{"Type":"Succeed"}}}"#)
+        let definition = try StateMachineDefinition.parse(
+            #"{"StartAt":"\#(name)","States":{"\#(name)":{"Type":"Succeed"}}}"#)
         #expect(definition.startState?.name == name)
     }
 
     @Test func endFalseIsNotAnEnd() {
-        #expect(Self.issues(#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":false}}}"#) == [
-            "/States/A: must have Next or End: true"
-        ])
+        #expect(
+            Self.issues(#"{"StartAt":"A","States":{"A":{"Type":"Pass","End":false}}}"#) == [
+                "/States/A: must have Next or End: true"
+            ])
     }
 
     @Test func modelKeepsEveryField() throws {
-        let definition = try StateMachineDefinition.parse(try DefinitionFixtures.text("valid-every-state-kind.asl.json"))
-        #expect(definition.stateNames == ["Prepare", "Pause", "PauseUntil", "Fan", "EachItem", "Legacy", "Route", "Finish", "Broken"])
+        let definition = try StateMachineDefinition.parse(
+            try DefinitionFixtures.text("valid-every-state-kind.asl.json"))
+        #expect(
+            definition.stateNames == [
+                "Prepare", "Pause", "PauseUntil", "Fan", "EachItem", "Legacy", "Route", "Finish", "Broken",
+            ])
         #expect(definition.states["Prepare"]?.kind == .pass(PassState(result: ["items": [1, 2, 3], "wait": 1])))
         #expect(definition.states["Prepare"]?.io.resultPath == .path("$.data"))
         #expect(definition.states["Pause"]?.kind == .wait(.secondsPath("$.data.wait")))
         #expect(definition.states["PauseUntil"]?.kind == .wait(.timestamp("2026-01-01T00:00:00.5+01:00")))
         #expect(definition.states["Finish"]?.io.outputPath == .null)
         #expect(definition.states["Finish"]?.transition == nil)
-        #expect(definition.states["Broken"]?.kind
-            == .fail(FailState(error: .literal("Broken"), cause: .path("States.Format('bad {}', $.a)"))))
+        #expect(
+            definition.states["Broken"]?.kind
+                == .fail(FailState(error: .literal("Broken"), cause: .path("States.Format('bad {}', $.a)"))))
         guard case .parallel(let fan)? = definition.states["Fan"]?.kind,
             case .map(let each)? = definition.states["EachItem"]?.kind,
             case .map(let legacy)? = definition.states["Legacy"]?.kind,
