@@ -174,7 +174,9 @@ public struct TaskEventDetails: Sendable, Hashable, Codable {
     public static func split(resource arn: String) -> (resourceType: String, resource: String) {
         let parts = arn.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 6, parts[0] == "arn" else { return ("unknown", arn) }
-        if parts[2] == "states", parts[5] == "activity" { return ("activity", parts.dropFirst(6).joined(separator: ":")) }
+        if parts[2] == "states", parts[5] == "activity" {
+            return ("activity", parts.dropFirst(6).joined(separator: ":"))
+        }
         if parts[2] == "states", parts[3].isEmpty, parts[4].isEmpty {
             return (parts[5], parts.dropFirst(6).joined(separator: ":"))
         }

@@ -95,7 +95,9 @@ public struct InterpreterConfiguration: Sendable {
     public init(
         region: String = "us-east-1",
         maximumHistoryEvents: Int = 25_000,
-        taskToken: @escaping @Sendable (TokenRequest) -> String = { "\($0.executionArn)/\($0.taskId.rawValue)/\($0.attempt)" }
+        taskToken: @escaping @Sendable (TokenRequest) -> String = {
+            "\($0.executionArn)/\($0.taskId.rawValue)/\($0.attempt)"
+        }
     ) {
         self.region = region
         self.maximumHistoryEvents = maximumHistoryEvents

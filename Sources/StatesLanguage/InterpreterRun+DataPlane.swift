@@ -50,7 +50,8 @@ extension InterpreterRun {
         let path = try parsePath(text)
         guard let value = path.evaluate(input, context: .null) else {
             throw StatesError(
-                StatesError.Name.runtime, cause: "Invalid path '\(path.text)' : No results for path: \(path.normalized)")
+                StatesError.Name.runtime, cause: "Invalid path '\(path.text)' : No results for path: \(path.normalized)"
+            )
         }
         return value
     }

@@ -56,7 +56,8 @@ extension InterpreterRun {
                 state.frames[path]?.active?.step = .wait(timer)
             case .succeed:
                 let effective = try selectInput(definitionState.io.inputPath, from: input)
-                exit(definitionState, output: try selectOutput(definitionState.io.outputPath, from: effective), in: path)
+                exit(
+                    definitionState, output: try selectOutput(definitionState.io.outputPath, from: effective), in: path)
             case .fail(let fail):
                 let error = try fail.error.map { setting throws(StatesError) in try resolve(setting, in: input) }
                 let cause = try fail.cause.map { setting throws(StatesError) in try resolve(setting, in: input) }
@@ -88,7 +89,8 @@ extension InterpreterRun {
     mutating func exit(_ definitionState: State, output: JSON, in path: ScopePath) {
         state.frames[path]?.active = nil
         if output.serializedByteCount > maximumPayloadBytes {
-            let cause = "The state/task '\(definitionState.name)' returned a result with a size exceeding "
+            let cause =
+                "The state/task '\(definitionState.name)' returned a result with a size exceeding "
                 + "the maximum number of bytes service limit."
             failFrame(path, StatesError(StatesError.Name.dataLimitExceeded, cause: cause))
             return
@@ -155,7 +157,8 @@ extension InterpreterRun {
             let value = try value(at: path, in: input)
             guard let text = value.stringValue else {
                 throw StatesError(
-                    StatesError.Name.runtime, cause: "The path '\(path)' must reference a string, found \(value.typeName)")
+                    StatesError.Name.runtime,
+                    cause: "The path '\(path)' must reference a string, found \(value.typeName)")
             }
             return text
         }

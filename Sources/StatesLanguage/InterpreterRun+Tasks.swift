@@ -81,7 +81,8 @@ extension InterpreterRun {
         details.outputDetails = DataTruncation()
         record(.taskSucceeded, .task(details), in: path)
         if output.serializedByteCount > maximumPayloadBytes, let name = state.frames[path]?.active?.name {
-            let cause = "The state/task '\(name)' returned a result with a size exceeding the maximum number of bytes "
+            let cause =
+                "The state/task '\(name)' returned a result with a size exceeding the maximum number of bytes "
                 + "service limit."
             stateFailed(path, StatesError(StatesError.Name.dataLimitExceeded, cause: cause))
             return

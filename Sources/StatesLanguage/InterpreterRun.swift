@@ -68,7 +68,8 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
             case .taskTimedOut(let id, _):
                 try taskFailed(id, error: StatesError(StatesError.Name.timeout, cause: ""), type: .taskTimedOut)
             case .heartbeatTimedOut(let id, _):
-                try taskFailed(id, error: StatesError(StatesError.Name.heartbeatTimeout, cause: ""), type: .taskTimedOut)
+                try taskFailed(
+                    id, error: StatesError(StatesError.Name.heartbeatTimeout, cause: ""), type: .taskTimedOut)
             case .timerFired(let id, _): try timerFired(id)
             case .stopRequested(let error, let cause, _):
                 finishExecution(.aborted(error: error, cause: cause), type: .executionAborted)
@@ -120,7 +121,8 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
                 enter(name, input: input, in: path)
             }
             if state.lastEventId > configuration.maximumHistoryEvents, isRunning {
-                let cause = "The execution reached the maximum number of history events "
+                let cause =
+                    "The execution reached the maximum number of history events "
                     + "(\(configuration.maximumHistoryEvents))."
                 finishExecution(.failed(error: StatesError.Name.runtime, cause: cause), type: .executionFailed)
             }

@@ -18,13 +18,14 @@ import Testing
                     resourceType: "sqs", resource: "sendMessage.waitForTaskToken", region: "us-east-1",
                     parameters: #"{"QueueUrl":"q"}"#, timeoutInSeconds: 60)))
         let json = try Self.encoded(event)
-        #expect(json == [
-            "timestamp": 1_710_119_487.5, "type": "TaskScheduled", "id": 3, "previousEventId": 2,
-            "taskScheduledEventDetails": [
-                "resourceType": "sqs", "resource": "sendMessage.waitForTaskToken", "region": "us-east-1",
-                "parameters": #"{"QueueUrl":"q"}"#, "timeoutInSeconds": 60,
-            ],
-        ])
+        #expect(
+            json == [
+                "timestamp": 1_710_119_487.5, "type": "TaskScheduled", "id": 3, "previousEventId": 2,
+                "taskScheduledEventDetails": [
+                    "resourceType": "sqs", "resource": "sendMessage.waitForTaskToken", "region": "us-east-1",
+                    "parameters": #"{"QueueUrl":"q"}"#, "timeoutInSeconds": 60,
+                ],
+            ])
     }
 
     @Test(arguments: [
@@ -43,7 +44,8 @@ import Testing
 
     @Test func eventsWithoutDetailsHaveNoDetailsMember() throws {
         let json = try Self.encoded(
-            HistoryEvent(id: 5, previousEventId: 4, timestamp: Date(timeIntervalSince1970: 0), type: .parallelStateStarted))
+            HistoryEvent(
+                id: 5, previousEventId: 4, timestamp: Date(timeIntervalSince1970: 0), type: .parallelStateStarted))
         #expect(json.objectValue?.keys.sorted() == ["id", "previousEventId", "timestamp", "type"])
     }
 
@@ -63,9 +65,13 @@ import Testing
         var driver = try InterpreterDriver(#"{"StartAt":"P","States":{"P":{"Type":"Pass","Result":[1],"End":true}}}"#)
         try driver.start(["k": "v"])
         let entered = try Self.encoded(driver.history[1])
-        #expect(entered["stateEnteredEventDetails"] == ["name": "P", "input": #"{"k":"v"}"#, "inputDetails": ["truncated": false]])
+        #expect(
+            entered["stateEnteredEventDetails"] == [
+                "name": "P", "input": #"{"k":"v"}"#, "inputDetails": ["truncated": false],
+            ])
         let exited = try Self.encoded(driver.history[2])
-        #expect(exited["stateExitedEventDetails"] == ["name": "P", "output": "[1]", "outputDetails": ["truncated": false]])
+        #expect(
+            exited["stateExitedEventDetails"] == ["name": "P", "output": "[1]", "outputDetails": ["truncated": false]])
         let started = try Self.encoded(driver.history[0])
         #expect(started["executionStartedEventDetails"]?["input"] == #"{"k":"v"}"#)
         let succeeded = try Self.encoded(driver.history[3])

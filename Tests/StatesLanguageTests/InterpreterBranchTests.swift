@@ -28,13 +28,14 @@ import Testing
         #expect(driver.outcome == nil)
         try driver.succeed(a.taskId, "first")
         #expect(driver.outcome == .succeeded(output: ["x": 1, "results": ["first", "second"]]))
-        #expect(driver.types == [
-            "ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted",
-            "TaskStateEntered", "TaskScheduled", "TaskStateEntered", "TaskScheduled",
-            "TaskSucceeded", "TaskStateExited", "TaskSucceeded", "TaskStateExited",
-            "ParallelStateSucceeded", "ParallelStateExited", "SucceedStateEntered", "SucceedStateExited",
-            "ExecutionSucceeded",
-        ])
+        #expect(
+            driver.types == [
+                "ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted",
+                "TaskStateEntered", "TaskScheduled", "TaskStateEntered", "TaskScheduled",
+                "TaskSucceeded", "TaskStateExited", "TaskSucceeded", "TaskStateExited",
+                "ParallelStateSucceeded", "ParallelStateExited", "SucceedStateEntered", "SucceedStateExited",
+                "ExecutionSucceeded",
+            ])
         // Each branch chains from ParallelStateStarted (id 3); the Parallel's end follows the latest branch event.
         let byId = Dictionary(uniqueKeysWithValues: driver.history.map { ($0.id, $0) })
         #expect(byId[4]?.previousEventId == 3 && byId[6]?.previousEventId == 3)
@@ -105,7 +106,8 @@ import Testing
     }
 
     @Test func mapWithoutLimitStartsEveryIterationAndEmptyItemsSucceedAtOnce() throws {
-        var driver = try InterpreterDriver(Self.map.replacingOccurrences(of: #""MaxConcurrency":2"#, with: #""MaxConcurrency":0"#))
+        var driver = try InterpreterDriver(
+            Self.map.replacingOccurrences(of: #""MaxConcurrency":2"#, with: #""MaxConcurrency":0"#))
         try driver.start(["items": [1, 2, 3, 4], "tag": "T"])
         #expect(driver.openTasks.count == 4)
 

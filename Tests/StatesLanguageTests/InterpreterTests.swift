@@ -18,10 +18,11 @@ import Testing
               "B":{"Type":"Pass","Parameters":{"copy.$":"$.a.x","name.$":"$$.State.Name"},"OutputPath":"$","End":true}}}
             """)
         try driver.start(["in": true])
-        #expect(driver.types == [
-            "ExecutionStarted", "PassStateEntered", "PassStateExited", "PassStateEntered", "PassStateExited",
-            "ExecutionSucceeded",
-        ])
+        #expect(
+            driver.types == [
+                "ExecutionStarted", "PassStateEntered", "PassStateExited", "PassStateEntered", "PassStateExited",
+                "ExecutionSucceeded",
+            ])
         #expect(driver.outcome == .succeeded(output: ["copy": 1, "name": "B"]))
         #expect(driver.history.map(\.previousEventId) == [0, 0, 2, 3, 4, 5])
         #expect(driver.interpreter.isFinished)
@@ -49,9 +50,10 @@ import Testing
         try driver.send(.taskStarted(task.taskId, at: driver.now))
         try driver.send(.taskSubmitted(task.taskId, output: ["MessageId": "m1"], at: driver.now))
         try driver.succeed(task.taskId, ["ok": true])
-        #expect(driver.types.suffix(5) == [
-            "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded",
-        ])
+        #expect(
+            driver.types.suffix(5) == [
+                "TaskStarted", "TaskSubmitted", "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded",
+            ])
         #expect(driver.outcome == .succeeded(output: ["n": 5, "result": ["ok": true]]))
         #expect(driver.closedTasks == [task.taskId])
     }
@@ -89,10 +91,11 @@ import Testing
         #expect(driver.lastTask.attempt == 2)
         try driver.fail(driver.lastTask.taskId, "Busy", "still")
         #expect(driver.outcome == .failed(error: "Busy", cause: "still"))
-        #expect(driver.types == [
-            "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskFailed", "TaskScheduled", "TaskFailed",
-            "TaskScheduled", "TaskFailed", "ExecutionFailed",
-        ])
+        #expect(
+            driver.types == [
+                "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskFailed", "TaskScheduled", "TaskFailed",
+                "TaskScheduled", "TaskFailed", "ExecutionFailed",
+            ])
     }
 
     @Test func fullJitterDrawsTheDelayFromTheInjectedRandomSource() throws {
@@ -133,10 +136,11 @@ import Testing
         default: try driver.fail(id, "Boom", "bad")
         }
         let handler = kind == "timeout" ? "TimedOut" : "Failed"
-        let error = try #require(driver.outcome.flatMap { outcome -> JSON? in
-            if case .succeeded(let output) = outcome { return output["error"] }
-            return nil
-        })
+        let error = try #require(
+            driver.outcome.flatMap { outcome -> JSON? in
+                if case .succeeded(let output) = outcome { return output["error"] }
+                return nil
+            })
         #expect(error["Error"] == .string(kind == "failed" ? "Boom" : expected))
         let entered = driver.history.compactMap { event -> String? in
             if case .stateEntered(let details) = event.details { return details.name }
@@ -155,10 +159,11 @@ import Testing
             """
         var big = try InterpreterDriver(text)
         try big.start(["v": 11])
-        #expect(big.types == [
-            "ExecutionStarted", "ChoiceStateEntered", "ChoiceStateExited", "SucceedStateEntered",
-            "SucceedStateExited", "ExecutionSucceeded",
-        ])
+        #expect(
+            big.types == [
+                "ExecutionStarted", "ChoiceStateEntered", "ChoiceStateExited", "SucceedStateEntered",
+                "SucceedStateExited", "ExecutionSucceeded",
+            ])
         var small = try InterpreterDriver(text)
         try small.start(["v": 1])
         #expect(small.types.suffix(2) == ["FailStateEntered", "ExecutionFailed"])
@@ -197,8 +202,11 @@ import Testing
         #expect(timer.fireAt == InterpreterDriver.epoch.addingTimeInterval(seconds))
         #expect(driver.types == ["ExecutionStarted", "WaitStateEntered"])
         try driver.advance(max(seconds, 0))
-        #expect(driver.types.suffix(4) == ["WaitStateExited", "SucceedStateEntered", "SucceedStateExited",
-                                           "ExecutionSucceeded"])
+        #expect(
+            driver.types.suffix(4) == [
+                "WaitStateExited", "SucceedStateEntered", "SucceedStateExited",
+                "ExecutionSucceeded",
+            ])
     }
 
     @Test func lateAndUnknownEventsAreRejectedWithoutChangingState() throws {
@@ -207,7 +215,9 @@ import Testing
         let id = driver.lastTask.taskId
         let before = driver.interpreter.state
         #expect(throws: InterpreterRejection.self) { try driver.succeed(TaskID(rawValue: 99)) }
-        #expect(throws: InterpreterRejection.self) { try driver.send(.timerFired(TimerID(rawValue: 42), at: driver.now)) }
+        #expect(throws: InterpreterRejection.self) {
+            try driver.send(.timerFired(TimerID(rawValue: 42), at: driver.now))
+        }
         #expect(driver.interpreter.state == before)
         try driver.succeed(id)
         do {
@@ -303,7 +313,12 @@ import Testing
                 ExecutionStart(
                     input: [:], executionArn: "e", executionName: "e", stateMachineArn: "s", stateMachineName: "s",
                     startDate: InterpreterDriver.epoch)), using: &random)
-        #expect(actions.last == .finish(.failed(error: "States.Runtime", cause:
-            "The execution reached the maximum number of history events (100).")))
+        #expect(
+            actions.last
+                == .finish(
+                    .failed(
+                        error: "States.Runtime",
+                        cause:
+                            "The execution reached the maximum number of history events (100).")))
     }
 }
