@@ -18,6 +18,8 @@ struct ActiveState: Sendable, Hashable, Codable {
     var name: String
     /// The raw state input (before InputPath): ResultPath and Catch merge into it.
     var input: JSONText
+    /// The id of the state's `…StateEntered` event (AWS names it in States.Runtime causes).
+    var enteredEventId: Int = 0
     /// When the state was entered (`$$.State.EnteredTime`).
     var enteredAt: Date
     /// Retries done so far, per retrier (AWS counts attempts per retrier); empty until the first retry.

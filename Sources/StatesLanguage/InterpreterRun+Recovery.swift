@@ -42,6 +42,15 @@ extension InterpreterRun {
         failFrame(path, error)
     }
 
+    /// A States.Runtime error with AWS's prefix naming the state and the id of its entered event.
+    func located(_ error: StatesError, in path: ScopePath) -> StatesError {
+        guard error.error == StatesError.Name.runtime, let active = state.frames[path]?.active else { return error }
+        let prefix =
+            "An error occurred while executing the state '\(active.name)' (entered at the event id "
+            + "#\(active.enteredEventId)). "
+        return StatesError(error.error, cause: prefix + error.cause)
+    }
+
     /// A Retry backoff elapsed: run the state again (a new task, or the branches / iterations from the start).
     mutating func retry(in path: ScopePath) {
         guard let definitionState = activeState(in: path) else { return }
@@ -54,7 +63,7 @@ extension InterpreterRun {
             default: break
             }
         } catch {
-            stateFailed(path, error)
+            stateFailed(path, located(error, in: path))
         }
     }
 

@@ -26,8 +26,9 @@ extension InterpreterRun {
             failFrame(path, StatesError(StatesError.Name.runtime, cause: "State '\(name)' is not defined"))
             return
         }
-        record(.entered(definitionState.kind), .stateEntered(.entered(name, input: input)), in: path)
-        let active = ActiveState(name: name, input: input, enteredAt: now, step: .entering)
+        let enteredId = record(.entered(definitionState.kind), .stateEntered(.entered(name, input: input)), in: path)
+        var active = ActiveState(name: name, input: input, enteredAt: now, step: .entering)
+        active.enteredEventId = enteredId
         state.frames[path]?.active = active
         do throws(StatesError) {
             switch definitionState.kind {
@@ -71,7 +72,7 @@ extension InterpreterRun {
                 try startMap(in: path)
             }
         } catch {
-            stateFailed(path, error)
+            stateFailed(path, located(error, in: path))
         }
     }
 
@@ -81,7 +82,7 @@ extension InterpreterRun {
         do throws(StatesError) {
             exit(waitState, output: try selectOutput(waitState.io.outputPath, from: active.input.value), in: path)
         } catch {
-            stateFailed(path, error)
+            stateFailed(path, located(error, in: path))
         }
     }
 

@@ -112,7 +112,7 @@ extension InterpreterRun {
             let output = try applyResultPath(definitionState.io.resultPath, input: active.input.value, result: selected)
             exit(definitionState, output: try selectOutput(definitionState.io.outputPath, from: output), in: path)
         } catch {
-            stateFailed(path, error)
+            stateFailed(path, located(error, in: path))
         }
     }
 }

@@ -300,6 +300,8 @@ import Testing
         }
         #expect(error == "States.Runtime")
         #expect(cause?.contains("$.missing") == true)
+        #expect(
+            cause?.hasPrefix("An error occurred while executing the state 'P' (entered at the event id #2). ") == true)
     }
 
     @Test func infiniteLoopsStopAtTheHistoryQuota() throws {
