@@ -6,17 +6,17 @@ extension DefinitionParser {
     /// Reads a Choice state's rules. A rule whose condition is invalid is kept with an empty `Or` (never
     /// true), and one without a valid Next targets the Choice state itself, so rule indexes stay aligned with
     /// the definition for the graph checks; such a definition is never returned, as issues were reported.
-    mutating func choice(_ object: JSONObject, named name: String, at pointer: String) -> ChoiceState? {
+    mutating func choice(_ object: JSONObject, named name: String, at pointer: String) -> ChoiceState {
         let choicesPointer = Self.pointer(pointer, "Choices")
         let fallback = optionalString(object, "Default", at: pointer)
         if object["Default"] != nil, fallback == nil { transitionsIncomplete = true }
         guard let value = object["Choices"] else {
             report(choicesPointer, "is required")
-            return nil
+            return ChoiceState(choices: [], default: fallback)
         }
         guard let elements = value.arrayValue, !elements.isEmpty else {
             report(choicesPointer, "must be a non-empty array")
-            return nil
+            return ChoiceState(choices: [], default: fallback)
         }
         var rules: [ChoiceRule] = []
         for (index, element) in elements.enumerated() {

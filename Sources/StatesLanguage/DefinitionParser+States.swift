@@ -53,9 +53,9 @@ extension DefinitionParser {
         let transition = fields.contains("Next") ? self.transition(object, at: pointer) : nil
         let kind: State.Kind?
         switch typeName {
-        case "Task": kind = task(object, at: pointer).map { .task($0) }
+        case "Task": kind = .task(task(object, at: pointer))
         case "Pass": kind = .pass(PassState(result: object["Result"]))
-        case "Choice": kind = choice(object, named: name, at: pointer).map { .choice($0) }
+        case "Choice": kind = .choice(choice(object, named: name, at: pointer))
         case "Wait": kind = wait(object, at: pointer).map { .wait($0) }
         case "Succeed": kind = .succeed
         case "Fail":
@@ -63,11 +63,13 @@ extension DefinitionParser {
                 FailState(
                     error: stringSetting(object, "Error", at: pointer),
                     cause: stringSetting(object, "Cause", at: pointer)))
-        case "Parallel": kind = parallel(object, at: pointer).map { .parallel($0) }
-        default: kind = map(object, at: pointer).map { .map($0) }
+        case "Parallel": kind = .parallel(parallel(object, at: pointer))
+        default: kind = .map(map(object, at: pointer))
         }
-        guard let kind, transition != nil || !fields.contains("Next") else { return nil }
-        return State(name: name, comment: comment, kind: kind, io: io, transition: transition)
+        // A state with issues is still returned (with a placeholder where a value is missing) so the graph
+        // checks see its transitions; the definition itself is never returned once an issue was reported.
+        if transition == nil, fields.contains("Next"), object["Next"] != nil { transitionsIncomplete = true }
+        return State(name: name, comment: comment, kind: kind ?? .wait(.seconds(0)), io: io, transition: transition)
     }
 
     mutating func transition(_ object: JSONObject, at pointer: String) -> Transition? {
@@ -91,7 +93,7 @@ extension DefinitionParser {
         return nil
     }
 
-    mutating func task(_ object: JSONObject, at pointer: String) -> TaskState? {
+    mutating func task(_ object: JSONObject, at pointer: String) -> TaskState {
         let resource = requiredString(object, "Resource", at: pointer)
         if let resource, let message = resourceValidator?(resource) {
             report(Self.pointer(pointer, "Resource"), message)
@@ -105,9 +107,8 @@ extension DefinitionParser {
         }
         let retry = retriers(object["Retry"], at: Self.pointer(pointer, "Retry"))
         let catchers = catchers(object["Catch"], at: Self.pointer(pointer, "Catch"))
-        guard let resource else { return nil }
         return TaskState(
-            resource: resource, timeout: timeout, heartbeat: heartbeat, retry: retry, catch: catchers,
+            resource: resource ?? "", timeout: timeout, heartbeat: heartbeat, retry: retry, catch: catchers,
             credentials: object["Credentials"])
     }
 
@@ -131,29 +132,26 @@ extension DefinitionParser {
         }
     }
 
-    mutating func parallel(_ object: JSONObject, at pointer: String) -> ParallelState? {
+    mutating func parallel(_ object: JSONObject, at pointer: String) -> ParallelState {
         let branchesPointer = Self.pointer(pointer, "Branches")
         var branches: [StateMachineDefinition] = []
-        var complete = true
         switch object["Branches"] {
         case nil: report(branchesPointer, "is required")
         case .array(let elements) where !elements.isEmpty:
             for (index, element) in elements.enumerated() {
+                // A branch that fails to read is left out: its issues are reported, the outer graph is unaffected.
                 if let branch = machine(element, at: Self.pointer(branchesPointer, index), kind: .branch) {
                     branches.append(branch)
-                } else {
-                    complete = false
                 }
             }
         default: report(branchesPointer, "must be a non-empty array")
         }
         let retry = retriers(object["Retry"], at: Self.pointer(pointer, "Retry"))
         let catchers = catchers(object["Catch"], at: Self.pointer(pointer, "Catch"))
-        guard complete, !branches.isEmpty else { return nil }
         return ParallelState(branches: branches, retry: retry, catch: catchers)
     }
 
-    mutating func map(_ object: JSONObject, at pointer: String) -> MapState? {
+    mutating func map(_ object: JSONObject, at pointer: String) -> MapState {
         if object["ItemSelector"] != nil, object["Parameters"] != nil {
             report(Self.pointer(pointer, "Parameters"), "must not be given together with ItemSelector")
         }
@@ -180,12 +178,12 @@ extension DefinitionParser {
         }
         let retry = retriers(object["Retry"], at: Self.pointer(pointer, "Retry"))
         let catchers = catchers(object["Catch"], at: Self.pointer(pointer, "Catch"))
-        guard let processor else { return nil }
         var toleratedCount: Int?
         if case .seconds(let value)? = count { toleratedCount = value }
         return MapState(
             itemsPath: itemsPath, itemSelector: itemSelector, maxConcurrency: maxConcurrency,
-            itemProcessor: processor, toleratedFailurePercentage: percentage, toleratedFailureCount: toleratedCount,
+            itemProcessor: processor ?? StateMachineDefinition(startAt: "", states: [:]),
+            toleratedFailurePercentage: percentage, toleratedFailureCount: toleratedCount,
             retry: retry, catch: catchers)
     }
 
