@@ -65,13 +65,16 @@ extension ExecutionStore {
     ///   - cursor: the `nextCursor` of the previous page, or `nil`.
     /// - Returns: one page.
     /// - Throws: ``ExecutionStoreError`` `invalidCursor`, or on a SQLite failure.
-    public func listStateMachines(limit: Int = 100, after cursor: String? = nil) async throws -> Page<StateMachineRecord> {
+    public func listStateMachines(limit: Int = 100, after cursor: String? = nil) async throws -> Page<
+        StateMachineRecord
+    > {
         let after = try Page<StateMachineRecord>.decode(cursor) ?? 0
         let limit = max(1, limit)
         let rows = try await read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT \(StateMachineRecord.columns), rowid FROM state_machine WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                sql:
+                    "SELECT \(StateMachineRecord.columns), rowid FROM state_machine WHERE rowid > ? ORDER BY rowid LIMIT ?",
                 arguments: [after, limit + 1]
             ).map { (record: StateMachineRecord(row: $0), rowID: $0[8] as Int64) }
         }

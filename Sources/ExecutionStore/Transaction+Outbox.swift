@@ -78,7 +78,8 @@ extension Transaction {
                 sql: "INSERT INTO state_machine (\(StateMachineRecord.columns)) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
                 arguments: [record.arn, record.name, record.type, record.roleArn, record.definition, created, created]
             )
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
             || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
         {
             throw ExecutionStoreError(.stateMachineAlreadyExists, message: "state machine '\(record.name)' exists")

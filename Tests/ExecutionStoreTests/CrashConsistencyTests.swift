@@ -5,7 +5,7 @@ import Testing
 @testable import ExecutionStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Every transition whose `transition` call returned (the point where the orchestrator acks a delivery) must

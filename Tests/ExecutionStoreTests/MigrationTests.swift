@@ -17,9 +17,10 @@ import Testing
         let tables = try store.pool.read { db in
             try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-        for table in ["state_machine", "state_machine_revision", "execution", "history_event", "open_task", "timer",
-            "outbox", "setting"]
-        {
+        for table in [
+            "state_machine", "state_machine_revision", "execution", "history_event", "open_task", "timer",
+            "outbox", "setting",
+        ] {
             #expect(tables.contains(table), "missing table \(table)")
         }
         let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }

@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct TaskAndTimerTests {
     private func task(_ token: String, _ execution: Int64, attempt: Int = 0) -> OpenTask {
-        OpenTask(tokenID: token, executionID: execution, taskID: "Approve", attempt: attempt,
+        OpenTask(
+            tokenID: token, executionID: execution, taskID: "Approve", attempt: attempt,
             resource: "arn:aws:states:::sqs:sendMessage.waitForTaskToken", heartbeatSeconds: 30,
             createdAt: Fixture.epoch)
     }
@@ -56,8 +57,10 @@ import Testing
         let offsets: [(String, TimeInterval)] = [("c", 30), ("a", 10), ("d", 40), ("b", 20), ("b2", 20)]
         try await store.transition { tx in
             for (key, offset) in offsets {
-                try tx.setTimer(NewTimer(executionID: execution.id, key: key, kind: "wait",
-                    fireAt: Fixture.epoch + offset, payload: Data(key.utf8)))
+                try tx.setTimer(
+                    NewTimer(
+                        executionID: execution.id, key: key, kind: "wait",
+                        fireAt: Fixture.epoch + offset, payload: Data(key.utf8)))
             }
         }
         #expect(try await store.nextTimerFireDate() == Fixture.epoch + 10)
@@ -81,7 +84,8 @@ import Testing
         defer { try? store.close() }
 
         let execution = try await store.transition { tx in try tx.insertExecution(Fixture.execution("h")) }
-        let first = NewTimer(executionID: execution.id, key: "heartbeat:A", kind: "heartbeatTimeout",
+        let first = NewTimer(
+            executionID: execution.id, key: "heartbeat:A", kind: "heartbeatTimeout",
             fireAt: Fixture.epoch + 30)
         var second = first
         second.fireAt = Fixture.epoch + 60
@@ -104,7 +108,8 @@ import Testing
         let ids = try await store.transition { tx in
             try (0..<5).map { index in
                 try tx.enqueueOutbox(
-                    NewOutboxMessage(exchange: "", routingKey: "q\(index)", body: Data([UInt8(index)]),
+                    NewOutboxMessage(
+                        exchange: "", routingKey: "q\(index)", body: Data([UInt8(index)]),
                         headers: index == 0 ? ["correlation-id": "c-1", "reply-to": "r"] : [:]),
                     at: Fixture.epoch)
             }

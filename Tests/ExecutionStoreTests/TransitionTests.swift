@@ -13,19 +13,24 @@ import Testing
 
         let (execution, outboxID) = try await store.transition { tx in
             let execution = try tx.insertExecution(Fixture.execution("a"))
-            try tx.appendHistory([Fixture.event("ExecutionStarted"), Fixture.event("TaskStateEntered")],
+            try tx.appendHistory(
+                [Fixture.event("ExecutionStarted"), Fixture.event("TaskStateEntered")],
                 executionID: execution.id)
             try tx.insertOpenTask(
-                OpenTask(tokenID: "t1", executionID: execution.id, taskID: "A", attempt: 0, resource: "r",
+                OpenTask(
+                    tokenID: "t1", executionID: execution.id, taskID: "A", attempt: 0, resource: "r",
                     createdAt: Fixture.epoch))
-            try tx.setTimer(NewTimer(executionID: execution.id, key: "timeout:A", kind: "taskTimeout",
-                fireAt: Fixture.epoch + 60))
+            try tx.setTimer(
+                NewTimer(
+                    executionID: execution.id, key: "timeout:A", kind: "taskTimeout",
+                    fireAt: Fixture.epoch + 60))
             let outboxID = try tx.enqueueOutbox(NewOutboxMessage(exchange: "", routingKey: "q", body: Data("m".utf8)))
             return (execution, outboxID)
         }
         #expect(try await store.execution(id: execution.id)?.nextEventID == 3)
-        #expect(try await store.history(executionID: execution.id).items.map(\.type)
-            == ["ExecutionStarted", "TaskStateEntered"])
+        #expect(
+            try await store.history(executionID: execution.id).items.map(\.type)
+                == ["ExecutionStarted", "TaskStateEntered"])
         #expect(try await store.openTask(tokenID: "t1")?.executionID == execution.id)
         #expect(try await store.dueTimers(before: Fixture.epoch + 60).count == 1)
         #expect(try await store.pendingOutbox().map(\.id) == [outboxID])
@@ -112,8 +117,10 @@ import Testing
 
         let execution = try await store.transition { tx in
             let execution = try tx.insertExecution(Fixture.execution("f"))
-            try tx.insertOpenTask(OpenTask(tokenID: "tok", executionID: execution.id, taskID: "A", attempt: 0,
-                resource: "r", createdAt: Fixture.epoch))
+            try tx.insertOpenTask(
+                OpenTask(
+                    tokenID: "tok", executionID: execution.id, taskID: "A", attempt: 0,
+                    resource: "r", createdAt: Fixture.epoch))
             try tx.setTimer(NewTimer(executionID: execution.id, key: "x", kind: "wait", fireAt: Fixture.epoch))
             return execution
         }
