@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -77,6 +78,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "BatonTestSupport", dependencies: ["AMQPClient"], swiftSettings: swiftSettings),
+        .target(
+            name: "WorkerKit",
+            dependencies: [
+                "AMQPClient", "BatonBroker", "BatonProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "orchestrator",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -84,17 +94,33 @@ let package = Package(
         ),
         .executableTarget(
             name: "worker-function",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "WorkerKit", "BatonRuntime", "BatonBroker", "BatonProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "legacy-system",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "WorkerKit", "BatonRuntime", "BatonBroker", "BatonProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "approver",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "WorkerKit", "BatonRuntime", "BatonBroker", "BatonProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -117,6 +143,14 @@ let package = Package(
         .testTarget(
             name: "BatonBrokerTests",
             dependencies: ["BatonBroker", "BatonTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: [
+                "WorkerKit", "BatonBroker", "BatonProtocol", "BatonTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,15 +1,82 @@
 import ArgumentParser
+import BatonBroker
+import BatonProtocol
+import BatonRuntime
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import WorkerKit
 
-/// The `approver` executable. Manual approval: keeps approval requests pending until a person or a policy decides.
+/// The `approver` executable: keeps approval requests durably as pending and turns a person's (or the policy's)
+/// decision into SendTaskSuccess / SendTaskFailure. See docs/workers.md.
 @main
 struct Approver: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approver",
-        abstract: "Manual approval: keeps approval requests pending until a person or a policy decides.",
-        discussion: "Not implemented yet: this binary only answers --help until its issue lands."
+        abstract: "Manual approval: pending requests on a web page and a JSON API; approve or reject calls back.",
+        discussion: "Requests carry their token in the body (taskToken/TaskToken). Policy rules: see docs/workers.md."
     )
 
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customLong("queue"), help: "Queue of approval requests (repeatable) [env: BATON_QUEUES, comma-separated] (default: <prefix>.approvals)")
+    var queues: [String] = []
+
+    @Option(help: "Policy rules, e.g. 'auto-approve-after=2s;reject-if=amount>1000' [env: BATON_APPROVER_POLICY] (default: none)")
+    var policy: String?
+
+    @Option(help: "HTTP address of the page and API [env: BATON_APPROVER_ADDRESS] (default: 127.0.0.1:8090)")
+    var httpAddress: String?
+
+    @Option(help: "Where pending requests are kept (<dir>/approvals) [env: BATON_DATA_DIR] (default: .data/approver)")
+    var dataDir: String?
+
+    @Option(help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
+    var replyTimeout: String?
+
     func run() async throws {
-        throw ValidationError("approver is not implemented yet; see the project's issues")
+        let logger = LogSetup.bootstrap(label: "approver", level: common.logLevel, format: common.logFormat)
+        let names = Names(prefix: common.queuePrefix)
+        let requestQueues = queues.isEmpty
+            ? (Setting.resolve(nil, "BATON_QUEUES") ?? "\(names.prefix).approvals").split(separator: ",").map(String.init)
+            : queues
+        let policy = try Setting.resolve(policy, "BATON_APPROVER_POLICY").map {
+            do { return try ApprovalPolicy(parsing: $0) } catch { throw ValidationError("\(error)") }
+        }
+        let address = Setting.resolve(httpAddress, "BATON_APPROVER_ADDRESS") ?? "127.0.0.1:8090"
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw ValidationError("--http-address must be HOST:PORT, not '\(address)'")
+        }
+        let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
+        let store = try ApprovalStore(
+            dataDirectory: URL(fileURLWithPath: Setting.resolve(dataDir, "BATON_DATA_DIR") ?? ".data/approver"))
+
+        let bus = try await WorkerBus.connect(
+            url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType, clientName: "approver",
+            logger: logger)
+        let callbacks = try await CallbackClient.start(
+            bus: bus, names: names, configuration: .init(replyDeadline: replyDeadline), logger: logger)
+        let desk = ApprovalDesk(store: store, callbacks: callbacks, logger: logger)
+        let consumer = TaskConsumer(
+            bus: bus, configuration: .init(queues: requestQueues, prefetch: 32), logger: logger
+        ) { try await desk.accept($0) }
+        let http = Application(
+            router: ApprovalPage.router(desk: desk),
+            configuration: .init(address: .hostname(String(address[..<colon]), port: port), serverName: "approver"),
+            logger: logger)
+        var services: [any Service] = [callbacks, consumer, http]
+        if let policy { services.append(PolicyService(policy: policy, desk: desk, logger: logger)) }
+        logger.info(
+            "approver started",
+            metadata: ["http.address": "\(address)", "queues": "\(requestQueues.joined(separator: ","))",
+                       "policy": "\(Setting.resolve(self.policy, "BATON_APPROVER_POLICY") ?? "none")"])
+        do {
+            try await ServiceRunner.run(services, logger: logger)
+        } catch {
+            await bus.close()
+            throw error
+        }
+        await bus.close()
     }
 }

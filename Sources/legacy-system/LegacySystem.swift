@@ -1,15 +1,77 @@
 import ArgumentParser
+import BatonBroker
+import BatonProtocol
+import BatonRuntime
+import Foundation
+import Logging
+import ServiceLifecycle
+import WorkerKit
 
-/// The `legacy-system` executable. A slow external system that runs long jobs, sends heartbeats and reports completion.
+/// The `legacy-system` executable: a slow external system that takes `.sync` jobs and `.waitForTaskToken`
+/// messages, works them for a while with heartbeats, and reports success or failure. See docs/workers.md.
 @main
 struct LegacySystem: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "legacy-system",
-        abstract: "A slow external system that runs long jobs, sends heartbeats and reports completion.",
-        discussion: "Not implemented yet: this binary only answers --help until its issue lands."
+        abstract: "A slow external system: runs jobs for a while, heartbeats, then reports success or failure.",
+        discussion: """
+            Jobs come from <prefix>.jobs (baton:startJob.sync, token in the x-baton-task-token header) and from \
+            the queues named by --queue (.waitForTaskToken messages, token in the body). A job succeeds when its \
+            input says "status": "success". Jobs in progress are kept under --data-dir and resumed after a restart.
+            """
     )
 
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customLong("queue"), help: "Also take .waitForTaskToken messages from this queue (repeatable) [env: BATON_QUEUES, comma-separated]")
+    var queues: [String] = []
+
+    @Option(help: "How long a job works unless its input has durationSeconds [env: BATON_JOB_DURATION] (default: 5s)")
+    var jobDuration: String?
+
+    @Option(help: "Heartbeat interval when the task has no x-baton-heartbeat-seconds; 0 for none [env: BATON_HEARTBEAT_INTERVAL] (default: 10s)")
+    var heartbeatInterval: String?
+
+    @Option(help: "Where jobs in progress are kept (<dir>/jobs) [env: BATON_DATA_DIR] (default: .data/legacy-system)")
+    var dataDir: String?
+
+    @Option(help: "Unsettled deliveries per queue [env: BATON_PREFETCH] (default: 16)")
+    var prefetch: Int?
+
+    @Option(help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
+    var replyTimeout: String?
+
     func run() async throws {
-        throw ValidationError("legacy-system is not implemented yet; see the project's issues")
+        let logger = LogSetup.bootstrap(label: "legacy-system", level: common.logLevel, format: common.logFormat)
+        let names = Names(prefix: common.queuePrefix)
+        let duration = try DurationText.parse(Setting.resolve(jobDuration, "BATON_JOB_DURATION") ?? "5s")
+        let heartbeat = try DurationText.parse(Setting.resolve(heartbeatInterval, "BATON_HEARTBEAT_INTERVAL") ?? "10s")
+        let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
+        let directory = URL(fileURLWithPath: Setting.resolve(dataDir, "BATON_DATA_DIR") ?? ".data/legacy-system")
+        let extraQueues = queues.isEmpty
+            ? (Setting.resolve(nil, "BATON_QUEUES") ?? "").split(separator: ",").map(String.init) : queues
+        let prefetch = try Setting.integer(prefetch, "BATON_PREFETCH") ?? 16
+        let store = try JobStore(dataDirectory: directory)
+
+        let bus = try await WorkerBus.connect(
+            url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType,
+            clientName: "legacy-system", logger: logger)
+        let callbacks = try await CallbackClient.start(
+            bus: bus, names: names, configuration: .init(replyDeadline: replyDeadline), logger: logger)
+        let runner = JobRunner(
+            store: store, callbacks: callbacks, defaultDuration: DurationText.seconds(duration),
+            defaultHeartbeat: heartbeat > .zero ? DurationText.seconds(heartbeat) : nil, logger: logger)
+        let consumer = TaskConsumer(
+            bus: bus, configuration: .init(queues: [names.jobQueue] + extraQueues, prefetch: prefetch), logger: logger
+        ) { try await runner.accept($0) }
+        logger.info("legacy-system started", metadata: ["data.dir": "\(store.directory.path)"])
+        do {
+            try await ServiceRunner.run(
+                [callbacks, JobResumer(runner: runner, logger: logger), consumer], logger: logger)
+        } catch {
+            await bus.close()
+            throw error
+        }
+        await bus.close()
     }
 }

@@ -1,15 +1,87 @@
 import ArgumentParser
+import BatonBroker
+import BatonProtocol
+import BatonRuntime
+import Foundation
+import Logging
+import ServiceLifecycle
+import WorkerKit
 
-/// The `worker-function` executable. A Lambda-like worker that serves named functions from RabbitMQ queues and calls back.
+/// The `worker-function` executable: a Lambda-like worker that serves named functions from RabbitMQ queues and
+/// calls back. See docs/workers.md.
 @main
 struct WorkerFunction: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker-function",
         abstract: "A Lambda-like worker that serves named functions from RabbitMQ queues and calls back.",
-        discussion: "Not implemented yet: this binary only answers --help until its issue lands."
+        discussion: "Functions: echo, sleep, fail, callback. Fault knobs and the script file: see docs/workers.md."
     )
 
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var knobOptions: KnobOptions
+
+    @Option(help: "Functions to serve, comma-separated; one queue <prefix>.function.<name> each [env: BATON_FUNCTIONS] (default: echo,sleep,fail,callback)")
+    var functions: String?
+
+    @Option(name: .customLong("queue"), help: "Also serve this SQS-style queue with the callback function (repeatable) [env: BATON_QUEUES, comma-separated]")
+    var queues: [String] = []
+
+    @Option(help: "Unsettled deliveries per queue [env: BATON_PREFETCH] (default: 8)")
+    var prefetch: Int?
+
+    @Option(help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
+    var replyTimeout: String?
+
+    @Option(help: "How long a graceful shutdown may take [env: BATON_GRACE_PERIOD] (default: 20s)")
+    var gracePeriod: String?
+
     func run() async throws {
-        throw ValidationError("worker-function is not implemented yet; see the project's issues")
+        let logger = LogSetup.bootstrap(label: "worker-function", level: common.logLevel, format: common.logFormat)
+        let names = try (Setting.resolve(functions, "BATON_FUNCTIONS") ?? "echo,sleep,fail,callback")
+            .split(separator: ",").map { name -> BuiltinFunction in
+                let trimmed = name.trimmingCharacters(in: .whitespaces)
+                guard let function = BuiltinFunction(rawValue: trimmed) else {
+                    throw ValidationError("unknown function '\(trimmed)'; known: echo, sleep, fail, callback")
+                }
+                return function
+            }
+        let extraQueues = queues.isEmpty
+            ? (Setting.resolve(nil, "BATON_QUEUES") ?? "").split(separator: ",").map(String.init) : queues
+        let prefetch = try Setting.integer(prefetch, "BATON_PREFETCH") ?? 8
+        let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
+        let grace = try DurationText.parse(Setting.resolve(gracePeriod, "BATON_GRACE_PERIOD") ?? "20s")
+        let knobs = try knobOptions.knobSet()
+        let script = try knobOptions.loadScript()
+        let seed = try knobOptions.resolvedSeed()
+
+        let bus = try await WorkerBus.connect(
+            url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType,
+            clientName: "worker-function", logger: logger)
+        let callbacks = try await CallbackClient.start(
+            bus: bus, names: Names(prefix: common.queuePrefix), configuration: .init(replyDeadline: replyDeadline),
+            logger: logger)
+        var services: [any Service] = [callbacks]
+        let queueNames = Names(prefix: common.queuePrefix)
+        var served: [(queue: String, function: BuiltinFunction)] = names.map {
+            (queueNames.functionQueue($0.rawValue), $0)
+        }
+        served += extraQueues.map { ($0, .callback) }
+        for (queue, function) in served {
+            let worker = FunctionWorker(
+                function: function, knobs: knobs.knobs(for: function.rawValue), script: script, seed: seed,
+                callbacks: callbacks, logger: logger)
+            services.append(
+                TaskConsumer(bus: bus, configuration: .init(queues: [queue], prefetch: prefetch), logger: logger) {
+                    try await worker.handle($0)
+                })
+        }
+        logger.info("worker-function started", metadata: ["functions": "\(names.map(\.rawValue))", "seed": "\(seed)"])
+        do {
+            try await ServiceRunner.run(services, gracePeriod: grace, logger: logger)
+        } catch {
+            await bus.close()
+            throw error
+        }
+        await bus.close()
     }
 }

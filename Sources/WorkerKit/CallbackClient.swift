@@ -1,0 +1,174 @@
+import BatonProtocol
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Sends callbacks (SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat) to the orchestrator's callback queue
+/// and reads its replies on this process's exclusive reply queue.
+///
+/// Every callback carries `reply_to` (this process's `<prefix>.replies.<id>`) and a fresh `correlation_id`. A
+/// rejection (`{"__type": …}`) is logged with its error type and counted, never retried: a refused callback
+/// stays refused. A reply that does not come within ``Configuration/replyDeadline`` is logged and counted.
+///
+/// Run it as a `Service` (it consumes the reply queue); put it before the services that use it in the
+/// `ServiceGroup`, so a graceful shutdown stops it after them.
+public final class CallbackClient: Service {
+    /// How long to wait for replies.
+    public struct Configuration: Sendable {
+        /// How long a callback waits for the orchestrator's reply before it is logged as unanswered.
+        public var replyDeadline: Duration = .seconds(10)
+
+        /// Creates a configuration with the documented defaults.
+        public init(replyDeadline: Duration = .seconds(10)) {
+            self.replyDeadline = replyDeadline
+        }
+    }
+
+    /// Counts of what the orchestrator answered, for logs and tests.
+    public struct Statistics: Sendable, Hashable {
+        /// Callbacks published (confirmed by the broker).
+        public var published = 0
+        /// Replies `{}`: applied.
+        public var accepted = 0
+        /// Rejections by `__type` (`TaskTimedOut`, `InvalidToken`, …).
+        public var rejected: [String: Int] = [:]
+        /// Callbacks with no reply before the deadline.
+        public var unanswered = 0
+    }
+
+    /// A published callback whose reply has not been read yet.
+    public struct PendingReply: Sendable {
+        /// The correlation id the reply will carry.
+        public let correlationID: String
+        /// The callback's action, for logs.
+        public let action: String
+    }
+
+    private let bus: any MessageBus
+    private let names: Names
+    private let configuration: Configuration
+    let logger: Logger
+    /// This process's exclusive reply queue.
+    public let replyQueue: String
+    private let replies: AsyncThrowingStream<BusDelivery, any Error>
+    private let router = ReplyRouter()
+    private let counters = Mutex(Statistics())
+
+    /// Declares the callback queue and this process's exclusive reply queue and starts consuming replies.
+    /// - Parameters:
+    ///   - bus: the broker.
+    ///   - names: queue names.
+    ///   - configuration: reply deadline.
+    ///   - logger: where callbacks and replies are logged.
+    /// - Throws: when the broker refuses a declaration.
+    public static func start(
+        bus: any MessageBus, names: Names, configuration: Configuration = .init(), logger: Logger
+    ) async throws -> CallbackClient {
+        try await bus.declare(QueueSpec(names.callbackQueue))
+        let replyQueue = names.replyQueue(UUID().uuidString.lowercased())
+        try await bus.declare(QueueSpec(replyQueue, exclusive: true))
+        let replies = try await bus.consume(replyQueue, prefetch: 64)
+        return CallbackClient(
+            bus: bus, names: names, configuration: configuration, replyQueue: replyQueue, replies: replies,
+            logger: logger)
+    }
+
+    private init(
+        bus: any MessageBus, names: Names, configuration: Configuration, replyQueue: String,
+        replies: AsyncThrowingStream<BusDelivery, any Error>, logger: Logger
+    ) {
+        self.bus = bus
+        self.names = names
+        self.configuration = configuration
+        self.replyQueue = replyQueue
+        self.replies = replies
+        self.logger = logger
+    }
+
+    /// What the orchestrator has answered so far.
+    public var statistics: Statistics { counters.withLock { $0 } }
+
+    /// Consumes replies until a graceful shutdown or cancellation.
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            for try await delivery in self.replies {
+                try? await delivery.settle(.ack)
+                guard let id = delivery.message.correlationID else { continue }
+                do {
+                    let reply = try CallbackReply(decoding: delivery.message.body)
+                    if !self.router.deliver(reply, for: id) {
+                        self.logger.debug("reply for no waiting callback", metadata: ["correlation.id": "\(id)"])
+                    }
+                } catch {
+                    self.logger.warning("undecodable callback reply", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Publishes a callback and returns once the broker has confirmed it.
+    /// - Throws: when the publish fails (no callback queue, broker down).
+    public func publish(_ callback: Callback) async throws -> PendingReply {
+        let id = UUID().uuidString.lowercased()
+        router.register(id)
+        let message = BusMessage(body: callback.encoded(), correlationID: id, replyTo: replyQueue, messageID: id)
+        do {
+            try await bus.publish(message, toQueue: names.callbackQueue)
+        } catch {
+            router.expire(id)
+            throw error
+        }
+        counters.withLock { $0.published += 1 }
+        logger.debug(
+            "callback published",
+            metadata: ["callback.action": "\(callback.action)", "token.id": "\(Self.shortID(callback.taskToken))"])
+        return PendingReply(correlationID: id, action: callback.action)
+    }
+
+    /// Waits for the reply to a published callback, at most `deadline` (default: the configured one); logs and
+    /// counts the outcome.
+    /// - Returns: the reply, or `nil` when none came in time.
+    @discardableResult
+    public func reply(to pending: PendingReply, deadline: Duration? = nil) async -> CallbackReply? {
+        let id = pending.correlationID
+        let limit = deadline ?? configuration.replyDeadline
+        let reply = await withTaskGroup(of: CallbackReply?.self) { group in
+            group.addTask { await self.router.reply(for: id) }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                self.router.expire(id)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        let metadata: Logger.Metadata = ["callback.action": "\(pending.action)", "correlation.id": "\(id)"]
+        switch reply {
+        case nil:
+            counters.withLock { $0.unanswered += 1 }
+            logger.warning("no reply to callback in time", metadata: metadata.merging(["deadline": "\(limit)"]) { $1 })
+        case let reply? where reply.isAccepted:
+            counters.withLock { $0.accepted += 1 }
+            logger.debug("callback accepted", metadata: metadata)
+        case let reply?:
+            let type = reply.errorType ?? "?"
+            counters.withLock { $0.rejected[type, default: 0] += 1 }
+            logger.warning(
+                "callback rejected",
+                metadata: metadata.merging(["error.type": "\(type)", "error.message": "\(reply.message)"]) { $1 })
+        }
+        return reply
+    }
+
+    /// Publishes a callback and waits for its reply (see ``publish(_:)`` and ``reply(to:deadline:)``).
+    /// - Throws: when the publish fails.
+    @discardableResult
+    public func send(_ callback: Callback) async throws -> CallbackReply? {
+        await reply(to: try await publish(callback))
+    }
+
+    /// A token's loggable short id: its last 8 characters (STYLE: never log a full token).
+    public static func shortID(_ token: String) -> String { String(token.suffix(8)) }
+}

@@ -1,0 +1,120 @@
+import BatonProtocol
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A refusal of a task message that no retry can fix (no token where one is needed, a body that is not JSON):
+/// the runtime dead-letters the delivery with this reason instead of requeueing it.
+public struct TaskRejected: Error, Sendable, CustomStringConvertible {
+    /// Why the task was refused (never the token or the payload).
+    public var reason: String
+
+    /// Creates a refusal.
+    public init(_ reason: String) { self.reason = reason }
+
+    public var description: String { reason }
+}
+
+/// Consumes task queues and runs a handler per delivery: the worker side of docs/protocol.md's task messages.
+///
+/// Each queue is consumed with `prefetch` unsettled deliveries at most; several processes may share a queue.
+/// After the handler returns, a delivery it left unsettled is acked; when it throws ``TaskRejected`` the delivery
+/// is dead-lettered, any other error requeues it (the broker or the orchestrator may be briefly away).
+///
+/// Graceful shutdown stops taking deliveries (those already buffered are requeued), lets in-flight handlers
+/// finish — the `ServiceGroup`'s grace period bounds that, then cancels them — and only then cancels the
+/// consumers, because cancelling a consumer closes its channel and would requeue deliveries still being worked.
+public final class TaskConsumer: Service {
+    /// What to consume and how.
+    public struct Configuration: Sendable {
+        /// The queues to consume; each is declared (durable, dead-lettered) first.
+        public var queues: [String]
+        /// The most unsettled deliveries per queue.
+        public var prefetch: Int
+
+        /// Creates a configuration.
+        public init(queues: [String], prefetch: Int = 8) {
+            self.queues = queues
+            self.prefetch = prefetch
+        }
+    }
+
+    /// The work done for one task.
+    public typealias Handler = @Sendable (IncomingTask) async throws -> Void
+
+    private let bus: any MessageBus
+    private let configuration: Configuration
+    private let logger: Logger
+    private let handler: Handler
+
+    /// Creates the consumer; nothing happens until `run()`.
+    /// - Parameters:
+    ///   - bus: the broker.
+    ///   - configuration: queues and prefetch.
+    ///   - logger: the worker's logger.
+    ///   - handler: run once per delivery, concurrently up to the prefetch.
+    public init(bus: any MessageBus, configuration: Configuration, logger: Logger, handler: @escaping Handler) {
+        self.bus = bus
+        self.configuration = configuration
+        self.logger = logger
+        self.handler = handler
+    }
+
+    /// Declares and consumes the queues until a graceful shutdown, cancellation or a consumer failure.
+    /// - Throws: when a queue cannot be declared or consumed, or the broker cancels a consumer.
+    public func run() async throws {
+        let (inbox, feed) = AsyncThrowingStream<BusDelivery, any Error>.makeStream()
+        let stopping = Mutex(false)
+        try await withThrowingTaskGroup(of: Void.self) { pumps in
+            for queue in configuration.queues {
+                try await bus.declare(QueueSpec(queue))
+                let deliveries = try await bus.consume(queue, prefetch: configuration.prefetch)
+                pumps.addTask {
+                    do {
+                        for try await delivery in deliveries { feed.yield(delivery) }
+                        feed.finish()
+                    } catch {
+                        feed.finish(throwing: error)
+                    }
+                }
+            }
+            logger.info(
+                "consuming tasks",
+                metadata: ["queues": "\(configuration.queues.joined(separator: ","))",
+                           "prefetch": "\(configuration.prefetch)"])
+            try await withGracefulShutdownHandler {
+                try await withThrowingDiscardingTaskGroup { handlers in
+                    for try await delivery in inbox {
+                        if stopping.withLock({ $0 }) {
+                            try? await delivery.settle(.requeue)
+                            continue
+                        }
+                        handlers.addTask { await self.process(IncomingTask(delivery)) }
+                    }
+                }
+            } onGracefulShutdown: {
+                stopping.withLock { $0 = true }
+                feed.finish()
+            }
+            pumps.cancelAll()
+        }
+        logger.info("stopped consuming tasks")
+    }
+
+    private func process(_ task: IncomingTask) async {
+        do {
+            try await handler(task)
+            try await task.settle(.ack)
+        } catch is CancellationError {
+            // Shutdown past the grace period: leave it unsettled; the broker redelivers it.
+            logger.notice("task abandoned at shutdown", metadata: ["task.id": "\(task.logID)"])
+        } catch let rejected as TaskRejected {
+            logger.warning(
+                "task refused", metadata: ["task.id": "\(task.logID)", "reason": "\(rejected.reason)"])
+            _ = try? await task.settle(.deadLetter(reason: rejected.reason))
+        } catch {
+            logger.warning("task failed; requeued", metadata: ["task.id": "\(task.logID)", "error": "\(error)"])
+            _ = try? await task.settle(.requeue)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import BatonProtocol
+import Logging
+import WorkerKit
+
+/// Serves one function: runs it per task under the fault knobs or the script, and calls back.
+///
+/// Which token it answers with: the `x-baton-task-token` header (request-response `lambda:invoke`); otherwise,
+/// for `.waitForTaskToken` tasks, the token in the body — for the `callback` function, with the `body-token`
+/// knob, or when the script has an outcome for the task. Without a token the result goes nowhere, as with an
+/// AWS Lambda that does not call back. The delivery is acked once the callback publish is confirmed (or once it
+/// is decided that there will be no callback).
+struct FunctionWorker: Sendable {
+    let function: BuiltinFunction
+    let knobs: FaultKnobs
+    let script: OutcomeScript?
+    let seed: UInt64
+    let callbacks: CallbackClient
+    let logger: Logger
+
+    func handle(_ task: IncomingTask) async throws {
+        var random = SeededRandom(seed: seed, task: task)
+        var decision = knobs.decide(using: &random)
+        let scripted = script?.outcome(state: task.stateName, attempt: task.attempt)
+        if scripted != nil {
+            // A script decides the outcome; only the latency knob still applies.
+            decision = FaultDecision(latency: decision.latency)
+        }
+        let token: String? =
+            task.headerToken ?? ((function == .callback || knobs.bodyToken || scripted != nil) ? task.bodyToken : nil)
+        var logger = self.logger
+        logger[metadataKey: "function"] = "\(function.rawValue)"
+        logger[metadataKey: "task.id"] = "\(task.logID)"
+        if let token { logger[metadataKey: "token.id"] = "\(CallbackClient.shortID(token))" }
+        logger.debug("task received", metadata: ["attempt": "\(task.attempt ?? 0)", "redelivered": "\(task.delivery.redelivered)"])
+
+        let work = { () async throws -> FunctionResult in
+            if decision.latency > .zero { try await Task.sleep(for: decision.latency) }
+            switch scripted {
+            case .succeed(let output)?: return .success(output: output)
+            case .fail(let error, let cause)?: return .failure(error: error, cause: cause)
+            default: break
+            }
+            if decision.fail {
+                return .failure(error: knobs.failureError, cause: "injected by worker-function (failure-rate)")
+            }
+            return try await function.run(body: task.body)
+        }
+        let result: FunctionResult
+        if let token {
+            result = try await callbacks.withHeartbeats(token: token, every: knobs.heartbeatInterval, work)
+        } else {
+            result = try await work()
+        }
+
+        if decision.crash || scripted == .crash {
+            ProcessFault.crash("crash before callback", logger: logger)
+        }
+        guard let token else {
+            logger.info("task done; no token to call back with")
+            return
+        }
+        if decision.neverCallBack || scripted == .noCallback {
+            logger.info("task done; never calling back (fault injection)")
+            return
+        }
+        if let late = decision.lateBy {
+            logger.info("calling back late (fault injection)", metadata: ["delay": "\(late)"])
+            try await Task.sleep(for: late)
+        }
+        let callback = Callback(taskToken: token, outcome: result.outcome)
+        var pending = [try await callbacks.publish(callback)]
+        try await task.settle(.ack)
+        if decision.duplicate {
+            logger.info("sending a duplicate callback (fault injection)")
+            pending.append(try await callbacks.publish(callback))
+        }
+        logger.info("called back", metadata: ["callback.action": "\(callback.action)"])
+        for reply in pending { await callbacks.reply(to: reply) }
+    }
+}
+
+extension FunctionResult {
+    /// The callback outcome; an output that is not valid JSON becomes a failure, never an invalid callback.
+    var outcome: Callback.Outcome {
+        switch self {
+        case .success(let output):
+            do {
+                try Callback.validateOutput(output)
+                return .success(output: output)
+            } catch {
+                return .failure(error: "InvalidOutput", cause: error.message)
+            }
+        case .failure(let error, let cause):
+            return .failure(error: error, cause: cause)
+        }
+    }
+}
