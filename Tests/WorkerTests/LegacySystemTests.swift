@@ -5,8 +5,11 @@ import Testing
 
 /// legacy-system as a separate process: jobs, heartbeats paced by the task header, restart mid-job.
 @Suite struct LegacySystemTests {
-    func startLegacy(_ double: OrchestratorDouble, dataDir: URL, _ arguments: [String] = []) throws -> ManagedProcess {
-        try ManagedProcess(
+    func startLegacy(
+        _ double: OrchestratorDouble, dataDir: URL, _ arguments: [String] = []
+    ) async throws -> ManagedProcess {
+        try await double.declare(double.names.jobQueue)  // legacy-system declares it too; the double deletes it
+        return try ManagedProcess(
             "legacy-system", arguments: ["--data-dir", dataDir.path] + arguments, environment: try double.environment)
     }
 
@@ -18,7 +21,7 @@ import Testing
         let dataDir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dataDir) }
         try await withOrchestrator { double, processes in
-            processes.append(try startLegacy(double, dataDir: dataDir))
+            processes.append(try await startLegacy(double, dataDir: dataDir))
             // HeartbeatSeconds 1 → a heartbeat every 0.8 s during a 2 s job.
             try await double.publishTask(
                 to: double.names.jobQueue, body: #"{"status":"success","durationSeconds":2,"order":5}"#,
@@ -44,7 +47,7 @@ import Testing
         try await withOrchestrator { double, processes in
             let queue = "\(double.names.prefix).legacy"
             try await double.declare(queue)
-            processes.append(try startLegacy(double, dataDir: dataDir, ["--queue", queue, "--job-duration", "300ms"]))
+            processes.append(try await startLegacy(double, dataDir: dataDir, ["--queue", queue, "--job-duration", "300ms"]))
             try await double.publishTask(
                 to: queue, body: #"{"taskToken":"tok-cb","status":"fail"}"#, integration: "sqs.waitForTaskToken")
             let callback = try #require(try await double.waitForCallbacks(1).first)
@@ -59,7 +62,7 @@ import Testing
         let dataDir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dataDir) }
         try await withOrchestrator { double, processes in
-            let first = try startLegacy(double, dataDir: dataDir, ["--heartbeat-interval", "300ms"])
+            let first = try await startLegacy(double, dataDir: dataDir, ["--heartbeat-interval", "300ms"])
             processes.append(first)
             try await double.publishTask(
                 to: double.names.jobQueue, body: #"{"status":"success","durationSeconds":2.5}"#, token: "tok-restart",
@@ -68,7 +71,7 @@ import Testing
             _ = try await double.waitForCallbacks(1, including: true)  // working: a heartbeat came
             try await first.crash()
             #expect(double.callbacks.allSatisfy { $0.outcome == .heartbeat })
-            let second = try startLegacy(double, dataDir: dataDir, ["--heartbeat-interval", "300ms"])
+            let second = try await startLegacy(double, dataDir: dataDir, ["--heartbeat-interval", "300ms"])
             processes.append(second)
             try await second.waitForLog("job resumed")
             let final = try #require(try await double.waitForCallbacks(1).first)
