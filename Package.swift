@@ -55,7 +55,12 @@ let package = Package(
         ),
         .target(
             name: "OrchestratorCore",
-            dependencies: ["BatonProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "BatonProtocol", "StatesLanguage", "ExecutionStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -89,7 +94,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "orchestrator",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "OrchestratorCore", "BatonBroker", "BatonRuntime", "ExecutionStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

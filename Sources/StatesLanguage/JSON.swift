@@ -159,3 +159,8 @@ extension JSON: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expressibl
     public init(arrayLiteral elements: JSON...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSON)...) { self = .object(JSONObject(elements)) }
 }
+
+extension JSONObject: ExpressibleByDictionaryLiteral {
+    /// An object from a dictionary literal, keeping the literal's order.
+    public init(dictionaryLiteral elements: (String, JSON)...) { self.init(elements) }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Synchronization
+
+/// A reply that carried an AWS error body `{"__type": …, "message": …}`.
+public struct RemoteError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The AWS error type, e.g. `ExecutionDoesNotExist`.
+    public var type: String
+    /// The reason.
+    public var message: String
+
+    /// Creates an error.
+    public init(type: String, message: String) {
+        self.type = type
+        self.message = message
+    }
+
+    public var description: String { "\(type): \(message)" }
+}
+
+/// Talks to the orchestrator over the broker: AWS-shaped commands and callbacks, each answered on this client's
+/// exclusive reply queue (matched by correlation id). Used by the `baton` CLI, the workers' tests and the load
+/// tester. Create it with `withClient`, which owns the reply consumer for the client's lifetime.
+public final class BatonClient: Sendable {
+    private let bus: any MessageBus
+    private let names: Names
+    private let replyQueue: String
+    /// Requests waiting for a reply, by correlation id. Guarded by the `Mutex`.
+    private let waiting = Mutex<[String: Mailbox]>([:])
+
+    /// A request's slot: registered before the request is published, so a fast reply is never missed.
+    private enum Mailbox {
+        case empty
+        case waiting(CheckedContinuation<[UInt8], any Error>)
+        case arrived(Result<[UInt8], any Error>)
+    }
+
+    private init(bus: any MessageBus, names: Names) {
+        self.bus = bus
+        self.names = names
+        self.replyQueue = names.replyQueue("client-\(UUID().uuidString.prefix(12).lowercased())")
+    }
+
+    /// Runs `body` with a client whose reply consumer lives exactly as long as `body`.
+    /// - Throws: what declaring the reply queue or `body` throws.
+    public static func withClient<T: Sendable>(
+        bus: any MessageBus, names: Names, _ body: (BatonClient) async throws -> T
+    ) async throws -> T {
+        let client = BatonClient(bus: bus, names: names)
+        try await bus.declare(QueueSpec(client.replyQueue, exclusive: true))
+        let replies = try await bus.consume(client.replyQueue, prefetch: 1024)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.pumpReplies(replies) }
+            defer {
+                group.cancelAll()
+                client.failAll(CancellationError())
+            }
+            return try await body(client)
+        }
+    }
+
+    /// Sends an AWS action to the orchestrator and returns the response body (JSON text).
+    /// - Parameters:
+    ///   - action: e.g. `StartExecution`.
+    ///   - request: the AWS request body as JSON text.
+    ///   - timeout: how long to wait for the reply.
+    /// - Throws: `RemoteError` for an AWS error reply, `RemoteError` `RequestTimeout` when no reply came.
+    public func command(_ action: String, request: String = "{}", timeout: Duration = .seconds(30)) async throws
+        -> String
+    {
+        let body = Array("{\"action\":\(Self.quoted(action)),\"request\":\(request)}".utf8)
+        let reply = try await ask(body, queue: names.commandQueue, timeout: timeout)
+        try Self.throwIfError(reply)
+        return String(decoding: reply, as: UTF8.self)
+    }
+
+    /// Sends a callback and waits for the orchestrator's verdict.
+    /// - Returns: `.accepted` or the rejection (`InvalidToken`, `TaskTimedOut`, …).
+    /// - Throws: `RemoteError` `RequestTimeout` when no reply came, or a broker error.
+    public func send(_ callback: Callback, timeout: Duration = .seconds(30)) async throws -> CallbackReply {
+        let reply = try await ask(callback.encoded(), queue: names.callbackQueue, timeout: timeout)
+        return try CallbackReply(decoding: reply)
+    }
+
+    /// Publishes raw bytes to the callback queue without waiting for a verdict (failure scenarios send garbage).
+    public func sendRaw(_ body: [UInt8]) async throws {
+        try await bus.publish(BusMessage(body: body), toQueue: names.callbackQueue)
+    }
+
+    private func ask(_ body: [UInt8], queue: String, timeout: Duration) async throws -> [UInt8] {
+        let id = UUID().uuidString
+        waiting.withLock { $0[id] = .empty }
+        defer { _ = waiting.withLock { $0.removeValue(forKey: id) } }
+        try await bus.publish(BusMessage(body: body, correlationID: id, replyTo: replyQueue), toQueue: queue)
+        return try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            group.addTask { try await self.reply(id) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw RemoteError(type: "RequestTimeout", message: "no reply within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            do {
+                return try await group.next()!
+            } catch {
+                resume(id, with: .failure(error))  // frees a reply() still suspended
+                throw error
+            }
+        }
+    }
+
+    private func reply(_ id: String) async throws -> [UInt8] {
+        try await withCheckedThrowingContinuation { continuation in
+            let arrived = waiting.withLock { waiting -> Result<[UInt8], any Error>? in
+                guard let slot = waiting[id] else { return .failure(CancellationError()) }
+                if case .arrived(let result) = slot {
+                    waiting[id] = .empty
+                    return result
+                }
+                waiting[id] = .waiting(continuation)
+                return nil
+            }
+            if let arrived { continuation.resume(with: arrived) }
+        }
+    }
+
+    private func pumpReplies(_ replies: AsyncThrowingStream<BusDelivery, any Error>) async throws {
+        for try await delivery in replies {
+            if let id = delivery.message.correlationID { resume(id, with: .success(delivery.message.body)) }
+            try? await delivery.settle(.ack)
+        }
+    }
+
+    private func resume(_ id: String, with result: Result<[UInt8], any Error>) {
+        let continuation = waiting.withLock { waiting -> CheckedContinuation<[UInt8], any Error>? in
+            switch waiting[id] {
+            case .waiting(let continuation):
+                waiting[id] = .empty
+                return continuation
+            case .empty:
+                waiting[id] = .arrived(result)
+                return nil
+            case .arrived, nil:
+                return nil
+            }
+        }
+        continuation?.resume(with: result)
+    }
+
+    private func failAll(_ error: any Error) {
+        let all = waiting.withLock { waiting in
+            defer { waiting.removeAll() }
+            return waiting.values.compactMap { slot -> CheckedContinuation<[UInt8], any Error>? in
+                if case .waiting(let continuation) = slot { return continuation }
+                return nil
+            }
+        }
+        for continuation in all { continuation.resume(throwing: error) }
+    }
+
+    private static func throwIfError(_ reply: [UInt8]) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any],
+            let type = object["__type"] as? String
+        else { return }
+        throw RemoteError(type: type, message: object["message"] as? String ?? "")
+    }
+
+    /// A JSON string literal for `text`.
+    public static func quoted(_ text: String) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+}

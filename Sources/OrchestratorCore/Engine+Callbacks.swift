@@ -1,0 +1,116 @@
+import BatonProtocol
+import Crypto
+import ExecutionStore
+import Foundation
+import StatesLanguage
+
+extension Engine {
+    /// Applies a callback from the broker or the HTTP API — the same operation through either door.
+    /// - Throws: `APIError` — InvalidToken, TaskTimedOut, InvalidOutput, ValidationException, InternalFailure.
+    public func apply(_ callback: Callback) async throws(APIError) {
+        switch callback.outcome {
+        case .success(let output): try await sendTaskSuccess(taskToken: callback.taskToken, output: output)
+        case .failure(let error, let cause):
+            try await sendTaskFailure(taskToken: callback.taskToken, error: error, cause: cause)
+        case .heartbeat: try await sendTaskHeartbeat(taskToken: callback.taskToken)
+        }
+    }
+
+    /// SendTaskSuccess: the task's state continues with `output` (JSON text ≤ 262,144 bytes).
+    /// - Throws: `APIError` — InvalidToken, TaskTimedOut, InvalidOutput.
+    public func sendTaskSuccess(taskToken: String, output: String) async throws(APIError) {
+        let token = try verify(taskToken)
+        guard output.utf8.count <= Callback.Limits.outputBytes else {
+            throw APIError(.invalidOutput, "output of \(output.utf8.count) bytes exceeds the 262144-byte limit")
+        }
+        let result: JSON
+        do {
+            result = try JSON(parsing: output)
+        } catch {
+            throw APIError(.invalidOutput, "Invalid Output: '\(error.reason)'")
+        }
+        try await applyToOpenTask(token) { context, task in
+            let wrapped = Integration.output(result, resource: task.resource)
+            try context.run([.taskSucceeded(TaskID(rawValue: Int(task.taskID) ?? -1), output: wrapped, at: context.now)],
+                            executionID: task.executionID)
+        }
+    }
+
+    /// SendTaskFailure: the task fails with `error` and `cause`, which Retry and Catch match.
+    /// - Throws: `APIError` — InvalidToken, TaskTimedOut, ValidationException.
+    public func sendTaskFailure(taskToken: String, error: String?, cause: String?) async throws(APIError) {
+        let token = try verify(taskToken)
+        if let error, error.count > 256 { throw APIError(.validation, "error must be at most 256 characters") }
+        if let cause, cause.count > 32_768 { throw APIError(.validation, "cause must be at most 32768 characters") }
+        try await applyToOpenTask(token) { context, task in
+            try context.run(
+                [.taskFailed(TaskID(rawValue: Int(task.taskID) ?? -1), error: error ?? "", cause: cause ?? "",
+                             at: context.now)],
+                executionID: task.executionID)
+        }
+    }
+
+    /// SendTaskHeartbeat: resets the task's heartbeat deadline (and nothing else).
+    /// - Throws: `APIError` — InvalidToken, TaskTimedOut.
+    public func sendTaskHeartbeat(taskToken: String) async throws(APIError) {
+        let token = try verify(taskToken)
+        try await applyToOpenTask(token, closes: false) { context, task in
+            guard let seconds = task.heartbeatSeconds, let number = Int(task.taskID) else { return }
+            try context.arm(executionID: task.executionID, key: TimerKey.heartbeat(number),
+                            at: context.now.addingTimeInterval(TimeInterval(seconds)))
+        }
+    }
+
+    /// Completes a plain `sqs:sendMessage` task once the broker confirmed its message (called by the dispatcher).
+    func taskPublished(tokenID: String, messageID: String, body: Data, outboxID: Int64) async throws {
+        let md5 = Insecure.MD5.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        _ = try await commit { context in
+            _ = try context.tx.deleteOutbox(ids: [outboxID])
+            guard let task = try context.tx.openTask(tokenID: tokenID), let number = Int(task.taskID) else { return }
+            let output: JSON = ["MessageId": .string(messageID), "MD5OfMessageBody": .string(md5)]
+            do {
+                try context.run([.taskSucceeded(TaskID(rawValue: number), output: output, at: context.now)],
+                                executionID: task.executionID)
+            } catch is InterpreterRejection {
+                // The task closed meanwhile (stopped, timed out): nothing to complete.
+            }
+        }
+    }
+
+    private func verify(_ taskToken: String) throws(APIError) -> TaskToken {
+        let token: TaskToken
+        do {
+            token = try signer.verify(taskToken)
+        } catch {
+            throw APIError(.invalidToken, "Invalid Token: '\(error.message)'")
+        }
+        guard token.shard == configuration.shard else {
+            throw APIError(.invalidToken, "Invalid Token: 'the token belongs to shard \(token.shard)'")
+        }
+        return token
+    }
+
+    /// Runs `body` for the open task a verified token names; a closed task (or an earlier attempt's token)
+    /// answers TaskTimedOut and changes nothing.
+    private func applyToOpenTask(
+        _ token: TaskToken, closes: Bool = true,
+        _ body: @escaping @Sendable (inout TransitionContext, OpenTask) throws -> Void
+    ) async throws(APIError) {
+        let tokenID = Engine.tokenID(executionID: token.executionID, taskID: token.taskID)
+        try await apiTransition { context in
+            guard let task = try context.tx.openTask(tokenID: tokenID), task.attempt == token.attempt else {
+                throw APIError(.taskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
+            }
+            try body(&context, task)
+        }
+    }
+}
+
+extension Integration {
+    /// The state result for a callback's output: the request-response Lambda integration wraps the function's
+    /// result as AWS does; every other integration passes it through.
+    static func output(_ result: JSON, resource: String) -> JSON {
+        guard resource == "arn:aws:states:::lambda:invoke" else { return result }
+        return ["ExecutedVersion": "$LATEST", "Payload": result, "StatusCode": 200]
+    }
+}

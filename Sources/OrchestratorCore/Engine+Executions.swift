@@ -1,0 +1,123 @@
+import ExecutionStore
+import Foundation
+import Logging
+import StatesLanguage
+
+/// What StartExecution answers.
+public struct StartedExecution: Sendable, Hashable {
+    /// The execution's ARN.
+    public var executionArn: String
+    /// When it started.
+    public var startDate: Date
+}
+
+extension Engine {
+    /// Starts an execution (AWS StartExecution): validates, records it and runs it to its first wait, in one
+    /// transaction. The same name with the same input while it runs answers the original execution, as AWS does.
+    /// - Parameters:
+    ///   - stateMachineArn: the state machine to run.
+    ///   - name: the execution name; a UUID when `nil`.
+    ///   - input: the input JSON text; `{}` when `nil`.
+    ///   - traceparent: the W3C trace context to carry into its task messages.
+    /// - Throws: `APIError` — InvalidArn, InvalidName, InvalidExecutionInput, StateMachineDoesNotExist,
+    ///   ExecutionAlreadyExists, InternalFailure.
+    public func startExecution(
+        stateMachineArn: String, name: String? = nil, input: String? = nil, traceparent: String? = nil
+    ) async throws(APIError) -> StartedExecution {
+        guard let machineName = StatesARN.stateMachineName(stateMachineArn) else {
+            throw APIError(.invalidArn, "Invalid Arn: '\(stateMachineArn.prefix(256))'")
+        }
+        let name = name ?? UUID().uuidString.lowercased()
+        try ResourceName.validate(name, field: "name")
+        let input = input ?? "{}"
+        guard input.utf8.count <= maximumPayloadBytes else {
+            throw APIError(.invalidExecutionInput, "input of \(input.utf8.count) bytes exceeds the 262144-byte limit")
+        }
+        let parsedInput: JSON
+        do {
+            parsedInput = try JSON(parsing: input)
+        } catch {
+            throw APIError(.invalidExecutionInput, "Invalid State Machine Execution Input: '\(error.reason)'")
+        }
+        let executionArn = configuration.executionArn(stateMachineName: machineName, executionName: name)
+        return try await apiTransition { context in
+            let tx = context.tx
+            guard let machine = try tx.stateMachine(arn: stateMachineArn) else {
+                throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(stateMachineArn)'")
+            }
+            if let existing = try tx.execution(arn: executionArn) {
+                guard existing.status.rawValue == "RUNNING", existing.input == input else {
+                    throw APIError(.executionAlreadyExists, "Execution Already Exists: '\(executionArn)'")
+                }
+                return StartedExecution(executionArn: existing.arn, startDate: existing.startDate)
+            }
+            let record = try tx.insertExecution(
+                NewExecution(
+                    arn: executionArn, name: name, stateMachineArn: stateMachineArn,
+                    stateMachineRevision: machine.revision, input: input, startDate: context.now, state: Data(),
+                    traceParent: traceparent))
+            let start = ExecutionStart(
+                input: parsedInput, executionArn: executionArn, executionName: name,
+                stateMachineArn: stateMachineArn, stateMachineName: machine.name, roleArn: machine.roleArn,
+                startDate: context.now)
+            try context.run([.started(start)], executionID: record.id, record: record)
+            return StartedExecution(executionArn: executionArn, startDate: context.now)
+        }
+    }
+
+    /// Stops a running execution (AWS StopExecution): it ends ABORTED, its open tasks are closed (their tokens
+    /// then answer TaskTimedOut) and its timers disarmed. Stopping an execution that already ended changes nothing.
+    /// - Returns: the stop date.
+    /// - Throws: `APIError` — InvalidArn, ExecutionDoesNotExist, InternalFailure.
+    public func stopExecution(executionArn: String, error: String? = nil, cause: String? = nil)
+        async throws(APIError) -> Date
+    {
+        guard StatesARN.executionNames(executionArn) != nil else {
+            throw APIError(.invalidArn, "Invalid Arn: '\(executionArn.prefix(256))'")
+        }
+        if let error, error.count > 256 { throw APIError(.validation, "error must be at most 256 characters") }
+        if let cause, cause.count > 32_768 { throw APIError(.validation, "cause must be at most 32768 characters") }
+        return try await apiTransition { context in
+            guard let record = try context.tx.execution(arn: executionArn) else {
+                throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(executionArn)'")
+            }
+            guard record.status.rawValue == "RUNNING" else { return record.stopDate ?? context.now }
+            try context.run([.stopRequested(error: error, cause: cause, at: context.now)], executionID: record.id,
+                            record: record)
+            return context.now
+        }
+    }
+
+    /// Runs a transition for an API request: `APIError`s pass through, anything else becomes InternalFailure.
+    func apiTransition<T: Sendable>(_ body: @escaping @Sendable (inout TransitionContext) throws -> T)
+        async throws(APIError) -> T
+    {
+        do {
+            return try await commit(body)
+        } catch let error as APIError {
+            throw error
+        } catch let error as InterpreterRejection {
+            throw APIError(.taskTimedOut, "Task Timed Out: '\(error.message)'")
+        } catch {
+            logger.error("transition failed", metadata: ["error": "\(error)"])
+            throw APIError(.internalFailure, "the orchestrator could not commit the request: \(error)")
+        }
+    }
+}
+
+enum ResourceName {
+    /// Checks an AWS resource name: 1–80 characters, no whitespace, brackets, wildcards, special or control
+    /// characters (AWS's rule for state machine and execution names).
+    /// - Throws: `APIError` InvalidName.
+    static func validate(_ name: String, field: String) throws(APIError) {
+        let forbidden = Set(" <>{}[]?*\"#%\\^|~`$&,;:/".unicodeScalars)
+        guard (1...80).contains(name.count),
+            !name.unicodeScalars.contains(where: {
+                forbidden.contains($0) || $0.properties.isWhitespace || $0.value < 0x20
+                    || (0x7F...0x9F).contains($0.value)
+            })
+        else {
+            throw APIError(.invalidName, "Invalid Name: '\(name.prefix(100))'")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import ExecutionStore
+import Foundation
+import StatesLanguage
+
+extension Engine {
+    /// Validates a definition as CreateStateMachine does, with Baton's resource check.
+    /// - Returns: the issues, empty when the definition is valid.
+    public static func validate(definition: String) -> [DefinitionIssue] {
+        do {
+            _ = try StateMachineDefinition.parse(definition, resourceValidator: Integration.validate(resource:))
+            return []
+        } catch {
+            return error.issues
+        }
+    }
+
+    /// Creates a state machine (AWS CreateStateMachine); creating one that exists with the same definition and
+    /// role answers the existing one, as AWS does.
+    /// - Throws: `APIError` — InvalidName, InvalidDefinition, StateMachineAlreadyExists, InternalFailure.
+    public func createStateMachine(
+        name: String, definition: String, roleArn: String = "", type: String = "STANDARD"
+    ) async throws(APIError) -> StateMachineRecord {
+        try ResourceName.validate(name, field: "name")
+        try Self.checkDefinition(definition)
+        let arn = configuration.stateMachineArn(name: name)
+        return try await apiTransition { context in
+            if let existing = try context.tx.stateMachine(arn: arn) {
+                guard existing.definition == definition, existing.roleArn == roleArn, existing.type == type else {
+                    throw APIError(.stateMachineAlreadyExists, "State Machine Already Exists: '\(arn)'")
+                }
+                return existing
+            }
+            return try context.tx.insertStateMachine(
+                StateMachineRecord(
+                    arn: arn, name: name, type: type, roleArn: roleArn, definition: definition,
+                    creationDate: context.now))
+        }
+    }
+
+    /// Updates a state machine's definition and/or role (AWS UpdateStateMachine): a new revision; running
+    /// executions keep the revision they started with.
+    /// - Throws: `APIError` — InvalidArn, InvalidDefinition, StateMachineDoesNotExist.
+    public func updateStateMachine(arn: String, definition: String?, roleArn: String?) async throws(APIError)
+        -> StateMachineRecord
+    {
+        guard StatesARN.stateMachineName(arn) != nil else { throw APIError(.invalidArn, "Invalid Arn: '\(arn)'") }
+        if let definition { try Self.checkDefinition(definition) }
+        return try await apiTransition { context in
+            guard try context.tx.stateMachine(arn: arn) != nil else {
+                throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(arn)'")
+            }
+            return try context.tx.updateStateMachine(arn: arn, definition: definition, roleArn: roleArn, at: context.now)
+        }
+    }
+
+    /// Deletes a state machine (AWS DeleteStateMachine); its executions keep their history.
+    /// - Throws: `APIError` — InvalidArn.
+    public func deleteStateMachine(arn: String) async throws(APIError) {
+        guard StatesARN.stateMachineName(arn) != nil else { throw APIError(.invalidArn, "Invalid Arn: '\(arn)'") }
+        _ = try await apiTransition { context in try context.tx.deleteStateMachine(arn: arn) }
+    }
+
+    /// Registers every `*.asl.json` file of a directory (`BATON_STATE_MACHINES`) under its file name: created
+    /// when new, updated when its definition changed.
+    /// - Returns: the registered ARNs.
+    /// - Throws: `APIError` naming the file whose definition is invalid, or a file system error.
+    public func registerStateMachines(in directory: URL) async throws -> [String] {
+        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.lastPathComponent.hasSuffix(".asl.json") }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        var registered: [String] = []
+        for file in files {
+            let name = String(file.lastPathComponent.dropLast(".asl.json".count))
+            let definition = try String(contentsOf: file, encoding: .utf8)
+            let arn = configuration.stateMachineArn(name: name)
+            do {
+                if let existing = try await store.stateMachine(arn: arn) {
+                    if existing.definition != definition {
+                        _ = try await updateStateMachine(arn: arn, definition: definition, roleArn: nil)
+                    }
+                } else {
+                    _ = try await createStateMachine(name: name, definition: definition)
+                }
+            } catch let error as APIError {
+                throw APIError(error.code, "\(file.lastPathComponent): \(error.message)")
+            }
+            registered.append(arn)
+        }
+        return registered
+    }
+
+    private static func checkDefinition(_ definition: String) throws(APIError) {
+        let issues = validate(definition: definition)
+        guard issues.isEmpty else {
+            throw APIError(
+                .invalidDefinition,
+                "Invalid State Machine Definition: '" + issues.map(\.description).joined(separator: "; ") + "'")
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import BatonProtocol
+import ExecutionStore
+import Foundation
+import Logging
+import StatesLanguage
+
+/// The orchestrator's engine: it turns requests, callbacks and fired timers into interpreter events and commits
+/// each resulting transition — the interpreter's new state, history, open tasks, timers and outbox rows — in one
+/// store transaction. It never touches the broker: messages leave through the outbox (`OutboxDispatcher`) and
+/// callbacks arrive through `CallbackService`, both over `MessageBus`.
+///
+/// Invariants: a callback is applied at most once (the open-task row is deleted in the transaction that applies
+/// it, and the single store writer serializes transitions); a token is accepted only if its HMAC verifies and
+/// its task attempt is still open; nothing is acknowledged to a caller before its transition committed.
+public final class Engine: Sendable {
+    let store: ExecutionStore
+    let signer: TaskTokenSigner
+    let configuration: OrchestratorConfiguration
+    let names: Names
+    let clock: any WallClock
+    let logger: Logger
+    let definitions = DefinitionCache()
+    let effects: EngineEffects
+
+    /// Creates the engine.
+    /// - Parameters:
+    ///   - store: the durable store.
+    ///   - signer: issues and verifies task tokens.
+    ///   - configuration: region, account, shard, limits.
+    ///   - names: queue and exchange names.
+    ///   - clock: the time source (real, scaled or manual).
+    ///   - effects: told after each commit about new outbox rows and timers (dispatcher and timer service).
+    ///   - logger: where the engine logs.
+    public init(
+        store: ExecutionStore,
+        signer: TaskTokenSigner,
+        configuration: OrchestratorConfiguration,
+        names: Names,
+        clock: any WallClock,
+        effects: EngineEffects = EngineEffects(),
+        logger: Logger
+    ) {
+        self.store = store
+        self.signer = signer
+        self.configuration = configuration
+        self.names = names
+        self.clock = clock
+        self.effects = effects
+        self.logger = logger
+    }
+
+    /// Runs one transition and tells the effects what it produced, after the commit.
+    func commit<T: Sendable>(_ body: @escaping @Sendable (inout TransitionContext) throws -> T) async throws -> T {
+        let engine = self
+        let now = clock.now()
+        let (value, produced) = try await store.transition { tx in
+            var context = TransitionContext(engine: engine, tx: tx, now: now)
+            let value = try body(&context)
+            return (value, context.produced)
+        }
+        if !produced.outbox.isEmpty { effects.outboxCommitted(produced.outbox) }
+        if let earliest = produced.earliestTimer { effects.timerArmed(earliest) }
+        for finished in produced.finished { effects.executionFinished(finished) }
+        return value
+    }
+}
+
+/// What the engine tells the services after a commit; every closure runs on the caller's task and must be quick.
+public struct EngineEffects: Sendable {
+    /// New outbox rows to publish now (the dispatcher's fast path; a restart finds them in the store).
+    public var outboxCommitted: @Sendable ([OutboxRow]) -> Void
+    /// A timer was armed for this date (the timer service may need to wake earlier).
+    public var timerArmed: @Sendable (Date) -> Void
+    /// An execution reached a terminal status (for metrics and logs).
+    public var executionFinished: @Sendable (FinishedExecution) -> Void
+
+    /// Creates effects; each defaults to doing nothing.
+    public init(
+        outboxCommitted: @escaping @Sendable ([OutboxRow]) -> Void = { _ in },
+        timerArmed: @escaping @Sendable (Date) -> Void = { _ in },
+        executionFinished: @escaping @Sendable (FinishedExecution) -> Void = { _ in }
+    ) {
+        self.outboxCommitted = outboxCommitted
+        self.timerArmed = timerArmed
+        self.executionFinished = executionFinished
+    }
+}
+
+/// An execution that just reached a terminal status.
+public struct FinishedExecution: Sendable, Hashable {
+    /// Its ARN.
+    public var executionArn: String
+    /// `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    public var status: String
+    /// The error name, for the unsuccessful statuses.
+    public var error: String?
+    /// When it started.
+    public var startDate: Date
+    /// When it stopped.
+    public var stopDate: Date
+}
+
+/// A committed outbox row waiting to be published.
+public struct OutboxRow: Sendable, Hashable {
+    /// The row id; the row is deleted once the broker confirms the message.
+    public var id: Int64
+    /// The exchange (`""` routes by queue name).
+    public var exchange: String
+    /// The routing key (the queue name for the default exchange).
+    public var routingKey: String
+    /// The message body.
+    public var body: Data
+    /// Headers, including internal `x-baton-internal-*` ones the dispatcher consumes.
+    public var headers: [String: String]
+
+    init(id: Int64, exchange: String, routingKey: String, body: Data, headers: [String: String]) {
+        self.id = id
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.body = body
+        self.headers = headers
+    }
+
+    init(_ message: OutboxMessage) {
+        self.init(
+            id: message.id, exchange: message.exchange, routingKey: message.routingKey, body: message.body,
+            headers: message.headers)
+    }
+}

@@ -1,0 +1,113 @@
+import BatonProtocol
+import StatesLanguage
+
+/// How a Task state's `Resource` is carried out: where its message goes and whether the task then waits for a
+/// callback. See docs/integrations.md.
+public enum Integration: String, Sendable, Hashable, CaseIterable {
+    /// `arn:aws:states:::sqs:sendMessage`: publish `MessageBody`; the task succeeds once the broker confirms.
+    case sqs
+    /// `arn:aws:states:::sqs:sendMessage.waitForTaskToken`: publish `MessageBody`, wait for a callback.
+    case sqsWaitForTaskToken = "sqs.waitForTaskToken"
+    /// `arn:aws:states:::lambda:invoke` (or a function ARN): a worker-function runs it and answers.
+    case lambda
+    /// `arn:aws:states:::lambda:invoke.waitForTaskToken`: invoke, then wait for a callback with the token.
+    case lambdaWaitForTaskToken = "lambda.waitForTaskToken"
+    /// `arn:aws:states:::baton:startJob.sync`: legacy-system runs the job and reports its end.
+    case jobSync = "job.sync"
+
+    /// The integration of a resource ARN, or `nil` for one Baton does not run.
+    public init?(resource: String) {
+        switch resource {
+        case "arn:aws:states:::sqs:sendMessage": self = .sqs
+        case "arn:aws:states:::sqs:sendMessage.waitForTaskToken": self = .sqsWaitForTaskToken
+        case "arn:aws:states:::lambda:invoke": self = .lambda
+        case "arn:aws:states:::lambda:invoke.waitForTaskToken": self = .lambdaWaitForTaskToken
+        case "arn:aws:states:::baton:startJob.sync": self = .jobSync
+        default:
+            guard Self.functionName(fromArn: resource) != nil else { return nil }
+            self = .lambda
+        }
+    }
+
+    /// The message for `Resource` validation at definition time; `nil` when Baton runs the resource.
+    public static func validate(resource: String) -> String? {
+        guard Integration(resource: resource) == nil else { return nil }
+        return "unsupported resource '\(resource)'; Baton runs arn:aws:states:::sqs:sendMessage[.waitForTaskToken], "
+            + "arn:aws:states:::lambda:invoke[.waitForTaskToken], arn:aws:lambda:<region>:<account>:function:<name> "
+            + "and arn:aws:states:::baton:startJob.sync (see docs/integrations.md)"
+    }
+
+    /// Whether the task waits for a callback carrying its token (otherwise it completes when published).
+    public var waitsForCallback: Bool { self != .sqs }
+
+    /// Whether the token travels in the `x-baton-task-token` header (the worker answers on Baton's behalf).
+    public var tokenInHeader: Bool { self == .lambda || self == .jobSync }
+
+    /// The function name of `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`.
+    static func functionName(fromArn arn: String) -> String? {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 7, parts[0] == "arn", parts[2] == "lambda", parts[5] == "function", !parts[6].isEmpty
+        else { return nil }
+        return String(parts[6])
+    }
+}
+
+/// A task message ready to publish: queue, body and headers, derived from a `TaskSchedule`.
+struct TaskDispatch: Sendable, Hashable {
+    var queue: String
+    var body: [UInt8]
+    var headers: [String: String]
+}
+
+extension Integration {
+    /// Builds the message for a scheduled task.
+    /// - Throws: `StatesError` (`States.Runtime`) when the parameters lack what the integration needs.
+    func dispatch(_ task: TaskSchedule, names: Names, traceparent: String?) throws(StatesError) -> TaskDispatch {
+        let body: JSON
+        let queue: String
+        switch self {
+        case .sqs, .sqsWaitForTaskToken:
+            guard let url = task.parameters["QueueUrl"]?.stringValue,
+                let name = url.split(separator: "/").last.map(String.init), !name.isEmpty
+            else {
+                throw StatesError(StatesError.Name.runtime, cause: "sqs:sendMessage needs a QueueUrl string parameter")
+            }
+            guard let messageBody = task.parameters["MessageBody"] else {
+                throw StatesError(StatesError.Name.runtime, cause: "sqs:sendMessage needs a MessageBody parameter")
+            }
+            queue = name
+            body = messageBody
+        case .lambda, .lambdaWaitForTaskToken:
+            if task.resource.hasPrefix("arn:aws:lambda:") {
+                // A function ARN as Resource: the effective input is the payload.
+                queue = names.functionQueue(Self.functionName(fromArn: task.resource) ?? "")
+                body = task.parameters
+            } else {
+                guard let function = task.parameters["FunctionName"]?.stringValue, !function.isEmpty else {
+                    throw StatesError(StatesError.Name.runtime, cause: "lambda:invoke needs a FunctionName parameter")
+                }
+                queue = names.functionQueue(Self.functionName(fromArn: function) ?? function)
+                body = task.parameters["Payload"] ?? .object(JSONObject())
+            }
+        case .jobSync:
+            queue = names.jobQueue
+            body = task.parameters
+        }
+        var headers: [String: String] = [
+            TaskHeaders.integration: rawValue,
+            TaskHeaders.stateName: task.stateName,
+            TaskHeaders.attempt: String(task.attempt),
+        ]
+        if tokenInHeader { headers[TaskHeaders.taskToken] = task.taskToken }
+        if let timeout = task.timeoutSeconds { headers[TaskHeaders.timeoutSeconds] = String(timeout) }
+        if let heartbeat = task.heartbeatSeconds { headers[TaskHeaders.heartbeatSeconds] = String(heartbeat) }
+        if let traceparent { headers[TaskHeaders.traceparent] = traceparent }
+        // SQS carries a string body as it is; everything else is JSON.
+        let bytes: [UInt8] = if case .string(let text) = body, self == .sqs || self == .sqsWaitForTaskToken {
+            Array(text.utf8)
+        } else {
+            Array(body.serialized.utf8)
+        }
+        return TaskDispatch(queue: queue, body: bytes, headers: headers)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// Everything the engine is configured with; executables fill it from flags and `BATON_*` variables.
+public struct OrchestratorConfiguration: Sendable {
+    /// The region shown in ARNs and `TaskScheduled` events (`BATON_REGION`).
+    public var region: String = "us-east-1"
+    /// The account id shown in ARNs (`BATON_ACCOUNT`); Step Functions Local's default.
+    public var account: String = "123456789012"
+    /// This orchestrator's shard (`BATON_SHARD`), carried in every task token.
+    public var shard: Int = 0
+    /// How many transitions one callback consumer runs at once (and the callback queue's prefetch).
+    public var callbackConcurrency: Int = 256
+    /// How many outbox messages are published at once (unconfirmed publishes in flight).
+    public var publishWindow: Int = 512
+    /// The most due timers fired per sweep.
+    public var timerBatch: Int = 500
+    /// How long the outbox dispatcher waits before retrying a publish that failed (broker away).
+    public var publishRetryDelay: Duration = .milliseconds(500)
+
+    /// The default configuration.
+    public init() {}
+
+    /// The ARN of a state machine with this name.
+    public func stateMachineArn(name: String) -> String {
+        "arn:aws:states:\(region):\(account):stateMachine:\(name)"
+    }
+
+    /// The ARN of an execution of a state machine.
+    public func executionArn(stateMachineName: String, executionName: String) -> String {
+        "arn:aws:states:\(region):\(account):execution:\(stateMachineName):\(executionName)"
+    }
+}
+
+/// Parsing of Step Functions ARNs.
+public enum StatesARN {
+    /// The state machine name of `arn:aws:states:<region>:<account>:stateMachine:<name>`, or `nil`.
+    public static func stateMachineName(_ arn: String) -> String? {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 7, parts[0] == "arn", parts[2] == "states", parts[5] == "stateMachine",
+            !parts[6].isEmpty
+        else { return nil }
+        return String(parts[6])
+    }
+
+    /// The state machine and execution names of `arn:aws:states:<region>:<account>:execution:<machine>:<name>`.
+    public static func executionNames(_ arn: String) -> (stateMachine: String, execution: String)? {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 8, parts[0] == "arn", parts[2] == "states", parts[5] == "execution",
+            !parts[6].isEmpty, !parts[7].isEmpty
+        else { return nil }
+        return (String(parts[6]), String(parts[7]))
+    }
+}

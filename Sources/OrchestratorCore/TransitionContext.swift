@@ -1,0 +1,252 @@
+import BatonProtocol
+import ExecutionStore
+import Foundation
+import StatesLanguage
+
+/// One transition inside the store's write transaction: it feeds events to an execution's interpreter and turns
+/// the resulting actions into rows — history, open tasks, timers, outbox — all committed together.
+///
+/// Runs on the store's single writer, so it must stay quick and synchronous; it never waits for the broker.
+struct TransitionContext {
+    let engine: Engine
+    let tx: Transaction
+    let now: Date
+    /// What this transition produced, handed to the services after the commit.
+    var produced = Produced()
+
+    struct Produced: Sendable {
+        var outbox: [OutboxRow] = []
+        var earliestTimer: Date?
+        var finished: [FinishedExecution] = []
+    }
+
+    init(engine: Engine, tx: Transaction, now: Date) {
+        self.engine = engine
+        self.tx = tx
+        self.now = now
+    }
+
+    /// Loads an execution's interpreter, feeds it `events` (and the follow-ups its actions cause), applies
+    /// everything and saves the new state.
+    /// - Throws: `InterpreterRejection` if the first event does not apply (nothing is then changed).
+    mutating func run(_ events: [ExecutionEvent], executionID: Int64, record: ExecutionRecord? = nil) throws {
+        guard let record = try record ?? tx.execution(id: executionID) else {
+            throw InterpreterRejection(.executionNotRunning, message: "no execution with id \(executionID)")
+        }
+        guard let definition = try engine.definitions.definition(
+            arn: record.stateMachineArn, revision: record.stateMachineRevision,
+            text: { try tx.stateMachineDefinition(arn: record.stateMachineArn, revision: record.stateMachineRevision) }
+        ) else {
+            throw InterpreterRejection(.executionNotRunning, message: "the execution's state machine is gone")
+        }
+        let state: ExecutionState
+        if let data = try tx.executionState(id: executionID), !data.isEmpty {
+            state = try StateCoding.decoder.decode(ExecutionState.self, from: data)
+        } else {
+            state = ExecutionState()
+        }
+        let signer = engine.signer
+        let shard = engine.configuration.shard
+        var interpreter = Interpreter(
+            definition: definition,
+            state: state,
+            configuration: InterpreterConfiguration(region: engine.configuration.region) { request in
+                signer.issue(
+                    TaskToken(
+                        shard: shard, executionID: executionID, taskID: String(request.taskId.rawValue),
+                        attempt: request.attempt))
+            }
+        )
+        var random = SystemRandomNumberGenerator()
+        var queue = events
+        var first = true
+        var finished = false
+        while !queue.isEmpty {
+            let event = queue.removeFirst()
+            let actions: [InterpreterAction]
+            do {
+                actions = try interpreter.handle(event, using: &random)
+            } catch {
+                if first { throw error }
+                continue  // a follow-up that no longer applies (e.g. the execution ended meanwhile)
+            }
+            first = false
+            for action in actions {
+                queue += try apply(action, record: record, interpreter: interpreter, finished: &finished)
+            }
+        }
+        if !finished {
+            try tx.saveState(try StateCoding.encoder.encode(interpreter.state), executionID: executionID)
+        }
+    }
+
+    /// Performs one action; returns follow-up events (the task's `TaskStarted`, or its failure to dispatch).
+    private mutating func apply(
+        _ action: InterpreterAction, record: ExecutionRecord, interpreter: Interpreter, finished: inout Bool
+    ) throws -> [ExecutionEvent] {
+        switch action {
+        case .appendHistory(let events):
+            try tx.appendHistory(events.map(HistoryCoding.stored), executionID: record.id)
+            return []
+        case .scheduleTask(let task):
+            return try schedule(task, record: record)
+        case .closeTask(let id):
+            let tokenID = Engine.tokenID(executionID: record.id, taskID: String(id.rawValue))
+            try tx.closeTask(tokenID: tokenID)
+            try tx.cancelTimer(executionID: record.id, key: TimerKey.taskTimeout(id.rawValue))
+            try tx.cancelTimer(executionID: record.id, key: TimerKey.heartbeat(id.rawValue))
+            return []
+        case .startTimer(let request):
+            try arm(executionID: record.id, key: TimerKey.interpreter(request.timerId.rawValue), at: request.fireAt)
+            return []
+        case .cancelTimer(let id):
+            try tx.cancelTimer(executionID: record.id, key: TimerKey.interpreter(id.rawValue))
+            return []
+        case .finish(let outcome):
+            try finish(outcome, record: record, state: interpreter.state)
+            finished = true
+            return []
+        }
+    }
+
+    private mutating func schedule(_ task: TaskSchedule, record: ExecutionRecord) throws -> [ExecutionEvent] {
+        guard let integration = Integration(resource: task.resource) else {
+            return [.taskFailed(task.taskId, error: StatesError.Name.runtime,
+                                cause: "unsupported resource '\(task.resource)'", at: now)]
+        }
+        let dispatch: TaskDispatch
+        do {
+            dispatch = try integration.dispatch(task, names: engine.names, traceparent: record.traceParent)
+        } catch {
+            return [.taskFailed(task.taskId, error: error.error, cause: error.cause, at: now)]
+        }
+        let taskID = String(task.taskId.rawValue)
+        let tokenID = Engine.tokenID(executionID: record.id, taskID: taskID)
+        _ = try tx.insertOpenTask(
+            OpenTask(
+                tokenID: tokenID, executionID: record.id, taskID: taskID, attempt: task.attempt,
+                resource: task.resource, heartbeatSeconds: task.heartbeatSeconds, createdAt: now))
+        if let timeout = task.timeoutSeconds {
+            try arm(executionID: record.id, key: TimerKey.taskTimeout(task.taskId.rawValue),
+                    at: now.addingTimeInterval(TimeInterval(timeout)))
+        }
+        if let heartbeat = task.heartbeatSeconds {
+            try arm(executionID: record.id, key: TimerKey.heartbeat(task.taskId.rawValue),
+                    at: now.addingTimeInterval(TimeInterval(heartbeat)))
+        }
+        var headers = dispatch.headers
+        headers[TaskHeaders.executionArn] = record.arn
+        headers[OutboxHeaders.messageID] = "\(record.id)-\(taskID)-\(task.attempt)"
+        if !integration.waitsForCallback { headers[OutboxHeaders.completesTask] = tokenID }
+        try enqueue(NewOutboxMessage(exchange: "", routingKey: dispatch.queue, body: Data(dispatch.body), headers: headers))
+        return [.taskStarted(task.taskId, at: now)]
+    }
+
+    private mutating func finish(_ outcome: ExecutionOutcome, record: ExecutionRecord, state: ExecutionState) throws {
+        var output: String?
+        var error: String?
+        var cause: String?
+        switch outcome {
+        case .succeeded(let value): output = value.serialized
+        case .failed(let e, let c), .timedOut(let e, let c), .aborted(let e, let c):
+            error = e
+            cause = c
+        }
+        let status = outcome.status.rawValue
+        let applied = try tx.finishExecution(
+            record.id, status: .init(rawValue: status)!, output: output, error: error, cause: cause,
+            state: try StateCoding.encoder.encode(state), at: now)
+        guard applied else { return }
+        produced.finished.append(
+            FinishedExecution(
+                executionArn: record.arn, status: status, error: error, startDate: record.startDate, stopDate: now))
+        var event = JSONObject()
+        event["executionArn"] = .string(record.arn)
+        event["stateMachineArn"] = .string(record.stateMachineArn)
+        event["name"] = .string(record.name)
+        event["status"] = .string(status)
+        event["startDate"] = .number(record.startDate.timeIntervalSince1970)
+        event["stopDate"] = .number(now.timeIntervalSince1970)
+        if let output { event["output"] = .string(output) }
+        if let error { event["error"] = .string(error) }
+        if let cause { event["cause"] = .string(cause) }
+        try enqueue(
+            NewOutboxMessage(
+                exchange: engine.names.eventsExchange, routingKey: "execution.\(status)",
+                body: Data(JSON.object(event).serialized.utf8), headers: [:]))
+    }
+
+    mutating func arm(executionID: Int64, key: String, at date: Date) throws {
+        try tx.setTimer(NewTimer(executionID: executionID, key: key, kind: TimerKey.kind(of: key), fireAt: date))
+        if produced.earliestTimer.map({ date < $0 }) ?? true { produced.earliestTimer = date }
+    }
+
+    mutating func enqueue(_ message: NewOutboxMessage) throws {
+        let id = try tx.enqueueOutbox(message, at: now)
+        produced.outbox.append(
+            OutboxRow(id: id, exchange: message.exchange, routingKey: message.routingKey, body: message.body,
+                      headers: message.headers))
+    }
+}
+
+/// Internal outbox headers: read by the dispatcher, never published.
+enum OutboxHeaders {
+    /// The AMQP message id to publish with.
+    static let messageID = "x-baton-internal-message-id"
+    /// Set on plain `sqs:sendMessage` tasks: the task (by token id) completes once the broker confirms.
+    static let completesTask = "x-baton-internal-completes-task"
+}
+
+/// Timer keys in the store: `t:<id>` interpreter timers, `to:<task>` task timeouts, `hb:<task>` heartbeats.
+enum TimerKey {
+    static func interpreter(_ id: Int) -> String { "t:\(id)" }
+    static func taskTimeout(_ task: Int) -> String { "to:\(task)" }
+    static func heartbeat(_ task: Int) -> String { "hb:\(task)" }
+
+    static func kind(of key: String) -> String {
+        if key.hasPrefix("to:") { return "taskTimeout" }
+        if key.hasPrefix("hb:") { return "heartbeat" }
+        return "timer"
+    }
+
+    /// The event a fired timer feeds the interpreter.
+    static func event(for key: String, at date: Date) -> ExecutionEvent? {
+        let parts = key.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let number = Int(parts[1]) else { return nil }
+        switch parts[0] {
+        case "t": return .timerFired(TimerID(rawValue: number), at: date)
+        case "to": return .taskTimedOut(TaskID(rawValue: number), at: date)
+        case "hb": return .heartbeatTimedOut(TaskID(rawValue: number), at: date)
+        default: return nil
+        }
+    }
+}
+
+/// How interpreter state is stored: JSON, dates as epoch seconds.
+enum StateCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return encoder
+    }()
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        return decoder
+    }()
+}
+
+/// History events are stored in the exact JSON shape GetExecutionHistory returns, timestamps as epoch seconds.
+enum HistoryCoding {
+    static func stored(_ event: StatesLanguage.HistoryEvent) -> NewHistoryEvent {
+        let details = (try? StateCoding.encoder.encode(event)) ?? Data("{}".utf8)
+        return NewHistoryEvent(
+            type: event.type.rawValue, timestamp: event.timestamp, details: details,
+            previousEventID: Int64(event.previousEventId))
+    }
+}
+
+extension Engine {
+    /// The store's key for an open task: execution id and task id (each attempt has its own task id).
+    static func tokenID(executionID: Int64, taskID: String) -> String { "\(executionID):\(taskID)" }
+}

@@ -1,0 +1,161 @@
+import AMQPClient
+import ArgumentParser
+import BatonBroker
+import BatonProtocol
+import BatonRuntime
+import ExecutionStore
+import Foundation
+import Logging
+import OrchestratorCore
+
+/// The `orchestrator` executable: runs state machines whose tasks wait for callbacks over RabbitMQ.
+@main
+struct OrchestratorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "orchestrator",
+        abstract: "Runs Amazon States Language state machines whose tasks wait for callbacks over RabbitMQ.",
+        discussion: """
+            Every flag has a BATON_* environment twin; the flag wins. See docs/configuration.md.
+            SIGTERM or SIGINT stops it gracefully: it stops consuming, finishes the transitions in flight and
+            closes its store. kill -9 loses nothing: on the next start it re-arms timers and republishes
+            unconfirmed messages.
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customLong("data-dir"), help: "Directory of the execution store [env: BATON_DATA_DIR] (default: .data/orchestrator)")
+    var dataDirFlag: String?
+
+    @Option(name: .customLong("token-key"), help: "Task token signing key, base64 or passphrase [env: BATON_TOKEN_KEY] (default: generated once and kept in the store)")
+    var tokenKeyFlag: String?
+
+    @Option(name: .customLong("state-machines"), help: "Directory of *.asl.json files registered at start, name = file name [env: BATON_STATE_MACHINES]")
+    var stateMachinesFlag: String?
+
+    @Option(name: .customLong("region"), help: "Region in ARNs [env: BATON_REGION] (default: us-east-1)")
+    var regionFlag: String?
+
+    @Option(name: .customLong("account"), help: "Account id in ARNs [env: BATON_ACCOUNT] (default: 123456789012)")
+    var accountFlag: String?
+
+    @Option(name: .customLong("shard"), help: "This orchestrator's shard [env: BATON_SHARD] (default: 0)")
+    var shardFlag: Int?
+
+    @Option(name: .customLong("time-scale"), help: "Workflow seconds per real second; 60 makes a 60 s timeout last 1 s [env: BATON_TIME_SCALE] (default: 1)")
+    var timeScaleFlag: Double?
+
+    @Option(name: .customLong("durability"), help: "process-crash (WAL, synchronous=NORMAL) or power-loss (synchronous=FULL) [env: BATON_DURABILITY] (default: process-crash)")
+    var durabilityFlag: String?
+
+    @Option(name: .customLong("callback-concurrency"), help: "Callbacks applied at once (the callback queue's prefetch) [env: BATON_CALLBACK_CONCURRENCY] (default: 256)")
+    var callbackConcurrencyFlag: Int?
+
+    func run() async throws {
+        let logger = LogSetup.bootstrap(label: "orchestrator", level: common.logLevel, format: common.logFormat)
+        var configuration = OrchestratorConfiguration()
+        configuration.region = Setting.resolve(regionFlag, "BATON_REGION") ?? configuration.region
+        configuration.account = Setting.resolve(accountFlag, "BATON_ACCOUNT") ?? configuration.account
+        configuration.shard = try Setting.integer(shardFlag, "BATON_SHARD") ?? 0
+        configuration.callbackConcurrency =
+            try Setting.integer(callbackConcurrencyFlag, "BATON_CALLBACK_CONCURRENCY") ?? configuration.callbackConcurrency
+        let scale = try Setting.double(timeScaleFlag, "BATON_TIME_SCALE") ?? 1
+        guard scale > 0 else { throw ValidationError("the time scale must be positive") }
+        let dataDir = Setting.resolve(dataDirFlag, "BATON_DATA_DIR") ?? ".data/orchestrator"
+
+        var storeConfiguration = ExecutionStoreConfiguration()
+        switch Setting.resolve(durabilityFlag, "BATON_DURABILITY") ?? "process-crash" {
+        case "process-crash": storeConfiguration.durability = .processCrash
+        case "power-loss": storeConfiguration.durability = .powerLoss
+        case let other: throw ValidationError("durability must be process-crash or power-loss, not '\(other)'")
+        }
+        let store = try ExecutionStore(directory: URL(fileURLWithPath: dataDir), configuration: storeConfiguration)
+        let signer: TaskTokenSigner
+        if let key = Setting.resolve(tokenKeyFlag, "BATON_TOKEN_KEY") {
+            signer = TaskTokenSigner(configuredKey: key)
+        } else {
+            let key = try await store.setting("token-key") { Data(TaskTokenSigner.generateKey()) }
+            signer = TaskTokenSigner(keyBytes: Array(key))
+        }
+        let names = Names(prefix: common.queuePrefix)
+        var amqp = try AMQPConfiguration(url: common.amqpURL)
+        amqp.clientName = "orchestrator-\(configuration.shard)"
+        let bus = try await Self.connect(
+            RabbitBus.Configuration(amqp: amqp, names: names, queueType: QueueType(common.queueType)), logger: logger)
+        try await bus.declare(QueueSpec(names.callbackQueue))
+        try await bus.declare(QueueSpec(names.commandQueue))
+        try await bus.declareExchange(names.eventsExchange, type: "topic")
+
+        let services = ServiceBox()
+        let engine = Engine(
+            store: store, signer: signer, configuration: configuration, names: names,
+            clock: SystemWallClock(scale: scale),
+            effects: EngineEffects(
+                outboxCommitted: { services.dispatcher?.enqueue($0) },
+                timerArmed: { services.timers?.armed($0) },
+                executionFinished: { finished in
+                    logger.debug(
+                        "execution finished",
+                        metadata: ["execution.arn": "\(finished.executionArn)", "status": "\(finished.status)"])
+                }
+            ),
+            logger: logger
+        )
+        let dispatcher = OutboxDispatcher(engine: engine, bus: bus, logger: logger)
+        let timers = TimerService(engine: engine, logger: logger)
+        services.dispatcher = dispatcher
+        services.timers = timers
+        if let directory = Setting.resolve(stateMachinesFlag, "BATON_STATE_MACHINES") {
+            let registered = try await engine.registerStateMachines(in: URL(fileURLWithPath: directory))
+            logger.info("state machines registered", metadata: ["count": "\(registered.count)", "dir": "\(directory)"])
+        }
+        let operations = StepFunctionsOperations(engine: engine)
+        let waiting = try await store.countWaiting()
+        logger.info(
+            "orchestrator ready",
+            metadata: [
+                "broker": "\(amqp.redactedURL)", "prefix": "\(names.prefix)", "data.dir": "\(dataDir)",
+                "shard": "\(configuration.shard)", "time.scale": "\(scale)",
+                "waiting": "\(waiting)",
+            ])
+        do {
+            try await ServiceRunner.run(
+                [
+                    dispatcher, timers, CallbackService(engine: engine, bus: bus, logger: logger),
+                    CommandService(operations: operations, bus: bus, logger: logger),
+                ],
+                logger: logger)
+        } catch {
+            logger.error("orchestrator stopped on an error", metadata: ["error": "\(error)"])
+            await bus.close()
+            try? store.close()
+            throw ExitCode.failure
+        }
+        await bus.close()
+        try store.close()
+        logger.info("orchestrator stopped")
+    }
+
+    /// Connects to the broker, retrying for up to a minute while it is not up yet (compose starts everything
+    /// at once); wrong credentials fail at once.
+    static func connect(_ configuration: RabbitBus.Configuration, logger: Logger) async throws -> RabbitBus {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        var delay = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await RabbitBus.connect(configuration: configuration, logger: logger)
+            } catch let error as AMQPError where error.code != .authenticationFailed && ContinuousClock.now < deadline {
+                logger.warning("broker not reachable yet; retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+}
+
+/// Lets the engine's effects reach services created after it. Written once before the services run, read
+/// afterwards; the `Mutex`-free reads are safe because the writes happen-before `ServiceRunner.run` starts them.
+final class ServiceBox: @unchecked Sendable {
+    var dispatcher: OutboxDispatcher?
+    var timers: TimerService?
+}
