@@ -82,7 +82,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "BatonTestSupport", dependencies: ["AMQPClient"], swiftSettings: swiftSettings),
+        .target(
+            name: "BatonTestSupport",
+            dependencies: ["AMQPClient", "BatonBroker", "BatonProtocol", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "WorkerKit",
             dependencies: [
@@ -157,6 +161,14 @@ let package = Package(
             name: "WorkerTests",
             dependencies: [
                 "WorkerKit", "BatonBroker", "BatonProtocol", "BatonTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "BatonTestSupport", "BatonBroker", "BatonProtocol", "StatesLanguage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -30,7 +30,7 @@ swift build --build-tests
 
 FILTER=${BATON_TEST_FILTER:-}
 BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests)\.'
-BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests|WorkerTests)\.'
+BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests|WorkerTests|EndToEndTests)\.'
 status=0
 if [ -z "$FILTER" ]; then
   echo "test.sh: broker-free suites"

@@ -1,0 +1,85 @@
+import BatonBroker
+import BatonProtocol
+import Foundation
+import Logging
+
+/// A Baton system for one end-to-end test: its own queue prefix, data directories and token key, the built
+/// orchestrator process (and any worker processes the test starts) against the shared test broker, plus a
+/// `BatonClient` to drive it. Everything it created is deleted by `shutdown()`.
+public final class SystemFixture: @unchecked Sendable {
+    // Mutable state (`processes`) is only touched by the test's own task, sequentially.
+    /// Queue and exchange names under this fixture's prefix.
+    public let names: Names
+    /// The test's broker connection.
+    public let bus: RabbitBus
+    /// This fixture's scratch directory (data dirs, logs).
+    public let directory: URL
+    /// The orchestrator process (replaced by `restartOrchestrator`).
+    public private(set) var orchestrator: ManagedProcess
+    private var processes: [ManagedProcess] = []
+    private let orchestratorEnvironment: [String: String]
+    private var queues: Set<String> = []
+
+    /// Starts an orchestrator under a fresh prefix and waits until it is ready.
+    /// - Parameter environment: extra `BATON_*` settings for the orchestrator (e.g. `BATON_TIME_SCALE`).
+    public init(label: String, environment: [String: String] = [:]) async throws {
+        let names = Names(prefix: TestBroker.uniqueName(label))
+        self.names = names
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-e2e-\(names.prefix)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        bus = try await RabbitBus.connect(
+            configuration: .init(amqp: try TestBroker.configuration(clientName: "e2e-\(label)"), names: names),
+            logger: Logger(label: "test.e2e"))
+        orchestratorEnvironment = [
+            "BATON_AMQP_URL": try TestBroker.url(), "BATON_QUEUE_PREFIX": names.prefix,
+            "BATON_DATA_DIR": directory.appendingPathComponent("orchestrator").path,
+            "BATON_TOKEN_KEY": "test-key-\(names.prefix)", "BATON_LOG_LEVEL": "info",
+        ].merging(environment) { _, new in new }
+        orchestrator = try ManagedProcess("orchestrator", environment: orchestratorEnvironment, logDirectory: directory)
+        try await orchestrator.waitForLog("orchestrator ready")
+        queues = [names.callbackQueue, names.commandQueue, names.deadLetterQueue]
+    }
+
+    /// The environment a worker process needs to join this system.
+    public var workerEnvironment: [String: String] {
+        get throws { ["BATON_AMQP_URL": try TestBroker.url(), "BATON_QUEUE_PREFIX": names.prefix] }
+    }
+
+    /// Starts another Baton process (a worker) in this system; it is stopped by `shutdown()`.
+    @discardableResult
+    public func start(_ executable: String, arguments: [String] = [], environment: [String: String] = [:])
+        throws -> ManagedProcess
+    {
+        let process = try ManagedProcess(
+            executable, arguments: arguments,
+            environment: try workerEnvironment.merging(environment) { _, new in new }, logDirectory: directory)
+        processes.append(process)
+        return process
+    }
+
+    /// kill -9 the orchestrator and start it again on the same store; waits until it is ready.
+    public func restartOrchestrator(crash: Bool = true) async throws {
+        if crash { try await orchestrator.crash() } else { await orchestrator.stop() }
+        orchestrator = try ManagedProcess("orchestrator", environment: orchestratorEnvironment, logDirectory: directory)
+        try await orchestrator.waitForLog("orchestrator ready")
+    }
+
+    /// Remembers a queue the test declared, for deletion at the end.
+    public func track(queue: String) { queues.insert(queue) }
+
+    /// Runs `body` with a client talking to this system's orchestrator.
+    public func withClient<T: Sendable>(_ body: (BatonClient) async throws -> T) async throws -> T {
+        try await BatonClient.withClient(bus: bus, names: names, body)
+    }
+
+    /// Stops every process, deletes the queues and exchanges this system used and its scratch directory
+    /// (kept when `keepFiles`, e.g. after a failure, so the logs can be read).
+    public func shutdown(keepFiles: Bool = false) async {
+        for process in processes { await process.stop(deadline: .seconds(5)) }
+        await orchestrator.stop()
+        for queue in queues { _ = try? await bus.deleteQueue(queue) }
+        for exchange in [names.deadLetterExchange, names.eventsExchange] { try? await bus.deleteExchange(exchange) }
+        await bus.close()
+        if !keepFiles { try? FileManager.default.removeItem(at: directory) }
+    }
+}
