@@ -14,14 +14,17 @@ public protocol WallClock: Sendable {
 
 /// Real time, optionally scaled: with `scale` 60, workflow time runs 60× faster than real time, so a 60 s
 /// timeout lasts 1 s while recorded dates stay in workflow time (they advance 60 s).
+///
+/// Scaled time is anchored at a fixed date (the orchestrator keeps it in its store), so workflow time continues
+/// across restarts instead of jumping back: `now = anchor + (real now − anchor) × scale`.
 public struct SystemWallClock: WallClock {
     private let origin: Date
     private let scale: Double
 
-    /// Real time (`scale` 1) or scaled time starting now.
-    public init(scale: Double = 1) {
+    /// Real time (`scale` 1) or time scaled from `anchor`.
+    public init(scale: Double = 1, anchor: Date = Date()) {
         precondition(scale > 0, "time scale must be positive")
-        origin = Date()
+        origin = anchor
         self.scale = scale
     }
 

@@ -77,6 +77,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
             let key = try await store.setting("token-key") { Data(TaskTokenSigner.generateKey()) }
             signer = TaskTokenSigner(keyBytes: Array(key))
         }
+        // Scaled workflow time continues across restarts from an anchor kept in the store.
+        let anchorData = try await store.setting("clock-anchor") {
+            Data(String(Date().timeIntervalSince1970).utf8)
+        }
+        let anchor = Date(timeIntervalSince1970: Double(String(decoding: anchorData, as: UTF8.self)) ?? 0)
         let names = Names(prefix: common.queuePrefix)
         var amqp = try AMQPConfiguration(url: common.amqpURL)
         amqp.clientName = "orchestrator-\(configuration.shard)"
@@ -89,7 +94,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         let services = ServiceBox()
         let engine = Engine(
             store: store, signer: signer, configuration: configuration, names: names,
-            clock: SystemWallClock(scale: scale),
+            clock: SystemWallClock(scale: scale, anchor: anchor),
             effects: EngineEffects(
                 outboxCommitted: { services.dispatcher?.enqueue($0) },
                 timerArmed: { services.timers?.armed($0) },
