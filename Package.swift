@@ -151,7 +151,15 @@ let package = Package(
         ),
         .testTarget(name: "BatonProtocolTests", dependencies: ["BatonProtocol"], swiftSettings: swiftSettings),
         .testTarget(name: "ExecutionStoreTests", dependencies: ["ExecutionStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "OrchestratorCoreTests", dependencies: ["OrchestratorCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OrchestratorCoreTests",
+            dependencies: [
+                "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BatonBrokerTests",
             dependencies: ["BatonBroker", "BatonTestSupport", .product(name: "Logging", package: "swift-log")],
