@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// The `baton` command-line tool: the root command and its subcommands.
+public struct BatonCommand: AsyncParsableCommand {
+    /// The root command's name, summary and subcommands.
+    public static let configuration = CommandConfiguration(
+        commandName: "baton",
+        abstract: "Start and inspect executions, send callbacks, load-test callback throughput, run failure scenarios.",
+        subcommands: [BenchCommand.self]
+    )
+
+    /// Creates the command; ArgumentParser fills its options.
+    public init() {}
+}
+
+/// `baton bench`: micro-benchmarks of Baton's building blocks.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks of Baton's building blocks.",
+        subcommands: [AMQPBenchCommand.self]
+    )
+}

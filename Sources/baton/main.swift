@@ -1,4 +1,0 @@
-import ArgumentParser
-import BatonCLI
-
-await BatonCommand.main()
