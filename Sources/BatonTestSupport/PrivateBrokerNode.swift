@@ -34,36 +34,83 @@ public struct PrivateBrokerNode: Sendable {
     /// The node's AMQP URL.
     public var url: String { "amqp://guest:guest@127.0.0.1:\(port)/%2f" }
 
+    /// Starts the node, runs `body`, and stops the node again, also when `body` throws.
+    /// - Parameter body: the test.
+    /// - Throws: what `body` or the script throws.
+    public func whileRunning<T>(_ body: () async throws -> T) async throws -> T {
+        try await start()
+        do {
+            let result = try await body()
+            try await stop()
+            return result
+        } catch {
+            try? await stop()
+            throw error
+        }
+    }
+
     /// Starts the node and waits until it accepts connections.
     /// - Throws: ``NodeScriptFailed`` if the script fails.
-    public func start() throws { try run(["start"]) }
+    public func start() async throws { try await run(["start"]) }
 
     /// Stops the node.
     /// - Throws: ``NodeScriptFailed`` if the script fails.
-    public func stop() throws { try run(["stop"]) }
+    public func stop() async throws { try await run(["stop"]) }
 
     /// Runs `rabbitmqctl` against the node.
     /// - Parameter arguments: rabbitmqctl arguments, e.g. `["set_vm_memory_high_watermark", "0.0000001"]`.
     /// - Throws: ``NodeScriptFailed`` if the command fails.
-    public func ctl(_ arguments: [String]) throws { try run(["ctl"] + arguments) }
+    public func ctl(_ arguments: [String]) async throws { try await run(["ctl"] + arguments) }
 
-    private func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script] + arguments
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+    /// Runs the script on a thread of its own (it takes seconds; the cooperative pool must not block) with
+    /// posix_spawn and waitpid. Foundation's `Process` is avoided: its exit monitoring was seen to miss the
+    /// child's exit when used from concurrent tests.
+    private func run(_ arguments: [String]) async throws {
+        let argv = ["/bin/bash", script] + arguments
+        let environment = environment.map { "\($0.key)=\($0.value)" }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("rabbitmq-node-\(UUID().uuidString).log")
+        let status: Int32 = await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: Self.spawnAndWait(argv, environment, log.path)) }
+            thread.start()
+        }
+        defer { try? FileManager.default.removeItem(at: log) }
+        guard status == 0 else {
             throw NodeScriptFailed(
-                command: "rabbitmq-node.sh \(arguments.joined(separator: " "))",
-                output: String(decoding: data, as: UTF8.self)
+                command: "rabbitmq-node.sh \(arguments.joined(separator: " ")) (status \(status))",
+                output: (try? String(contentsOf: log, encoding: .utf8)) ?? ""
             )
         }
+    }
+
+    /// Output goes to a file, not a pipe: the broker the script starts in the background would inherit a pipe
+    /// and keep it open.
+    private static func spawnAndWait(_ argv: [String], _ environment: [String], _ logPath: String) -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup($0) } + [nil]
+        defer { for pointer in cArgv + cEnv { free(pointer) } }
+        // Default dispositions and an empty mask: the test process blocks or ignores signals the broker's
+        // wrapper needs (a blocked SIGTERM turns a 3 s stop into a 30 s wait and a KILL).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, argv[0], &actions, &attributes, cArgv, cEnv) == 0 else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
 
