@@ -68,7 +68,9 @@ extension BatonClient {
 /// Definitions used across suites.
 enum Definitions {
     /// Seed 1: publish to a queue with the token and wait; success → Succeed; timeout → Fail.
-    static func waitForCallback(queue: String, timeout: Int = 30, heartbeat: Int? = nil, retry: String = "") -> String {
+    static func waitForCallback(queue: String, timeout: Int = 86_400, heartbeat: Int? = nil, retry: String = "")
+        -> String
+    {
         let heartbeatField = heartbeat.map { "\"HeartbeatSeconds\": \($0)," } ?? ""
         return """
             {"StartAt": "Wait4Token", "States": {

@@ -74,16 +74,17 @@ import Testing
     }
 
     @Test func heartbeatsKeepATaskAliveAndTheirAbsenceTimesItOut() async throws {
-        try await withSystem("heartbeat") { _, client, inbox, queue in
+        // Time runs 10× faster: HeartbeatSeconds 20 is 2 s of real time.
+        try await withSystem("heartbeat", scale: 10) { _, client, inbox, queue in
             let machine = try await client.createStateMachine(
-                "m", definition: Definitions.waitForCallback(queue: queue, timeout: 600, heartbeat: 20))
-            // Kept alive: heartbeats every ~0.3 s real (6 s workflow time) for 3 s real, i.e. 3 heartbeat periods.
+                "m", definition: Definitions.waitForCallback(queue: queue, heartbeat: 20))
+            // Kept alive: a heartbeat every 0.25 s real for 5 s real, i.e. two and a half heartbeat periods.
             let alive = try await client.startExecution(machine, name: "alive")
             let token = try #require(try await inbox.next().token)
-            let until = ContinuousClock.now.advanced(by: .seconds(3))
+            let until = ContinuousClock.now.advanced(by: .seconds(5))
             while ContinuousClock.now < until {
                 #expect(try await client.heartbeat(token) == nil)
-                try await Task.sleep(for: .milliseconds(300))  // the heartbeat cadence is the behaviour under test
+                try await Task.sleep(for: .milliseconds(250))  // the heartbeat cadence is the behaviour under test
             }
             #expect(try await client.status(alive) == "RUNNING")
             #expect(try await client.succeed(token) == nil)
@@ -91,7 +92,7 @@ import Testing
             // Silent: no heartbeat → States.HeartbeatTimeout → its catcher.
             let silent = try await client.startExecution(machine, name: "silent")
             let silentToken = try #require(try await inbox.next().token)
-            let end = try await client.waitForEnd(silent, deadline: .seconds(15))
+            let end = try await client.waitForEnd(silent, deadline: .seconds(20))
             #expect(end["error"]?.stringValue == "HeartbeatMissed")
             #expect(try await client.heartbeat(silentToken) == "TaskTimedOut")
         }

@@ -57,7 +57,8 @@ import Testing
         #expect(parsedPaths > Self.caseCount / 20)
         #expect(parsedCalls > Self.caseCount / 50)
         #expect(evaluated > 0)
-        #expect(elapsed < .seconds(10), "fuzz run took \(elapsed)")
+        // Performance is not asserted here (no timed unit tests); the duration is only reported.
+        print("data-plane fuzz: \(Self.caseCount) cases in \(elapsed)")
     }
 
     @Test func pathologicalInputsAreRejectedOrBounded() throws {

@@ -22,9 +22,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dataDir) }
         try await withOrchestrator { double, processes in
             processes.append(try await startLegacy(double, dataDir: dataDir))
-            // HeartbeatSeconds 1 → a heartbeat every 0.8 s during a 2 s job.
+            // HeartbeatSeconds 1 → a heartbeat every 0.8 s during a 4 s job (room for a loaded machine).
             try await double.publishTask(
-                to: double.names.jobQueue, body: #"{"status":"success","durationSeconds":2,"order":5}"#,
+                to: double.names.jobQueue, body: #"{"status":"success","durationSeconds":4,"order":5}"#,
                 token: "tok-job", integration: "job.sync", heartbeatSeconds: 1)
             let final = try #require(try await double.waitForCallbacks(1).first)
             let heartbeats = double.callbacks.filter { $0.outcome == .heartbeat }
