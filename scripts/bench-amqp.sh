@@ -4,6 +4,7 @@
 # window and message count. Prints one RESULT line per run and a table with the Swift/C ratio.
 #
 # usage: scripts/bench-amqp.sh [-w "1 16 128"] [-n 10000] [-T 30] [-r rounds=3] [-s 512]
+#        BATON_BIN=path/to/baton scripts/bench-amqp.sh ...   (skip the release build)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -24,12 +25,16 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cc -O2 -o "$TMP/amqp_roundtrip" "$SRC" -lrabbitmq -lpthread
 
-(cd "$ROOT" && swift build -c release --scratch-path .build-bench --product baton >&2)
-BATON="$ROOT/.build-bench/release/baton"
+# BATON_BIN: use an already built baton instead of building one (release builds take minutes on 2 cores).
+if [ -n "${BATON_BIN:-}" ]; then
+  BATON=$BATON_BIN
+else
+  (cd "$ROOT" && swift build -c release --scratch-path .build-bench --product baton >&2)
+  BATON="$ROOT/.build-bench/release/baton"
+fi
 
 URL=$("$HERE/rabbitmq-node.sh" start)
 PORT=${BATON_RMQ_PORT:-5679}
-BROKER_PID=$(cat "$ROOT/.rabbitmq/${BATON_RMQ_NODE:-baton@localhost}" 2>/dev/null || true)
 RMQ_VERSION=$("$HERE/rabbitmq-node.sh" ctl version 2>/dev/null || echo unknown)
 echo "# machine: $(nproc) cores, $(uname -srm); RabbitMQ $RMQ_VERSION; rabbitmq-c $(pkg-config --modversion librabbitmq)" >&2
 
@@ -37,26 +42,31 @@ RESULTS="$TMP/results"
 : > "$RESULTS"
 for round in $(seq 1 "$ROUNDS"); do
   for w in $WINDOWS; do
-    "$TMP/amqp_roundtrip" -m rt -d 1 -s "$SIZE" -w "$w" -n "$N" -T "$T" -P "$PORT" -l c | tee -a "$RESULTS"
-    "$BATON" bench amqp --url "$URL" --windows "$w" --size "$SIZE" --count "$N" --max-seconds "$T" --label swift \
-      | tee -a "$RESULTS"
+    "$TMP/amqp_roundtrip" -m rt -d 1 -s "$SIZE" -w "$w" -n "$N" -T "$T" -P "$PORT" -l c | tee -a "$RESULTS" || true  # exits 3 when the time cap ends the run early
+    for api in stream handler; do
+      "$BATON" bench amqp --url "$URL" --windows "$w" --size "$SIZE" --count "$N" --max-seconds "$T" --api "$api" \
+        | tee -a "$RESULTS" || true
+    done
   done
 done
 
-# Median over rounds of rate, p50 and p99 per (label, window), then the ratio.
-awk '
+# Median over rounds of rate, p50 and p99 per (label, window), then the ratios to C.
+awk -v windows="$WINDOWS" '
   function field(name,   i, kv) { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] } }
   function median(list,   n, a, i, j, t) {
-    n = split(list, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    n = split(list, a, " "); if (n == 0) return 0
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
-  /^RESULT/ { k = field("label") SUBSEP field("window"); rate[k] = rate[k] " " field("rate"); p50[k] = p50[k] " " field("p50_us"); p99[k] = p99[k] " " field("p99_us"); ws[field("window")] = 1 }
+  /^RESULT/ { k = field("label") SUBSEP field("window"); rate[k] = rate[k] " " field("rate"); p50[k] = p50[k] " " field("p50_us"); p99[k] = p99[k] " " field("p99_us") }
   END {
-    printf "\n| W | C rt/s | Swift rt/s | Swift/C | C p50/p99 µs | Swift p50/p99 µs |\n|---|---|---|---|---|---|\n"
-    n = asorti(ws, order, "@ind_num_asc")
+    printf "\n| W | C rt/s | Swift stream rt/s | ratio | Swift handler rt/s | ratio | C p50/p99 µs | stream p50/p99 µs | handler p50/p99 µs |\n"
+    printf "|---|---|---|---|---|---|---|---|---|\n"
+    n = split(windows, ws, " ")
     for (i = 1; i <= n; i++) {
-      w = order[i]; c = "c" SUBSEP w; s = "swift" SUBSEP w
-      printf "| %s | %.0f | %.0f | %.2f | %.0f / %.0f | %.0f / %.0f |\n", w, median(rate[c]), median(rate[s]),
-        median(rate[s]) / median(rate[c]), median(p50[c]), median(p99[c]), median(p50[s]), median(p99[s])
+      w = ws[i]; c = "c" SUBSEP w; s = "swift-stream" SUBSEP w; h = "swift-handler" SUBSEP w
+      rc = median(rate[c]); rs = median(rate[s]); rh = median(rate[h])
+      printf "| %s | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f |\n", w, rc, rs, rc ? rs / rc : 0,
+        rh, rc ? rh / rc : 0, median(p50[c]), median(p99[c]), median(p50[s]), median(p99[s]), median(p50[h]), median(p99[h])
     }
   }' "$RESULTS"

@@ -69,7 +69,7 @@ extension ConnectionDriver {
                 consumerTag: consumerTag,
                 acknowledger: .init(core: core, epoch: epoch, channel: record.channel)
             )
-            record.continuation.yield(delivery)
+            record.sink.deliver(delivery)
         case .return(let replyCode, let replyText):
             let error = AMQPError(
                 .unroutable,
@@ -117,8 +117,8 @@ extension ConnectionDriver {
             let cancel = decoded!.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
             if let id = consumerID(fromTag: CDecoding.string(cancel.consumer_tag)), let record = consumers[id] {
                 consumers[id] = nil
-                record.continuation.finish(
-                    throwing: AMQPError(.consumerCancelled, message: "the broker cancelled the consumer of queue '\(record.queue)'")
+                record.sink.finish(
+                    AMQPError(.consumerCancelled, message: "the broker cancelled the consumer of queue '\(record.queue)'")
                 )
                 closeConsumerChannel(record.channel)
             }
@@ -174,7 +174,7 @@ extension ConnectionDriver {
             openConsumerChannels.remove(channel)
             if let error, let record = consumers[channel - Channel.consumerBase] {
                 consumers[record.id] = nil
-                record.continuation.finish(throwing: error)
+                record.sink.finish(error)
             }
         }
     }

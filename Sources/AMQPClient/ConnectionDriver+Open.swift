@@ -135,7 +135,7 @@ extension ConnectionDriver {
             } catch {
                 if pendingLoss != nil { throw error }
                 consumers[record.id] = nil
-                record.continuation.finish(throwing: error)
+                record.sink.finish(error)
             }
         }
     }

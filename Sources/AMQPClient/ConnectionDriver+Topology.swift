@@ -91,13 +91,13 @@ extension ConnectionDriver {
     func addConsumer(
         queue: String,
         prefetch: UInt16,
-        continuation: AsyncThrowingStream<AMQPDelivery, any Error>.Continuation
+        sink: DeliverySink
     ) throws(AMQPError) -> UInt16 {
         var id = nextConsumerID
         while consumers[id] != nil || id == 0 { id &+= 1 }
         nextConsumerID = id &+ 1
         let record = ConsumerRecord(
-            id: id, queue: queue, prefetch: prefetch, tag: "baton.consumer.\(id)", continuation: continuation
+            id: id, queue: queue, prefetch: prefetch, tag: "baton.consumer.\(id)", sink: sink
         )
         try subscribeOnBroker(record)
         consumers[id] = record
@@ -107,7 +107,7 @@ extension ConnectionDriver {
     /// Cancels a consumer; unacknowledged deliveries go back to the queue when its channel closes.
     func removeConsumer(_ id: UInt16) {
         guard let record = consumers.removeValue(forKey: id) else { return }
-        record.continuation.finish()
+        record.sink.finish(nil)
         guard connection != nil, openConsumerChannels.contains(record.channel) else { return }
         let arena = CArena()
         do {

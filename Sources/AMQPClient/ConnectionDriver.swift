@@ -24,7 +24,7 @@ final class ConnectionDriver: @unchecked Sendable {
         let queue: String
         let prefetch: UInt16
         let tag: String
-        let continuation: AsyncThrowingStream<AMQPDelivery, any Error>.Continuation
+        let sink: DeliverySink
         var channel: UInt16 { Channel.consumerBase + id }
     }
 
@@ -174,16 +174,21 @@ final class ConnectionDriver: @unchecked Sendable {
             logger.debug("dropping a settlement for a stale delivery", metadata: ["amqp.delivery_tag": "\(deliveryTag)"])
             return
         }
-        let status: Int32
-        switch settlement {
-        case .ack(let multiple):
-            status = amqp_basic_ack(connection, channel, deliveryTag, multiple ? 1 : 0)
-        case .nack(let multiple, let requeue):
-            status = amqp_basic_nack(connection, channel, deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0)
-        case .reject(let requeue):
-            status = amqp_basic_reject(connection, channel, deliveryTag, requeue ? 1 : 0)
+        do {
+            switch settlement {
+            case .ack(let multiple):
+                try check(amqp_basic_ack(connection, channel, deliveryTag, multiple ? 1 : 0), "amqp_basic_ack")
+            case .nack(let multiple, let requeue):
+                try check(
+                    amqp_basic_nack(connection, channel, deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0),
+                    "amqp_basic_nack"
+                )
+            case .reject(let requeue):
+                try check(amqp_basic_reject(connection, channel, deliveryTag, requeue ? 1 : 0), "amqp_basic_reject")
+            }
+        } catch {
+            logger.debug("settlement failed", metadata: ["error": "\(error)"])
         }
-        do { try check(status, "amqp_basic_ack") } catch { logger.debug("settlement failed", metadata: ["error": "\(error)"]) }
     }
 
     /// Waits `delay` before the next reconnect attempt, failing commands that arrive meanwhile.
@@ -241,7 +246,7 @@ final class ConnectionDriver: @unchecked Sendable {
         for command in core.takeCommands() { command.fail(closed) }
         for entry in confirms.removeAll() { entry.completion(.failure(closed)) }
         failBlockedPublishes(closed)
-        for record in consumers.values { record.continuation.finish() }
+        for record in consumers.values { record.sink.finish(nil) }
         consumers = [:]
         if let connection {
             _ = amqp_connection_close(connection, Int32(AMQP_REPLY_SUCCESS))

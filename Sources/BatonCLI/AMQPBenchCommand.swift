@@ -32,10 +32,14 @@ struct AMQPBenchCommand: AsyncParsableCommand {
     @Option(help: "Time cap per window, in seconds.")
     var maxSeconds = 30.0
 
-    @Option(help: "Label printed in RESULT lines.")
-    var label = "swift"
+    @Option(help: "Label printed in RESULT lines (default: swift-<api>).")
+    var label: String?
+
+    @Option(help: "Consumer API: 'stream' (AsyncSequence + async publish, the default) or 'handler' (callbacks on the connection threads).")
+    var api = "stream"
 
     func validate() throws {
+        guard api == "stream" || api == "handler" else { throw ValidationError("--api must be stream or handler") }
         guard windows.allSatisfy({ $0 >= 1 && $0 <= 65535 }), count >= 1, size >= 16, maxSeconds > 0 else {
             throw ValidationError("windows must be 1...65535, count ≥ 1, size ≥ 16, max-seconds > 0")
         }
@@ -52,8 +56,8 @@ struct AMQPBenchCommand: AsyncParsableCommand {
                 configuration: configuration, logger: logger, window: window, size: size, count: count,
                 maxSeconds: maxSeconds
             )
-            let result = try await benchmark.run()
-            print(result.line(label: label))
+            let result = try await api == "handler" ? benchmark.runWithHandlers() : benchmark.run()
+            print(result.line(label: label ?? "swift-\(api)"))
         }
     }
 }

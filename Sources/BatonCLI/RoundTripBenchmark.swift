@@ -35,8 +35,8 @@ struct RoundTripBenchmark {
     var count: Int
     var maxSeconds: Double
 
-    private static let tasks = "bench.swift.tasks"
-    private static let callbacks = "bench.swift.callbacks"
+    static let tasks = "bench.swift.tasks"
+    static let callbacks = "bench.swift.callbacks"
 
     func run() async throws -> Result {
         let admin = try await AMQPConnection.connect(configuration: configuration, logger: logger)
