@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "BatonCLI",
             dependencies: [
-                "AMQPClient",
+                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

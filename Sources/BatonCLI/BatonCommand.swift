@@ -6,7 +6,12 @@ public struct BatonCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "baton",
         abstract: "Start and inspect executions, send callbacks, load-test callback throughput, run failure scenarios.",
-        subcommands: [BenchCommand.self]
+        subcommands: [
+            StartExecutionCommand.self, DescribeExecutionCommand.self, GetExecutionHistoryCommand.self,
+            ListExecutionsCommand.self, StopExecutionCommand.self, SendTaskSuccessCommand.self,
+            SendTaskFailureCommand.self, SendTaskHeartbeatCommand.self, CreateStateMachineCommand.self,
+            ListStateMachinesCommand.self, ApprovalsCommand.self, WatchCommand.self, BenchCommand.self,
+        ]
     )
 
     /// Creates the command; ArgumentParser fills its options.
