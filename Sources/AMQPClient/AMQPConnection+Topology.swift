@@ -59,7 +59,9 @@ extension AMQPConnection {
     /// - Returns: the number of messages deleted with it.
     /// - Throws: ``AMQPError``.
     @discardableResult
-    public func deleteQueue(_ queue: String, ifUnused: Bool = false, ifEmpty: Bool = false) async throws(AMQPError) -> Int {
+    public func deleteQueue(_ queue: String, ifUnused: Bool = false, ifEmpty: Bool = false) async throws(AMQPError)
+        -> Int
+    {
         try await perform { driver throws(AMQPError) in
             driver.topology.forgetQueue(queue)
             return try driver.deleteQueueOnBroker(queue, ifUnused: ifUnused, ifEmpty: ifEmpty)

@@ -1,6 +1,6 @@
-import Synchronization
 import Foundation
 import Logging
+import Synchronization
 
 /// One AMQP 0-9-1 connection to RabbitMQ, driven by its own thread.
 ///
@@ -67,7 +67,8 @@ public final class AMQPConnection: Sendable {
     public var isBlocked: Bool { core.state.withLock { $0.blocked } }
 
     /// Runs `body` on the connection thread and returns its result.
-    func perform<T: Sendable>(_ body: @escaping @Sendable (ConnectionDriver) throws(AMQPError) -> T) async throws(AMQPError)
+    func perform<T: Sendable>(_ body: @escaping @Sendable (ConnectionDriver) throws(AMQPError) -> T)
+        async throws(AMQPError)
         -> T
     {
         let result: Result<T, AMQPError> = await withCheckedContinuation { continuation in
@@ -75,7 +76,8 @@ public final class AMQPConnection: Sendable {
                 .perform(
                     body: { driver in
                         guard driver.connection != nil else {
-                            continuation.resume(returning: .failure(AMQPError(.connectionLost, message: "not connected")))
+                            continuation.resume(
+                                returning: .failure(AMQPError(.connectionLost, message: "not connected")))
                             return
                         }
                         do throws(AMQPError) {

@@ -17,7 +17,8 @@ public struct AMQPDelivery: Sendable {
     public func settle(_ settlement: Settlement) throws(AMQPError) {
         switch settlement {
         case .ack(let multiple): try settle(.ack(multiple: multiple) as AMQPClient.Settlement)
-        case .nack(let requeue, let multiple): try settle(.nack(multiple: multiple, requeue: requeue) as AMQPClient.Settlement)
+        case .nack(let requeue, let multiple):
+            try settle(.nack(multiple: multiple, requeue: requeue) as AMQPClient.Settlement)
         case .reject(let requeue): try settle(.reject(requeue: requeue) as AMQPClient.Settlement)
         }
     }

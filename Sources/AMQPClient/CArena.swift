@@ -1,9 +1,9 @@
 import CRabbitMQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Owns C memory handed to rabbitmq-c for the duration of one call (strings, tables, properties).

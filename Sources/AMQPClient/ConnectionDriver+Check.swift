@@ -23,7 +23,10 @@ extension ConnectionDriver {
     }
 
     /// Checks an `amqp_rpc_reply_t`. A broker channel or connection close is acknowledged (close-ok).
-    func check(_ reply: amqp_rpc_reply_t, _ call: String, channel: UInt16 = Channel.rpc, connection: amqp_connection_state_t? = nil)
+    func check(
+        _ reply: amqp_rpc_reply_t, _ call: String, channel: UInt16 = Channel.rpc,
+        connection: amqp_connection_state_t? = nil
+    )
         throws(AMQPError)
     {
         switch reply.reply_type {
@@ -52,7 +55,8 @@ extension ConnectionDriver {
                     )
                 )
             default:
-                throw recordIfFatal(AMQPError(.protocolError, message: "\(call): unexpected server method \(reply.reply.id)"))
+                throw recordIfFatal(
+                    AMQPError(.protocolError, message: "\(call): unexpected server method \(reply.reply.id)"))
             }
         default:
             throw recordIfFatal(AMQPError(.protocolError, message: "\(call): no RPC reply"))
@@ -71,7 +75,8 @@ extension ConnectionDriver {
             )
         }
         if replyCode == 403 && code == .connectionClosed {
-            return AMQPError(.authenticationFailed, message: "\(call): access refused", replyCode: replyCode, replyText: text)
+            return AMQPError(
+                .authenticationFailed, message: "\(call): access refused", replyCode: replyCode, replyText: text)
         }
         return AMQPError(code, message: "\(call): the broker closed the \(what)", replyCode: replyCode, replyText: text)
     }

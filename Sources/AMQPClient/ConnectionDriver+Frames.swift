@@ -1,6 +1,6 @@
-import Synchronization
 import CRabbitMQ
 import Logging
+import Synchronization
 
 /// A message whose method frame arrived and whose header and body frames are being collected.
 struct ContentAssembly {
@@ -27,7 +27,8 @@ extension ConnectionDriver {
             guard var assembly, assembly.channel == frame.channel, assembly.expected < 0 else { return }
             let properties = frame.payload.properties
             if let decoded = properties.decoded {
-                assembly.properties = CDecoding.properties(decoded.assumingMemoryBound(to: amqp_basic_properties_t.self).pointee)
+                assembly.properties = CDecoding.properties(
+                    decoded.assumingMemoryBound(to: amqp_basic_properties_t.self).pointee)
             }
             assembly.expected = Int(properties.body_size)
             assembly.body.reserveCapacity(assembly.expected)
@@ -79,7 +80,9 @@ extension ConnectionDriver {
                 replyText: replyText
             )
             if !confirms.markReturned(exchange: assembly.exchange, routingKey: assembly.routingKey, error: error) {
-                logger.debug("basic.return without a matching mandatory publish", metadata: ["amqp.routing_key": "\(assembly.routingKey)"])
+                logger.debug(
+                    "basic.return without a matching mandatory publish",
+                    metadata: ["amqp.routing_key": "\(assembly.routingKey)"])
             }
         }
     }
@@ -118,7 +121,8 @@ extension ConnectionDriver {
             if let id = consumerID(fromTag: CDecoding.string(cancel.consumer_tag)), let record = consumers[id] {
                 consumers[id] = nil
                 record.sink.finish(
-                    AMQPError(.consumerCancelled, message: "the broker cancelled the consumer of queue '\(record.queue)'")
+                    AMQPError(
+                        .consumerCancelled, message: "the broker cancelled the consumer of queue '\(record.queue)'")
                 )
                 closeConsumerChannel(record.channel)
             }
@@ -127,9 +131,11 @@ extension ConnectionDriver {
             var ok = amqp_channel_close_ok_t()
             try check(amqp_send_method(connection, channel, 0x0014_0029, &ok), "amqp_send_method(channel.close-ok)")
             let error = Self.closeError(
-                .channelClosed, code: close.reply_code, text: CDecoding.string(close.reply_text), call: "channel \(channel)"
+                .channelClosed, code: close.reply_code, text: CDecoding.string(close.reply_text),
+                call: "channel \(channel)"
             )
-            logger.info("AMQP channel closed by the broker", metadata: ["amqp.channel": "\(channel)", "error": "\(error)"])
+            logger.info(
+                "AMQP channel closed by the broker", metadata: ["amqp.channel": "\(channel)", "error": "\(error)"])
             channelClosedByBroker(channel, error: error)
         case 0x000A_0032:  // connection.close
             let close = decoded!.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
@@ -139,7 +145,8 @@ extension ConnectionDriver {
                 .connectionClosed, code: close.reply_code, text: CDecoding.string(close.reply_text), call: "connection"
             )
         case 0x000A_003C:  // connection.blocked
-            let reason = CDecoding.string(decoded!.assumingMemoryBound(to: amqp_connection_blocked_t.self).pointee.reason)
+            let reason = CDecoding.string(
+                decoded!.assumingMemoryBound(to: amqp_connection_blocked_t.self).pointee.reason)
             logger.info("AMQP connection blocked by the broker", metadata: ["reason": "\(reason)"])
             blockedSince = .now
             core.state.withLock { $0.blocked = true }
@@ -166,7 +173,8 @@ extension ConnectionDriver {
             for entry in confirms.removeAll() { entry.completion(.failure(error)) }
             do {
                 try openChannel(Channel.publish)
-                try check(amqp_confirm_select(connection, Channel.publish), "amqp_confirm_select", channel: Channel.publish)
+                try check(
+                    amqp_confirm_select(connection, Channel.publish), "amqp_confirm_select", channel: Channel.publish)
             } catch {
                 if pendingLoss == nil { pendingLoss = error }
             }

@@ -1,9 +1,9 @@
-import Synchronization
 import CRabbitMQ
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ConnectionDriver {
@@ -58,7 +58,8 @@ extension ConnectionDriver {
             let code: AMQPError.Code = status == AMQP_STATUS_TIMEOUT.rawValue ? .timeout : .connectionRefused
             throw AMQPError(
                 code,
-                message: "cannot connect to \(configuration.host):\(configuration.port): \(reason) (amqp_socket_open_noblock)"
+                message:
+                    "cannot connect to \(configuration.host):\(configuration.port): \(reason) (amqp_socket_open_noblock)"
             )
         }
         if configuration.tcpKeepAlive {
@@ -94,7 +95,8 @@ extension ConnectionDriver {
         do {
             try check(reply, "amqp_login", connection: state)
         } catch {
-            let refused = error.replyCode == UInt16(AMQP_ACCESS_REFUSED) || error.code == .connectionLost
+            let refused =
+                error.replyCode == UInt16(AMQP_ACCESS_REFUSED) || error.code == .connectionLost
                 || error.code == .connectionClosed
             guard refused, error.code != .timeout else { throw error }
             throw AMQPError(

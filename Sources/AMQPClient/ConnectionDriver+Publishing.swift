@@ -38,7 +38,8 @@ extension ConnectionDriver {
             // it) and the broker may or may not have the message, hence connectionLost.
             if pendingLoss == nil { pendingLoss = error }
             request.completion(
-                .failure(AMQPError(.connectionLost, message: "publishing failed; republish the message", underlying: error))
+                .failure(
+                    AMQPError(.connectionLost, message: "publishing failed; republish the message", underlying: error))
             )
             return
         }

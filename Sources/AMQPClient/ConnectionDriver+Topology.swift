@@ -16,7 +16,8 @@ extension ConnectionDriver {
     }
 
     /// Declares (or with `passive`, only checks) a queue; returns its message and consumer counts.
-    func declareOnBroker(_ queue: QueueDeclaration, passive: Bool) throws(AMQPError) -> (messages: Int, consumers: Int) {
+    func declareOnBroker(_ queue: QueueDeclaration, passive: Bool) throws(AMQPError) -> (messages: Int, consumers: Int)
+    {
         try ensureRPCChannel()
         let arena = CArena()
         let result = amqp_queue_declare(
@@ -64,7 +65,8 @@ extension ConnectionDriver {
     func deleteExchangeOnBroker(_ name: String, ifUnused: Bool) throws(AMQPError) {
         try ensureRPCChannel()
         let arena = CArena()
-        try check(amqp_exchange_delete(connection, Channel.rpc, arena.bytes(name), ifUnused ? 1 : 0), "amqp_exchange_delete")
+        try check(
+            amqp_exchange_delete(connection, Channel.rpc, arena.bytes(name), ifUnused ? 1 : 0), "amqp_exchange_delete")
     }
 
     /// Opens the consumer's channel, sets its prefetch and starts consuming.
@@ -111,7 +113,9 @@ extension ConnectionDriver {
         guard connection != nil, openConsumerChannels.contains(record.channel) else { return }
         let arena = CArena()
         do {
-            try check(amqp_basic_cancel(connection, record.channel, arena.bytes(record.tag)), "amqp_basic_cancel", channel: record.channel)
+            try check(
+                amqp_basic_cancel(connection, record.channel, arena.bytes(record.tag)), "amqp_basic_cancel",
+                channel: record.channel)
         } catch {
             logger.debug("basic.cancel failed", metadata: ["error": "\(error)"])
         }

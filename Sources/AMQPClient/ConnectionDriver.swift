@@ -1,9 +1,9 @@
-import Synchronization
 import CRabbitMQ
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Owns one rabbitmq-c connection and the thread that drives it (STYLE rule 3).
@@ -85,7 +85,8 @@ final class ConnectionDriver: @unchecked Sendable {
                     do {
                         try open()
                         core.state.withLock { $0.reconnects += 1 }
-                        logger.info("AMQP connection re-established", metadata: ["amqp.url": "\(configuration.redactedURL)"])
+                        logger.info(
+                            "AMQP connection re-established", metadata: ["amqp.url": "\(configuration.redactedURL)"])
                         break
                     } catch {
                         logger.info(
@@ -106,7 +107,10 @@ final class ConnectionDriver: @unchecked Sendable {
         guard let connection else { return .lost(AMQPError(.connectionLost, message: "not connected")) }
         let socket = amqp_get_sockfd(connection)
         var socketReady = true
-        var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0), pollfd(fd: core.wake.fd, events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: core.wake.fd, events: Int16(POLLIN), revents: 0),
+        ]
         do throws(AMQPError) {
             while true {
                 let commands = core.takeCommands()
@@ -171,7 +175,8 @@ final class ConnectionDriver: @unchecked Sendable {
 
     private func settle(epoch: UInt64, channel: UInt16, deliveryTag: UInt64, settlement: Settlement) {
         guard let connection, epoch == self.epoch, openConsumerChannels.contains(channel) else {
-            logger.debug("dropping a settlement for a stale delivery", metadata: ["amqp.delivery_tag": "\(deliveryTag)"])
+            logger.debug(
+                "dropping a settlement for a stale delivery", metadata: ["amqp.delivery_tag": "\(deliveryTag)"])
             return
         }
         do {

@@ -35,7 +35,10 @@ struct AMQPBenchCommand: AsyncParsableCommand {
     @Option(help: "Label printed in RESULT lines (default: swift-<api>).")
     var label: String?
 
-    @Option(help: "Consumer API: 'stream' (AsyncSequence + async publish, the default) or 'handler' (callbacks on the connection threads).")
+    @Option(
+        help:
+            "Consumer API: 'stream' (AsyncSequence + async publish, the default) or 'handler' (callbacks on the connection threads)."
+    )
     var api = "stream"
 
     func validate() throws {
@@ -46,7 +49,8 @@ struct AMQPBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let url = url ?? ProcessInfo.processInfo.environment["BATON_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
+        let url =
+            url ?? ProcessInfo.processInfo.environment["BATON_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5679/%2f"
         var logger = Logger(label: "baton.bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         for window in windows {

@@ -61,7 +61,8 @@ extension RoundTripBenchmark {
         body.removeAll()
         let began = DispatchTime.now().uptimeNanoseconds
         let deadline = began + UInt64(maxSeconds * 1e9)
-        let orchestratorHandle = try await orchestrator.consume(queue: Self.callbacks, prefetch: UInt16(window)) { callback in
+        let orchestratorHandle = try await orchestrator.consume(queue: Self.callbacks, prefetch: UInt16(window)) {
+            callback in
             let now = DispatchTime.now().uptimeNanoseconds
             let id = callback.body.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
             try? callback.settle(.ack())

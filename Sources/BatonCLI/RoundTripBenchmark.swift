@@ -22,8 +22,9 @@ struct RoundTripBenchmark {
         func line(label: String) -> String {
             let rate = seconds > 0 ? Double(done) / seconds : 0
             return "RESULT label=\(label) mode=rt size=\(size) window=\(window) n=\(count) done=\(done) "
-                + String(format: "secs=%.3f rate=%.1f p50_us=%.0f p90_us=%.0f p99_us=%.0f", seconds, rate,
-                         percentile(0.5), percentile(0.9), percentile(0.99))
+                + String(
+                    format: "secs=%.3f rate=%.1f p50_us=%.0f p90_us=%.0f p99_us=%.0f", seconds, rate,
+                    percentile(0.5), percentile(0.9), percentile(0.99))
                 + " failed=\(failedPublishes)"
         }
     }

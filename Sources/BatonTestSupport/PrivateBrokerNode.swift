@@ -19,7 +19,9 @@ public struct PrivateBrokerNode: Sendable {
         self.name = "\(name)@localhost"
         self.port = port
         var root = URL(fileURLWithPath: filePath)
-        while root.path != "/" && !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
+        while root.path != "/"
+            && !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path)
+        {
             root.deleteLastPathComponent()
         }
         script = root.appendingPathComponent("scripts/rabbitmq-node.sh").path
@@ -68,7 +70,8 @@ public struct PrivateBrokerNode: Sendable {
     private func run(_ arguments: [String]) async throws {
         let argv = ["/bin/bash", script] + arguments
         let environment = environment.map { "\($0.key)=\($0.value)" }
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("rabbitmq-node-\(UUID().uuidString).log")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "rabbitmq-node-\(UUID().uuidString).log")
         let status: Int32 = await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: Self.spawnAndWait(argv, environment, log.path)) }
             thread.start()

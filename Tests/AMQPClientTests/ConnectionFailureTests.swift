@@ -72,7 +72,8 @@ import Testing
                         group.addTask {
                             do {
                                 try await connection.publish(
-                                    Array("\(id)".utf8), routingKey: queue, properties: AMQPProperties(messageID: "\(id)")
+                                    Array("\(id)".utf8), routingKey: queue,
+                                    properties: AMQPProperties(messageID: "\(id)")
                                 )
                                 _ = tally.confirmed.withLock { $0.insert(id) }
                             } catch {
@@ -92,7 +93,9 @@ import Testing
         try await node.start()
         try await waitUntil(deadline: .seconds(20), "the reconnect") { connection.reconnectCount >= 1 }
         let afterRestart = tally.confirmed.withLock { $0.count }
-        try await waitUntil("confirms after the restart") { tally.confirmed.withLock { $0.count } >= afterRestart + 200 }
+        try await waitUntil("confirms after the restart") {
+            tally.confirmed.withLock { $0.count } >= afterRestart + 200
+        }
         tally.stop.store(true, ordering: .relaxed)
         await publisher.value
 
@@ -110,7 +113,9 @@ import Testing
             try await delivery.ack()
             if seen.count >= stored { break }
         }
-        #expect(confirmedIDs.isSubset(of: seen), "confirmed but missing: \(confirmedIDs.subtracting(seen).sorted().prefix(10))")
+        #expect(
+            confirmedIDs.isSubset(of: seen),
+            "confirmed but missing: \(confirmedIDs.subtracting(seen).sorted().prefix(10))")
         #expect(tally.failed.withLock { $0 } > 0, "the restart should have failed some in-flight publishes")
         _ = try? await connection.deleteQueue(queue)
         _ = try? await connection.deleteQueue(sideQueue)

@@ -43,7 +43,8 @@ import Testing
                 for index in 0..<1000 {
                     group.addTask {
                         try await connection.publish(
-                            Array("message \(index)".utf8), routingKey: queue, properties: AMQPProperties(messageID: "\(index)")
+                            Array("message \(index)".utf8), routingKey: queue,
+                            properties: AMQPProperties(messageID: "\(index)")
                         )
                     }
                 }
