@@ -69,11 +69,14 @@ struct ApprovalsCommand: AsyncParsableCommand {
                 try JSONText.print(response)
             } else {
                 let id = response["id"] as? String ?? "-"
-                print("\(response["decision"] as? String ?? "decided") \(id) (callback \(response["callback"] as? String ?? "?"))")
+                print(
+                    "\(response["decision"] as? String ?? "decided") \(id) (callback \(response["callback"] as? String ?? "?"))"
+                )
             }
             guard response["callback"] as? String == "accepted" else {
                 let type = response["errorType"] as? String ?? "CallbackNotAccepted"
-                throw CLIError("\(type): \(response["message"] as? String ?? "the orchestrator did not accept the decision")")
+                throw CLIError(
+                    "\(type): \(response["message"] as? String ?? "the orchestrator did not accept the decision")")
             }
         }
     }
@@ -92,7 +95,8 @@ struct ApprovalsCommand: AsyncParsableCommand {
                 ["ID", "RECEIVED", "STATE", "EXECUTION", "REQUEST"],
                 approvals.map {
                     [
-                        $0["id"] as? String ?? "-", $0["receivedAt"] as? String ?? "-", $0["stateName"] as? String ?? "-",
+                        $0["id"] as? String ?? "-", $0["receivedAt"] as? String ?? "-",
+                        $0["stateName"] as? String ?? "-",
                         Human.lastSegment($0["executionArn"]), String(JSONText.compact($0["request"]).prefix(80)),
                     ]
                 })
@@ -125,7 +129,8 @@ struct ApprovalsCommand: AsyncParsableCommand {
     }
 
     struct Reject: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reject a pending request (SendTaskFailure Rejected).")
+        static let configuration = CommandConfiguration(
+            abstract: "Reject a pending request (SendTaskFailure Rejected).")
 
         @OptionGroup var endpoint: Endpoint
 

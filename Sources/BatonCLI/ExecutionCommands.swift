@@ -28,7 +28,8 @@ struct StartExecutionCommand: AsyncParsableCommand {
         guard wait, let execution = response["executionArn"] as? String else {
             if options.json { return try JSONText.print(response) }
             return Human.fields([
-                ("executionArn", response["executionArn"] as? String ?? "-"), ("startDate", Human.date(response["startDate"])),
+                ("executionArn", response["executionArn"] as? String ?? "-"),
+                ("startDate", Human.date(response["startDate"])),
             ])
         }
         let end = try await ExecutionWaiter.waitForEnd(execution, options: options)

@@ -22,7 +22,9 @@ struct ListExecutionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         var request: [String: Any] = ["maxResults": maxResults]
-        if let stateMachineArn { request["stateMachineArn"] = try await StateMachineLookup.arn(stateMachineArn, options: options) }
+        if let stateMachineArn {
+            request["stateMachineArn"] = try await StateMachineLookup.arn(stateMachineArn, options: options)
+        }
         if let statusFilter { request["statusFilter"] = statusFilter }
         if let nextToken { request["nextToken"] = nextToken }
         let response = try await options.command("ListExecutions", request)
@@ -92,7 +94,9 @@ struct GetExecutionHistoryCommand: AsyncParsableCommand {
         }
         var parts: [String] = []
         if let name = details["name"] as? String { parts.append(name) }
-        if let resource = details["resource"] as? String { parts.append(resource) }
+        if let resource = details["resource"] as? String {
+            parts.append((details["resourceType"] as? String).map { "\($0):\(resource)" } ?? resource)
+        }
         if let error = details["error"] as? String { parts.append("error=\(error)") }
         if let cause = details["cause"] as? String { parts.append("cause=\(cause.prefix(80))") }
         return parts.joined(separator: " ")

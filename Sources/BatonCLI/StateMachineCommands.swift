@@ -4,7 +4,8 @@ import Foundation
 /// `baton create-state-machine`: AWS CLI's `create-state-machine` (`--definition file://machine.asl.json`).
 struct CreateStateMachineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create-state-machine", abstract: "Create a state machine from an Amazon States Language definition.")
+        commandName: "create-state-machine",
+        abstract: "Create a state machine from an Amazon States Language definition.")
 
     @OptionGroup var options: ClientOptions
 

@@ -11,7 +11,9 @@ struct SendTaskSuccessCommand: AsyncParsableCommand {
     @Option(help: "The task token.")
     var taskToken: String
 
-    @Option(name: [.customLong("task-output"), .customLong("output")], help: "The task's output as JSON text, or file://path.")
+    @Option(
+        name: [.customLong("task-output"), .customLong("output")],
+        help: "The task's output as JSON text, or file://path.")
     var taskOutput: String = "{}"
 
     func run() async throws {

@@ -43,7 +43,8 @@ struct WatchCommand: AsyncParsableCommand {
         try await connection.bind(
             QueueBinding(queue: queue, exchange: names.eventsExchange, routingKey: "execution.\(statusFilter ?? "*")"))
         let consumer = try await connection.consume(queue: queue, prefetch: 64)
-        FileHandle.standardError.write(Data("watching \(names.eventsExchange) (execution.\(statusFilter ?? "*"))\n".utf8))
+        FileHandle.standardError.write(
+            Data("watching \(names.eventsExchange) (execution.\(statusFilter ?? "*"))\n".utf8))
         var seen = 0
         for try await delivery in consumer.deliveries {
             try await delivery.ack()
@@ -58,7 +59,8 @@ struct WatchCommand: AsyncParsableCommand {
     private func show(_ text: String) {
         guard !json, let event = try? JSONText.object(text) else { return emit(text) }
         let status = event["status"] as? String ?? "?"
-        var line = "\(Human.date(event["stopDate"]))  \(status.padding(toLength: 9, withPad: " ", startingAt: 0))  "
+        var line =
+            "\(Human.date(event["stopDate"]))  \(status.padding(toLength: 9, withPad: " ", startingAt: 0))  "
             + "\(Human.lastSegment(event["stateMachineArn"]))/\(event["name"] as? String ?? Human.lastSegment(event["executionArn"]))"
             + "  \(Human.duration(from: event["startDate"], to: event["stopDate"]))"
         if let error = event["error"] as? String { line += "  error=\(error)" }

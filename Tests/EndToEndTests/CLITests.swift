@@ -13,7 +13,8 @@ import Testing
         let environment = try system.workerEnvironment
         try await system.run {
             let definition = system.directory.appendingPathComponent("seed1.asl.json")
-            try Seeds.definition("seed1-callback", prefix: prefix).write(to: definition, atomically: true, encoding: .utf8)
+            try Seeds.definition("seed1-callback", prefix: prefix).write(
+                to: definition, atomically: true, encoding: .utf8)
             try await TaskInbox.with("\(prefix).seed1", on: system) { inbox in
                 let created = try await CLIRun.baton(
                     ["create-state-machine", "--name", "seed1", "--definition", "file://\(definition.path)", "--json"],
@@ -24,7 +25,10 @@ import Testing
                 let watch = try system.start("baton", arguments: ["watch", "--count", "1", "--json"])
                 try await watch.waitForLog("watching")
                 let started = try await CLIRun.baton(
-                    ["start-execution", "--state-machine-arn", "seed1", "--name", "cli-1", "--input", #"{"n": 1}"#, "--json"],
+                    [
+                        "start-execution", "--state-machine-arn", "seed1", "--name", "cli-1", "--input", #"{"n": 1}"#,
+                        "--json",
+                    ],
                     environment: environment)
                 #expect(started.status == 0, "\(started.stderr)")
                 let execution = try #require(started.json["executionArn"]?.stringValue)
@@ -37,16 +41,19 @@ import Testing
 
                 let token = try #require(try await inbox.next().token)
                 let success = try await CLIRun.baton(
-                    ["send-task-success", "--task-token", token, "--task-output", #"{"done": true}"#], environment: environment)
+                    ["send-task-success", "--task-token", token, "--task-output", #"{"done": true}"#],
+                    environment: environment)
                 #expect(success.status == 0, "\(success.stderr)")
                 let end = try await system.withClient { client in try await client.waitForEnd(execution) }
                 #expect(end["status"]?.stringValue == "SUCCEEDED")
                 try await watch.waitForExit(deadline: .seconds(10))
                 #expect(watch.log().contains(#""status":"SUCCEEDED""#))
 
-                let described = try await CLIRun.baton(["describe-execution", "--execution-arn", execution], environment: environment)
+                let described = try await CLIRun.baton(
+                    ["describe-execution", "--execution-arn", execution], environment: environment)
                 #expect(described.stdout.contains("SUCCEEDED"))
-                let history = try await CLIRun.baton(["get-execution-history", "--execution-arn", execution], environment: environment)
+                let history = try await CLIRun.baton(
+                    ["get-execution-history", "--execution-arn", execution], environment: environment)
                 #expect(history.status == 0)
                 #expect(history.stdout.contains("TaskSucceeded"))
                 let listed = try await CLIRun.baton(

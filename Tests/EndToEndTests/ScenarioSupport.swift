@@ -29,9 +29,10 @@ enum Seeds {
 extension SystemFixture {
     /// Starts a worker with its own data directory and tracks the queues it serves for deletion.
     @discardableResult
-    func startWorker(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
-                     queues: [String] = []) throws -> ManagedProcess
-    {
+    func startWorker(
+        _ executable: String, _ arguments: [String] = [], environment: [String: String] = [:],
+        queues: [String] = []
+    ) throws -> ManagedProcess {
         for queue in queues { track(queue: queue) }
         let data = directory.appendingPathComponent("\(executable)-data").path
         return try start(
@@ -112,7 +113,9 @@ struct CLIRun: Sendable {
         try process.run()
         let pid = process.processIdentifier
         do {
-            try await waitUntil(deadline: deadline, interval: .milliseconds(20), "baton \(arguments.first ?? "") to exit") {
+            try await waitUntil(
+                deadline: deadline, interval: .milliseconds(20), "baton \(arguments.first ?? "") to exit"
+            ) {
                 !process.isRunning
             }
         } catch {

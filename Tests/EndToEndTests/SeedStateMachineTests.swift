@@ -12,10 +12,12 @@ import Testing
         let system = try await SystemFixture(label: "seed1", environment: ["BATON_TIME_SCALE": "10"])
         let prefix = system.names.prefix
         try await system.run {
-            try system.startWorker("worker-function", ["--queue", "\(prefix).seed1"],
-                                   queues: system.functionQueues + ["\(prefix).seed1"])
-            try system.startWorker("worker-function", ["--queue", "\(prefix).seed1.silent", "--never-callback-rate", "1"],
-                                   queues: ["\(prefix).seed1.silent"])
+            try system.startWorker(
+                "worker-function", ["--queue", "\(prefix).seed1"],
+                queues: system.functionQueues + ["\(prefix).seed1"])
+            try system.startWorker(
+                "worker-function", ["--queue", "\(prefix).seed1.silent", "--never-callback-rate", "1"],
+                queues: ["\(prefix).seed1.silent"])
             try await system.withClient { client in
                 let seed = try Seeds.definition("seed1-callback", prefix: prefix)
                 let machine = try await client.createStateMachine("seed1-callback", definition: seed)
@@ -44,7 +46,8 @@ import Testing
         let prefix = system.names.prefix
         try await system.run {
             try system.startWorker(
-                "legacy-system", ["--queue", "\(prefix).legacy.callbacks"], environment: ["BATON_JOB_DURATION": "300ms"],
+                "legacy-system", ["--queue", "\(prefix).legacy.callbacks"],
+                environment: ["BATON_JOB_DURATION": "300ms"],
                 queues: [system.names.jobQueue, "\(prefix).legacy.callbacks"])
             try await system.withClient { client in
                 let callback = try await Seeds.register("seed2-callback", on: client, prefix: prefix)
@@ -55,7 +58,9 @@ import Testing
                     (sync, #"{"other": 1}"#, "FAILED"),
                 ]
                 var executions: [String] = []
-                for (machine, input, _) in runs { executions.append(try await client.startExecution(machine, input: input)) }
+                for (machine, input, _) in runs {
+                    executions.append(try await client.startExecution(machine, input: input))
+                }
                 for (execution, run) in zip(executions, runs) {
                     let end = try await client.waitForEnd(execution)
                     #expect(end["status"]?.stringValue == run.2, "\(run.1) on \(run.0)")

@@ -16,9 +16,11 @@ import Testing
             let crashing = try system.startWorker(
                 "worker-function", ["--queue", queue, "--crash-rate", "1"], queues: system.functionQueues + [queue])
             try await system.withClient { client in
-                let retry = #""Retry": [{"ErrorEquals": ["States.HeartbeatTimeout"], "IntervalSeconds": 1, "MaxAttempts": 2}],"#
+                let retry =
+                    #""Retry": [{"ErrorEquals": ["States.HeartbeatTimeout"], "IntervalSeconds": 1, "MaxAttempts": 2}],"#
                 let machine = try await client.createStateMachine(
-                    "crash-retry", definition: Definitions.waitForCallback(queue: queue, timeout: 60, heartbeat: 2, retry: retry))
+                    "crash-retry",
+                    definition: Definitions.waitForCallback(queue: queue, timeout: 60, heartbeat: 2, retry: retry))
                 let execution = try await client.startExecution(machine, input: #"{"job": 1}"#)
                 try await crashing.waitForExit(deadline: .seconds(10))
                 try await client.waitForHistory(execution, "TaskTimedOut")
@@ -43,7 +45,8 @@ import Testing
         let prefix = system.names.prefix
         try await system.run {
             let environment = ["BATON_JOB_DURATION": "3s"]
-            let first = try system.startWorker("legacy-system", environment: environment, queues: [system.names.jobQueue])
+            let first = try system.startWorker(
+                "legacy-system", environment: environment, queues: [system.names.jobQueue])
             try await system.withClient { client in
                 let machine = try await Seeds.register("seed2-sync", on: client, prefix: prefix)
                 let execution = try await client.startExecution(machine, input: #"{"status": "success"}"#)
