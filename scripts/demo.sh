@@ -89,7 +89,7 @@ spawn worker-function "32" "$BIN/worker-function" --queue baton.seed1
 spawn worker-silent "90" "$BIN/worker-function" --queue baton.seed1.silent --never-callback-rate 1
 spawn legacy-system "33" env BATON_DATA_DIR="$DATA/legacy-system" "$BIN/legacy-system" --queue baton.legacy.callbacks
 spawn approver "35" env BATON_DATA_DIR="$DATA/approver" "$BIN/approver"
-sleep 1.5   # let the workers declare and consume their queues
+for name in worker-function worker-silent legacy-system approver; do wait_for_log "$name" "consuming tasks" 30; done
 
 # Seed 1's no-callback path: the same definition, publishing to a queue whose worker never calls back.
 sed 's#/baton\.seed1"#/baton.seed1.silent"#' deploy/statemachines/seed1-callback.asl.json >"$DATA/seed1-no-callback.asl.json"
@@ -144,7 +144,8 @@ say "Seed scenarios"
 {
   echo "EXECUTION|STATE MACHINE|EXPECTED|ACTUAL|DURATION*|ERROR|"
   printf '%s\n' "${ROWS[@]}"
-} | column -t -s'|'
+} | awk -F'|' '{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NR; nf = NF }
+  END { for (r = 1; r <= n; r++) { line = ""; for (i = 1; i <= nf; i++) line = line sprintf("%-" w[i] + 2 "s", cell[r, i]); print line } }'
 echo "* in workflow time (×$BATON_TIME_SCALE): startDate to stopDate as the orchestrator records them"
 echo
 if [ $FAILURES -eq 0 ]; then say "demo.sh: all ${#ROWS[@]} scenarios ended as expected"
