@@ -92,6 +92,23 @@ public final class RabbitBus: MessageBus {
         try await publisher.declare(ExchangeDeclaration(name: name, type: type))
     }
 
+    /// Binds a queue to an exchange (e.g. a watcher's queue to the events exchange with `execution.*`).
+    /// Bindings of exclusive queues go through the consuming connection, which owns those queues.
+    /// - Parameters:
+    ///   - queue: the queue to bind.
+    ///   - exchange: the source exchange.
+    ///   - routingKey: the binding key (topic patterns for the events exchange).
+    ///   - exclusive: whether the queue was declared exclusive through this bus.
+    /// - Throws: `AMQPError` when the queue or exchange does not exist.
+    public func bind(queue: String, exchange: String, routingKey: String, exclusive: Bool = false) async throws {
+        let binding = QueueBinding(queue: queue, exchange: exchange, routingKey: routingKey)
+        if exclusive {
+            try await consumer.bind(binding)
+        } else {
+            try await publisher.bind(binding)
+        }
+    }
+
     /// Deletes a queue and its messages (cleanup for tests and scenarios); returns how many messages it held.
     @discardableResult
     public func deleteQueue(_ name: String) async throws -> Int {
@@ -106,6 +123,11 @@ public final class RabbitBus: MessageBus {
     /// The number of ready messages in a queue.
     public func messageCount(_ queue: String) async throws -> Int {
         try await publisher.queueStatus(queue).messages
+    }
+
+    /// The number of consumers of a queue (e.g. to wait until workers are serving it).
+    public func consumerCount(_ queue: String) async throws -> Int {
+        try await publisher.queueStatus(queue).consumers
     }
 
     public func publish(_ message: BusMessage, toQueue queue: String) async throws {

@@ -1,4 +1,5 @@
 import BatonProtocol
+import Foundation
 import Logging
 import WorkerKit
 
@@ -16,8 +17,11 @@ struct FunctionWorker: Sendable {
     let seed: UInt64
     let callbacks: CallbackClient
     let logger: Logger
+    /// Adds `"batonStamps": {"receivedAt", "answeredAt"}` (epoch seconds) to object outputs, for `baton loadtest`.
+    var stamps = false
 
     func handle(_ task: IncomingTask) async throws {
+        let receivedAt = Date()
         var random = SeededRandom(seed: seed, task: task)
         var decision = knobs.decide(using: &random)
         let scripted = script?.outcome(state: task.stateName, attempt: task.attempt)
@@ -67,7 +71,8 @@ struct FunctionWorker: Sendable {
             logger.info("calling back late (fault injection)", metadata: ["delay": "\(late)"])
             try await Task.sleep(for: late)
         }
-        let callback = Callback(taskToken: token, outcome: result.outcome)
+        let answered = stamps ? result.stamped(receivedAt: receivedAt, answeredAt: Date()) : result
+        let callback = Callback(taskToken: token, outcome: answered.outcome)
         var pending = [try await callbacks.publish(callback)]
         try await task.settle(.ack)
         if decision.duplicate {
@@ -80,6 +85,16 @@ struct FunctionWorker: Sendable {
 }
 
 extension FunctionResult {
+    /// The result with the worker's receive and answer times in a JSON object output (other outputs unchanged).
+    func stamped(receivedAt: Date, answeredAt: Date) -> FunctionResult {
+        guard case .success(let output) = self, output.first == "{" else { return self }
+        let stamps = String(
+            format: "\"batonStamps\":{\"receivedAt\":%.6f,\"answeredAt\":%.6f}",
+            receivedAt.timeIntervalSince1970, answeredAt.timeIntervalSince1970)
+        let rest = output.dropFirst().drop { $0 == " " || $0 == "\n" }
+        return .success(output: "{" + stamps + (rest.first == "}" ? "" : ",") + rest)
+    }
+
     /// The callback outcome; an output that is not valid JSON becomes a failure, never an invalid callback.
     var outcome: Callback.Outcome {
         switch self {

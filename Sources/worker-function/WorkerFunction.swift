@@ -32,6 +32,9 @@ struct WorkerFunction: AsyncParsableCommand {
     @Option(help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
     var replyTimeout: String?
 
+    @Flag(help: "Add the worker's receive and answer times to callback outputs, for baton loadtest [env: BATON_WORKER_STAMPS=1]")
+    var stamps = false
+
     @Option(help: "How long a graceful shutdown may take [env: BATON_GRACE_PERIOD] (default: 20s)")
     var gracePeriod: String?
 
@@ -69,7 +72,8 @@ struct WorkerFunction: AsyncParsableCommand {
         for (queue, function) in served {
             let worker = FunctionWorker(
                 function: function, knobs: knobs.knobs(for: function.rawValue), script: script, seed: seed,
-                callbacks: callbacks, logger: logger)
+                callbacks: callbacks, logger: logger,
+                stamps: stamps || Setting.resolve(nil, "BATON_WORKER_STAMPS") == "1")
             services.append(
                 TaskConsumer(bus: bus, configuration: .init(queues: [queue], prefetch: prefetch), logger: logger) {
                     try await worker.handle($0)

@@ -1,0 +1,64 @@
+import BatonBroker
+import BatonProtocol
+import Foundation
+import Synchronization
+
+/// Consumes the orchestrator's terminal execution events (`<prefix>.events`, `execution.*`) on a private queue and
+/// hands each to the ledger of the run whose name prefix it carries.
+final class LoadtestEvents: Sendable {
+    private let ledgers = Mutex<[String: LoadLedger]>([:])
+    private let foreign = Atomic(0)
+    let queue: String
+
+    init(names: Names) {
+        queue = names.replyQueue("loadtest-events-\(UUID().uuidString.prefix(8).lowercased())")
+    }
+
+    /// Declares the private queue and binds it; call before the first start so no event is missed.
+    func bind(on bus: RabbitBus, names: Names) async throws {
+        try await bus.declareExchange(names.eventsExchange, type: "topic")
+        try await bus.declare(QueueSpec(queue, exclusive: true))
+        try await bus.bind(queue: queue, exchange: names.eventsExchange, routingKey: "execution.*", exclusive: true)
+    }
+
+    func register(_ ledger: LoadLedger) { ledgers.withLock { $0[ledger.runID] = ledger } }
+
+    /// Events of executions this process did not start (other users of the prefix).
+    var foreignEvents: Int { foreign.load(ordering: .relaxed) }
+
+    /// Runs until cancelled.
+    func consume(on bus: RabbitBus) async throws {
+        let deliveries = try await bus.consume(queue, prefetch: 2048)
+        for try await delivery in deliveries {
+            let time = LoadLedger.now()
+            handle(delivery.message.body, at: time)
+            try? await delivery.settle(.ack)
+        }
+    }
+
+    func handle(_ body: [UInt8], at time: Double) {
+        guard let event = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let name = event["name"] as? String, let dash = name.lastIndex(of: "-"),
+            let seq = Int(name[name.index(after: dash)...]),
+            let ledger = ledgers.withLock({ $0[String(name[..<dash])] })
+        else {
+            foreign.add(1, ordering: .relaxed)
+            return
+        }
+        let status = event["status"] as? String ?? "UNKNOWN"
+        ledger.ended(
+            seq, status: status, error: event["error"] as? String,
+            stamps: (event["output"] as? String).flatMap(Self.stamps), at: time)
+    }
+
+    /// Reads `batonStamps` from an output's JSON text (worker-function `--stamps`).
+    static func stamps(_ output: String) -> WorkerStamps? {
+        guard output.contains("batonStamps"),
+            let object = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
+            let stamps = object["batonStamps"] as? [String: Any],
+            let received = (stamps["receivedAt"] as? NSNumber)?.doubleValue,
+            let answered = (stamps["answeredAt"] as? NSNumber)?.doubleValue
+        else { return nil }
+        return WorkerStamps(receivedAt: received, answeredAt: answered)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The worker-function processes `--workers N` starts next to the `baton` binary and stops at the end.
+final class WorkerFleet: @unchecked Sendable {
+    // `processes` is written once in `start` and read in `stop`, both from the command's own task.
+    private var processes: [Process] = []
+    let logDirectory: URL
+
+    init() {
+        logDirectory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("baton-loadtest-\(getpid())-\(UUID().uuidString.prefix(6))")
+    }
+
+    /// The worker-function binary in the directory of the running `baton`.
+    static func executable() throws -> URL {
+        let own = Bundle.main.executableURL ?? URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let candidate = own.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(
+            "worker-function")
+        guard FileManager.default.isExecutableFile(atPath: candidate.path) else {
+            throw LoadtestError("--workers needs worker-function next to baton; not found at \(candidate.path)")
+        }
+        return candidate
+    }
+
+    /// Starts `count` workers serving `queue` with the callback function (with `--stamps`).
+    func start(
+        count: Int, amqpURL: String, prefix: String, queue: String, prefetch: Int, latency: String?
+    ) throws {
+        guard count > 0 else { return }
+        let binary = try Self.executable()
+        try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        for index in 0..<count {
+            let process = Process()
+            process.executableURL = binary
+            var arguments = [
+                "--functions", "callback", "--queue", queue, "--prefetch", "\(prefetch)", "--stamps",
+                "--log-level", "warning", "--seed", "\(index + 1)",
+            ]
+            if let latency { arguments += ["--latency", latency] }
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment["BATON_AMQP_URL"] = amqpURL
+            environment["BATON_QUEUE_PREFIX"] = prefix
+            process.environment = environment
+            let log = logDirectory.appendingPathComponent("worker-\(index).log")
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            processes.append(process)
+        }
+    }
+
+    /// Whether any worker exited early (a bad flag, no broker).
+    var exitedWorker: String? {
+        for (index, process) in processes.enumerated() where !process.isRunning {
+            return "worker \(index) exited with status \(process.terminationStatus); log: "
+                + logDirectory.appendingPathComponent("worker-\(index).log").path
+        }
+        return nil
+    }
+
+    /// SIGTERM every worker, wait up to `grace`, then SIGKILL the rest.
+    func stop(grace: Double = 10) async {
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        let deadline = Date().addingTimeInterval(grace)
+        while processes.contains(where: \.isRunning) && Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        processes.removeAll()
+    }
+}

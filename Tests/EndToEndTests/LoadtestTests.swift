@@ -1,0 +1,66 @@
+import BatonProtocol
+import BatonTestSupport
+import Foundation
+import Testing
+
+/// `baton loadtest` (the built binary) against a real orchestrator: the report's keys and the ledger, not speed.
+@Suite(.serialized) struct LoadtestTests {
+    /// Runs `baton loadtest` in `system` with `arguments` and returns the parsed `--json` report.
+    private func loadtest(_ system: SystemFixture, _ arguments: [String]) async throws -> [String: Any] {
+        let json = system.directory.appendingPathComponent("loadtest-\(UUID().uuidString.prefix(6)).json")
+        let report = json.deletingPathExtension().appendingPathExtension("html")
+        system.track(queue: "\(system.names.prefix).loadtest")
+        system.track(queue: system.names.functionQueue("callback"))
+        let process = try system.start(
+            "baton",
+            arguments: ["loadtest", "--workers", "1", "--quiet", "--json", json.path, "--report", report.path]
+                + arguments)
+        try await process.waitForExit(deadline: .seconds(60))
+        #expect(process.exitStatus == 0, "baton loadtest failed:\n\(process.log())")
+        let html = try String(contentsOf: report, encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("</html>"))
+        let data = try Data(contentsOf: json)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test func closedModelCompletesEveryExecutionOnceAndReportsPercentiles() async throws {
+        let system = try await SystemFixture(label: "loadtest")
+        do {
+            let report = try await loadtest(system, ["--executions", "200", "--concurrency", "16"])
+            #expect(report["completed"] as? Int == 200)
+            #expect((report["errors"] as? [String: Int])?.isEmpty == true)
+            #expect(((report["completed_per_second"] as? NSNumber)?.doubleValue ?? 0) > 0)
+            let latency = try #require(report["latency_ms"] as? [String: Any])
+            for key in ["p50", "p90", "p99", "p999", "max"] { #expect(latency[key] is NSNumber, "latency_ms.\(key)") }
+            let ledger = try #require(report["ledger"] as? [String: Any])
+            #expect(ledger["passed"] as? Bool == true)
+            #expect(ledger["started"] as? Int == 200)
+            #expect(ledger["ended_exactly_once"] as? Int == 200)
+            let phases = try #require(report["phases_ms"] as? [String: [String: Any]])
+            #expect(phases["task_to_callback"]?["count"] as? Int == 200, "worker stamps reach the report")
+            #expect(report["configuration"] is [String: Any] && report["machine"] is [String: Any])
+            #expect(report["versions"] is [String: Any])
+        } catch {
+            await system.shutdown(keepFiles: true)
+            throw error
+        }
+        await system.shutdown()
+    }
+
+    @Test func openModelMeasuresFromTheSchedule() async throws {
+        let system = try await SystemFixture(label: "loadtest-open")
+        do {
+            let report = try await loadtest(system, ["--rate", "50/s", "--executions", "60"])
+            #expect(report["completed"] as? Int == 60)
+            #expect((report["errors"] as? [String: Int])?.isEmpty == true)
+            #expect((report["ledger"] as? [String: Any])?["passed"] as? Bool == true)
+            #expect((report["target_rate"] as? NSNumber)?.doubleValue == 50)
+            #expect(report["late_starts"] is NSNumber && report["dropped_starts"] is NSNumber)
+            #expect(((report["timeline"] as? [Any])?.count ?? 0) >= 1)
+        } catch {
+            await system.shutdown(keepFiles: true)
+            throw error
+        }
+        await system.shutdown()
+    }
+}
