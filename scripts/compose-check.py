@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Static checks of docker-compose.yml and deploy/, for a machine without a Docker engine (scripts/test.sh runs it):
+
+  1. docker-compose.yml is valid against the Compose Specification schema (../shared/schemas/compose-spec.json,
+     or $BATON_COMPOSE_SCHEMA), after interpolation with .env.example, and has no `version:` key;
+  2. every executable a Baton service runs is one of the package's products (and is built, with --bin-dir);
+  3. every BATON_* variable compose sets is read somewhere in Sources/; every ${VAR} compose interpolates is
+     in .env.example; no password or key is written into docker-compose.yml;
+  4. deploy/rabbitmq/definitions.json parses, every user has permissions, and the guest user is absent.
+
+  scripts/compose-check.py [--bin-dir DIR]
+"""
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import compose_model  # noqa: E402
+
+ROOT = compose_model.ROOT
+BATON_IMAGE = "baton:local"
+EXECUTABLES = {"orchestrator", "worker-function", "legacy-system", "approver", "baton"}
+failures = []
+
+
+def fail(message):
+    failures.append(message)
+    print(f"compose-check: FAIL {message}", file=sys.stderr)
+
+
+def check_schema(model):
+    try:
+        import jsonschema
+    except ImportError:
+        sys.exit("compose-check: needs jsonschema: python3 -m pip install jsonschema pyyaml")
+    schema_path = Path(
+        __import__("os").environ.get("BATON_COMPOSE_SCHEMA", ROOT.parent / "shared" / "schemas" / "compose-spec.json"))
+    if not schema_path.exists():
+        sys.exit(f"compose-check: the Compose Specification schema is missing: {schema_path} "
+                 "(set BATON_COMPOSE_SCHEMA to its path)")
+    schema = json.loads(schema_path.read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    for error in sorted(validator.iter_errors(model), key=lambda e: list(e.absolute_path)):
+        fail(f"schema: {'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}")
+    if "version" in model:
+        fail("the Compose Specification has no `version:` key; remove it")
+
+
+def baton_services(model):
+    return {name: service for name, service in model["services"].items() if service.get("image") == BATON_IMAGE}
+
+
+def check_executables(model, bin_dir):
+    package = (ROOT / "Package.swift").read_text()
+    products = set(re.findall(r'\.executable\(name:\s*"([^"]+)"', package))
+    for name, service in baton_services(model).items():
+        argv = compose_model.command(service)
+        if not argv:
+            fail(f"{name}: no command (the image has no entrypoint; name the executable)")
+            continue
+        executable = argv[0]
+        if executable not in EXECUTABLES or executable not in products:
+            fail(f"{name}: runs '{executable}', which is not one of the package's executables {sorted(products)}")
+        elif bin_dir and not (bin_dir / executable).is_file():
+            fail(f"{name}: '{executable}' is not built in {bin_dir}")
+        if executable == "baton" and bin_dir and len(argv) > 1 and (bin_dir / "baton").is_file():
+            import subprocess
+
+            help_text = subprocess.run([str(bin_dir / "baton"), "--help"], capture_output=True, text=True).stdout
+            if not re.search(rf"^\s+{re.escape(argv[1])}\s", help_text, re.MULTILINE):
+                message = f"{name}: `baton {argv[1]}` is not a baton subcommand"
+                if service.get("profiles"):  # opt-in services may wait for a subcommand still being written
+                    print(f"compose-check: warning: {message} (profile {', '.join(service['profiles'])})")
+                else:
+                    fail(message)
+
+
+def check_variables(model):
+    sources = "\n".join(path.read_text(errors="replace") for path in (ROOT / "Sources").rglob("*.swift"))
+    for name, service in baton_services(model).items():
+        for variable in compose_model.environment(service):
+            if variable.startswith("BATON_") and not re.search(rf"\b{variable}\b", sources):
+                fail(f"{name}: sets {variable}, which no file under Sources/ reads")
+            elif not variable.startswith("BATON_"):
+                fail(f"{name}: sets {variable}; Baton's processes read only BATON_* variables")
+    example = compose_model.read_dotenv(compose_model.ENV_EXAMPLE)
+    raw = compose_model.raw_text()
+    for variable in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", raw))):
+        if variable not in example:
+            fail(f"docker-compose.yml interpolates ${{{variable}}}, which .env.example does not list")
+    for line_number, line in enumerate(raw.splitlines(), 1):
+        secret = re.match(r"\s*[A-Z_]*(PASSWORD|TOKEN_KEY|CREDENTIALS|SECRET)[A-Z_]*:\s*(\S+)", line)
+        if secret and not secret.group(2).startswith("${"):
+            fail(f"docker-compose.yml:{line_number}: a secret written in the file; take it from .env")
+        if re.search(r"amqp://[^:@/]+:[^$@/][^@]*@", line):
+            fail(f"docker-compose.yml:{line_number}: a broker password written in the file; take it from .env")
+
+
+# What each user must (True) and must not (False) be allowed, as (permission, resource name). Each service's
+# declares, publishes and consumes are allowed; nothing lets a worker consume callbacks or commands, start
+# executions, publish events, or create queues outside its own; the orchestrator never touches reply queues
+# it does not own. Publishing to a queue goes through the default exchange (resource amq.default).
+EXPECTED = {
+    "orchestrator": [
+        ("configure", "baton.callbacks", True), ("configure", "baton.function.echo", True),
+        ("configure", "baton.events", True), ("configure", "baton.dead-letter", True),
+        ("read", "baton.callbacks", True), ("read", "baton.commands", True), ("write", "amq.default", True),
+        ("write", "baton.events", True), ("write", "baton.dead-letter", True),
+        ("configure", "baton.replies.0f3c", False), ("read", "baton.replies.0f3c", False),
+        ("configure", "other.queue", False),
+    ],
+    "worker-function": [
+        ("configure", "baton.function.echo", True), ("configure", "baton.seed1", True),
+        ("read", "baton.function.echo", True), ("read", "baton.seed1", True), ("write", "amq.default", True),
+        ("configure", "baton.replies.0f3c-11", True), ("read", "baton.replies.0f3c-11", True),
+        ("read", "baton.callbacks", False), ("read", "baton.commands", False), ("read", "baton.jobs", False),
+        ("read", "baton.approvals", False), ("configure", "baton.commands", False),
+        ("configure", "baton.events", False), ("write", "baton.events", False),
+    ],
+    "legacy-system": [
+        ("read", "baton.jobs", True), ("read", "baton.legacy.callbacks", True), ("write", "amq.default", True),
+        ("read", "baton.callbacks", False), ("read", "baton.seed1", False), ("read", "baton.approvals", False),
+        ("write", "baton.events", False),
+    ],
+    "approver": [
+        ("read", "baton.approvals", True), ("write", "amq.default", True),
+        ("read", "baton.callbacks", False), ("read", "baton.jobs", False), ("read", "baton.commands", False),
+    ],
+    "baton": [
+        ("write", "amq.default", True), ("configure", "baton.replies.0f3c", True),
+        ("read", "baton.replies.0f3c", True), ("configure", "baton.events", True),
+        ("configure", "chaos-crash-1a2b3c.callbacks", True), ("configure", "other.queue", False),
+    ],
+}
+
+
+def check_definitions():
+    path = ROOT / "deploy" / "rabbitmq" / "definitions.json"
+    definitions = json.loads(path.read_text())
+    users = {user["name"] for user in definitions["users"]}
+    if "guest" in users:
+        fail("definitions.json: the guest user must not exist")
+    permitted = {permission["user"] for permission in definitions["permissions"]}
+    for user in users - permitted:
+        fail(f"definitions.json: user {user} has no permissions")
+    permissions = {permission["user"]: permission for permission in definitions["permissions"]}
+    for user, expectations in EXPECTED.items():
+        for kind, resource, allowed in expectations:
+            # RabbitMQ matches the regex anywhere in the name (re:run), like Python's re.search.
+            if bool(re.search(permissions[user][kind], resource)) != allowed:
+                fail(f"definitions.json: {user} should {'' if allowed else 'not '}have {kind} on {resource}")
+    for user in definitions["users"]:
+        if not re.fullmatch(r"@RABBITMQ_[A-Z]+_PASSWORD@", user.get("password", "")):
+            fail(f"definitions.json: user {user['name']}'s password must be a placeholder filled from .env")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bin-dir", type=Path, help="where the built executables are (checks they exist)")
+    arguments = parser.parse_args()
+    try:
+        model = compose_model.load()
+    except compose_model.InterpolationError as error:
+        sys.exit(f"compose-check: interpolation with .env.example failed: {error}")
+    check_schema(model)
+    check_executables(model, arguments.bin_dir)
+    check_variables(model)
+    check_definitions()
+    if failures:
+        sys.exit(f"compose-check: {len(failures)} problem(s)")
+    services = ", ".join(model["services"])
+    print(f"compose-check: docker-compose.yml valid (Compose Specification); services {services}; "
+          "executables, BATON_* variables, .env.example and definitions.json consistent")
+
+
+if __name__ == "__main__":
+    main()
