@@ -29,7 +29,7 @@ echo "test.sh: building (debug, with tests)"
 swift build --build-tests
 
 FILTER=${BATON_TEST_FILTER:-}
-BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests)\.'
+BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests)\.'
 BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests|WorkerTests|EndToEndTests)\.'
 status=0
 if [ -z "$FILTER" ]; then
@@ -37,6 +37,8 @@ if [ -z "$FILTER" ]; then
   swift test --skip-build --filter "$BROKER_FREE" || status=1
   echo "test.sh: broker suites"
   swift test --skip-build --filter "$BROKER_SUITES" || status=1
+  echo "test.sh: the aws CLI and boto3 against the built orchestrator (Tests/AWSClientTests)"
+  scripts/aws-client-tests.sh || status=1
 else
   swift test --skip-build --filter "$FILTER" || status=1
 fi

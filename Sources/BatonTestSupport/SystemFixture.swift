@@ -34,10 +34,20 @@ public final class SystemFixture: @unchecked Sendable {
             "BATON_AMQP_URL": try TestBroker.url(), "BATON_QUEUE_PREFIX": names.prefix,
             "BATON_DATA_DIR": directory.appendingPathComponent("orchestrator").path,
             "BATON_TOKEN_KEY": "test-key-\(names.prefix)", "BATON_LOG_LEVEL": "info",
+            "BATON_API_ADDRESS": "127.0.0.1:0",
         ].merging(environment) { _, new in new }
         orchestrator = try ManagedProcess("orchestrator", environment: orchestratorEnvironment, logDirectory: directory)
         try await orchestrator.waitForLog("orchestrator ready")
         queues = [names.callbackQueue, names.commandQueue, names.deadLetterQueue]
+    }
+
+    /// The orchestrator's Step Functions HTTP API, e.g. `http://127.0.0.1:41234` (the address it logged as
+    /// `api listening address=…`); `nil` when the API is off.
+    public var apiURL: URL? {
+        let marker = "api listening address="
+        guard let range = orchestrator.log().range(of: marker, options: .backwards) else { return nil }
+        let address = orchestrator.log()[range.upperBound...].prefix { !$0.isWhitespace }
+        return URL(string: "http://\(address)")
     }
 
     /// The environment a worker process needs to join this system.

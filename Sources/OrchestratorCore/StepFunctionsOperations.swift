@@ -22,6 +22,9 @@ public struct StepFunctionsOperations: Sendable {
         "SendTaskHeartbeat",
     ]
 
+    static let machineTypes = ["STANDARD", "EXPRESS"]
+    static let includedData = ["ALL_DATA", "METADATA_ONLY"]
+
     /// Runs one action.
     /// - Parameters:
     ///   - action: the AWS action name, e.g. `StartExecution`.
@@ -39,7 +42,7 @@ public struct StepFunctionsOperations: Sendable {
         case "ListStateMachines": return try await listStateMachines(fields)
         case "UpdateStateMachine": return try await updateStateMachine(fields)
         case "DeleteStateMachine":
-            try await engine.deleteStateMachine(arn: try fields.string("stateMachineArn"))
+            try await engine.deleteStateMachine(arn: try fields.arn("stateMachineArn"))
             return .object(JSONObject())
         case "ValidateStateMachineDefinition": return try validate(fields)
         case "StartExecution": return try await startExecution(fields)
@@ -48,20 +51,24 @@ public struct StepFunctionsOperations: Sendable {
         case "GetExecutionHistory": return try await history(fields)
         case "StopExecution":
             let date = try await engine.stopExecution(
-                executionArn: try fields.string("executionArn"), error: try fields.optionalString("error"),
-                cause: try fields.optionalString("cause"))
+                executionArn: try fields.arn("executionArn"),
+                error: try fields.optionalString("error", length: RequestFields.Length.error),
+                cause: try fields.optionalString("cause", length: RequestFields.Length.cause))
             return ["stopDate": .number(date.timeIntervalSince1970)]
         case "SendTaskSuccess":
             try await engine.sendTaskSuccess(
-                taskToken: try fields.string("taskToken"), output: try fields.string("output"))
+                taskToken: try fields.string("taskToken", length: RequestFields.Length.taskToken),
+                output: try fields.string("output"))
             return .object(JSONObject())
         case "SendTaskFailure":
             try await engine.sendTaskFailure(
-                taskToken: try fields.string("taskToken"), error: try fields.optionalString("error"),
-                cause: try fields.optionalString("cause"))
+                taskToken: try fields.string("taskToken", length: RequestFields.Length.taskToken),
+                error: try fields.optionalString("error", length: RequestFields.Length.error),
+                cause: try fields.optionalString("cause", length: RequestFields.Length.cause))
             return .object(JSONObject())
         case "SendTaskHeartbeat":
-            try await engine.sendTaskHeartbeat(taskToken: try fields.string("taskToken"))
+            try await engine.sendTaskHeartbeat(
+                taskToken: try fields.string("taskToken", length: RequestFields.Length.taskToken))
             return .object(JSONObject())
         default:
             throw APIError(.unknownOperation, "Baton does not serve the action '\(action.prefix(100))'")
@@ -69,17 +76,26 @@ public struct StepFunctionsOperations: Sendable {
     }
 
     private func createStateMachine(_ fields: RequestFields) async throws(APIError) -> JSON {
+        // roleArn is required by AWS; Baton runs no IAM, so it is optional here (every AWS client sends it).
+        _ = try fields.optionalString("versionDescription", length: RequestFields.Length.versionDescription)
         let record = try await engine.createStateMachine(
-            name: try fields.string("name"), definition: try fields.string("definition"),
-            roleArn: try fields.optionalString("roleArn") ?? "", type: try fields.optionalString("type") ?? "STANDARD")
-        return ["stateMachineArn": .string(record.arn), "creationDate": .number(record.creationDate.timeIntervalSince1970)]
+            name: try fields.string("name"),
+            definition: try fields.string("definition", length: RequestFields.Length.definition),
+            roleArn: try fields.optionalArn("roleArn") ?? "",
+            type: try fields.optionalEnum("type", Self.machineTypes) ?? "STANDARD")
+        return [
+            "stateMachineArn": .string(record.arn), "creationDate": .number(record.creationDate.timeIntervalSince1970),
+        ]
     }
 
     private func describeStateMachine(_ fields: RequestFields) async throws(APIError) -> JSON {
-        let arn = try fields.string("stateMachineArn")
+        let arn = try fields.arn("stateMachineArn")
+        let included = try fields.optionalEnum("includedData", Self.includedData)
+        guard StatesARN.stateMachineName(arn) != nil else { throw APIError(.invalidArn, "Invalid Arn: '\(arn)'") }
         guard let record = try await read({ try await engine.store.stateMachine(arn: arn) }) else {
             throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(arn)'")
         }
+        _ = included  // METADATA_ONLY only hides encrypted definitions; Baton encrypts none
         return Self.describe(record)
     }
 
@@ -94,14 +110,15 @@ public struct StepFunctionsOperations: Sendable {
 
     private func listStateMachines(_ fields: RequestFields) async throws(APIError) -> JSON {
         let limit = try fields.maxResults()
-        let cursor = try fields.optionalString("nextToken")
+        let cursor = try fields.optionalString("nextToken", length: RequestFields.Length.pageToken)
         let page = try await read { try await engine.store.listStateMachines(limit: limit, after: cursor) }
         var response: JSONObject = [
             "stateMachines": .array(
                 page.items.map { (record: StateMachineRecord) -> JSON in
                     [
                         "stateMachineArn": .string(record.arn), "name": .string(record.name),
-                        "type": .string(record.type), "creationDate": .number(record.creationDate.timeIntervalSince1970),
+                        "type": .string(record.type),
+                        "creationDate": .number(record.creationDate.timeIntervalSince1970),
                     ]
                 })
         ]
@@ -110,9 +127,17 @@ public struct StepFunctionsOperations: Sendable {
     }
 
     private func updateStateMachine(_ fields: RequestFields) async throws(APIError) -> JSON {
-        let record = try await engine.updateStateMachine(
-            arn: try fields.string("stateMachineArn"), definition: try fields.optionalString("definition"),
-            roleArn: try fields.optionalString("roleArn"))
+        let arn = try fields.arn("stateMachineArn")
+        let definition = try fields.optionalString("definition", length: RequestFields.Length.definition)
+        let roleArn = try fields.optionalArn("roleArn")
+        _ = try fields.optionalString("versionDescription", length: RequestFields.Length.versionDescription)
+        guard
+            definition != nil || roleArn != nil || fields.body["loggingConfiguration"] != nil
+                || fields.body["tracingConfiguration"] != nil
+        else {
+            throw APIError(.named("MissingRequiredParameter"), "Either the definition or the roleArn must be specified")
+        }
+        let record = try await engine.updateStateMachine(arn: arn, definition: definition, roleArn: roleArn)
         return [
             "updateDate": .number(record.updateDate.timeIntervalSince1970),
             "revisionId": .string(String(record.revision)),
@@ -120,122 +145,44 @@ public struct StepFunctionsOperations: Sendable {
     }
 
     private func validate(_ fields: RequestFields) throws(APIError) -> JSON {
-        let issues = Engine.validate(definition: try fields.string("definition"))
-        let diagnostics: [JSON] = issues.map {
-            ["severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": .string($0.message),
-             "location": .string($0.pointer)]
+        let definition = try fields.string("definition", length: RequestFields.Length.definition)
+        _ = try fields.optionalEnum("type", Self.machineTypes)
+        _ = try fields.optionalEnum("severity", ["ERROR", "WARNING"])
+        let limit = try fields.maxResults(default: 100, limit: 100)
+        let issues = Engine.validate(definition: definition)
+        let diagnostics: [JSON] = issues.prefix(limit).map {
+            [
+                "severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": .string($0.message),
+                "location": .string($0.pointer),
+            ]
         }
-        return ["result": issues.isEmpty ? "OK" : "FAIL", "diagnostics": .array(diagnostics), "truncated": false]
+        return [
+            "result": issues.isEmpty ? "OK" : "FAIL", "diagnostics": .array(diagnostics),
+            "truncated": .bool(issues.count > limit),
+        ]
     }
 
     private func startExecution(_ fields: RequestFields) async throws(APIError) -> JSON {
+        let trace = try fields.optionalString("traceHeader", length: RequestFields.Length.traceHeader)
+        if let trace, !trace.unicodeScalars.allSatisfy(\.isASCII) {
+            throw RequestFields.constraint("traceHeader", "Member must satisfy regular expression pattern: \\p{ASCII}*")
+        }
         let started = try await engine.startExecution(
-            stateMachineArn: try fields.string("stateMachineArn"), name: try fields.optionalString("name"),
-            input: try fields.optionalString("input"), traceparent: try fields.optionalString("traceHeader"))
-        return ["executionArn": .string(started.executionArn), "startDate": .number(started.startDate.timeIntervalSince1970)]
-    }
-
-    private func describeExecution(_ fields: RequestFields) async throws(APIError) -> JSON {
-        let arn = try fields.string("executionArn")
-        guard StatesARN.executionNames(arn) != nil else { throw APIError(.invalidArn, "Invalid Arn: '\(arn)'") }
-        guard let record = try await read({ try await engine.store.execution(arn: arn) }) else {
-            throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(arn)'")
-        }
-        return .object(Self.describe(record))
-    }
-
-    static func describe(_ record: ExecutionRecord) -> JSONObject {
-        var object: JSONObject = [
-            "executionArn": .string(record.arn), "stateMachineArn": .string(record.stateMachineArn),
-            "name": .string(record.name), "status": .string(record.status.rawValue),
-            "startDate": .number(record.startDate.timeIntervalSince1970), "input": .string(record.input),
-            "inputDetails": ["included": true],
+            stateMachineArn: try fields.arn("stateMachineArn"), name: try fields.optionalString("name"),
+            input: try fields.optionalString("input"), traceparent: trace)
+        return [
+            "executionArn": .string(started.executionArn),
+            "startDate": .number(started.startDate.timeIntervalSince1970),
         ]
-        if let stop = record.stopDate { object["stopDate"] = .number(stop.timeIntervalSince1970) }
-        if let output = record.output {
-            object["output"] = .string(output)
-            object["outputDetails"] = ["included": true]
-        }
-        if let error = record.error { object["error"] = .string(error) }
-        if let cause = record.cause { object["cause"] = .string(cause) }
-        if let trace = record.traceParent { object["traceHeader"] = .string(trace) }
-        return object
     }
 
-    private func listExecutions(_ fields: RequestFields) async throws(APIError) -> JSON {
-        let machine = try fields.optionalString("stateMachineArn")
-        let statusName = try fields.optionalString("statusFilter")
-        let status = try statusName.map { name throws(APIError) in
-            guard let status = ExecutionStatusName(rawValue: name) else {
-                throw APIError(.validation, "statusFilter must be RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED")
-            }
-            return status.rawValue
-        }
-        let limit = try fields.maxResults()
-        let cursor = try fields.optionalString("nextToken")
-        let page = try await read {
-            try await engine.store.listExecutions(
-                stateMachineArn: machine, status: status.flatMap { .init(rawValue: $0) }, limit: limit, after: cursor)
-        }
-        let executions: [JSON] = page.items.map { record in
-            var item: JSONObject = [
-                "executionArn": .string(record.arn), "stateMachineArn": .string(record.stateMachineArn),
-                "name": .string(record.name), "status": .string(record.status.rawValue),
-                "startDate": .number(record.startDate.timeIntervalSince1970),
-            ]
-            if let stop = record.stopDate { item["stopDate"] = .number(stop.timeIntervalSince1970) }
-            return .object(item)
-        }
-        var response: JSONObject = ["executions": .array(executions)]
-        if let next = page.nextCursor { response["nextToken"] = .string(next) }
-        return .object(response)
-    }
-
-    private func history(_ fields: RequestFields) async throws(APIError) -> JSON {
-        let arn = try fields.string("executionArn")
-        guard let record = try await read({ try await engine.store.execution(arn: arn) }) else {
-            throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(arn)'")
-        }
-        let reverse = try fields.optionalBool("reverseOrder") ?? false
-        let includeData = try fields.optionalBool("includeExecutionData") ?? true
-        let limit = try fields.maxResults(default: 1000)
-        let cursor = try fields.optionalString("nextToken")
-        let page = try await read {
-            try await engine.store.history(executionID: record.id, reverse: reverse, limit: limit, after: cursor)
-        }
-        var events: [JSON] = []
-        for event in page.items {
-            guard var object = (try? JSON(parsing: event.details))?.objectValue else { continue }
-            if !includeData { Self.stripData(&object) }
-            events.append(.object(object))
-        }
-        var response: JSONObject = ["events": .array(events)]
-        if let next = page.nextCursor { response["nextToken"] = .string(next) }
-        return .object(response)
-    }
-
-    /// Removes inputs, outputs and parameters from an event's details (includeExecutionData = false).
-    private static func stripData(_ event: inout JSONObject) {
-        for key in event.keys where key.hasSuffix("EventDetails") {
-            guard var details = event[key]?.objectValue else { continue }
-            for field in ["input", "output", "parameters"] where details[field] != nil { details[field] = nil }
-            event[key] = .object(details)
-        }
-    }
-
-    private func read<T: Sendable>(_ body: () async throws -> T) async throws(APIError) -> T {
+    func read<T: Sendable>(_ body: () async throws -> T) async throws(APIError) -> T {
         do {
             return try await body()
         } catch let error as ExecutionStoreError where error.code == .invalidCursor {
-            throw APIError(.named("InvalidToken"), "Invalid Token: 'the nextToken is not valid'")
+            throw APIError(.invalidToken, "Invalid Token: 'the nextToken is not valid'")
         } catch {
             throw APIError(.internalFailure, "the orchestrator could not read its store: \(error)")
         }
     }
-}
-
-/// The execution statuses a ListExecutions `statusFilter` names.
-enum ExecutionStatusName: String {
-    case running = "RUNNING", succeeded = "SUCCEEDED", failed = "FAILED", timedOut = "TIMED_OUT"
-    case aborted = "ABORTED"
 }

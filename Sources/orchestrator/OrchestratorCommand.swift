@@ -7,6 +7,8 @@ import ExecutionStore
 import Foundation
 import Logging
 import OrchestratorCore
+import ServiceLifecycle
+import StepFunctionsAPI
 
 /// The `orchestrator` executable: runs state machines whose tasks wait for callbacks over RabbitMQ.
 @main
@@ -50,6 +52,12 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("callback-concurrency"), help: "Callbacks applied at once (the callback queue's prefetch) [env: BATON_CALLBACK_CONCURRENCY] (default: 256)")
     var callbackConcurrencyFlag: Int?
+
+    @Option(name: .customLong("api-address"), help: "host:port of the Step Functions HTTP API; port 0 picks a free one, off disables it [env: BATON_API_ADDRESS] (default: 127.0.0.1:8083)")
+    var apiAddressFlag: String?
+
+    @Option(name: .customLong("api-credentials"), help: "ACCESS_KEY_ID:SECRET whose SigV4 signatures the API requires [env: BATON_API_CREDENTIALS] (default: no signature check)")
+    var apiCredentialsFlag: String?
 
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "orchestrator", level: common.logLevel, format: common.logFormat)
@@ -116,20 +124,26 @@ struct OrchestratorCommand: AsyncParsableCommand {
         }
         let operations = StepFunctionsOperations(engine: engine)
         let waiting = try await store.countWaiting()
-        logger.info(
-            "orchestrator ready",
-            metadata: [
-                "broker": "\(amqp.redactedURL)", "prefix": "\(names.prefix)", "data.dir": "\(dataDir)",
-                "shard": "\(configuration.shard)", "time.scale": "\(scale)",
-                "waiting": "\(waiting)",
-            ])
+        let (redactedURL, shard) = (amqp.redactedURL, configuration.shard)
+        let ready: @Sendable (String) -> Void = { api in
+            logger.info(
+                "orchestrator ready",
+                metadata: [
+                    "broker": "\(redactedURL)", "prefix": "\(names.prefix)", "data.dir": "\(dataDir)",
+                    "shard": "\(shard)", "time.scale": "\(scale)", "waiting": "\(waiting)", "api": "\(api)",
+                ])
+        }
+        var running: [any Service] = [
+            dispatcher, timers, CallbackService(engine: engine, bus: bus, logger: logger),
+            CommandService(operations: operations, bus: bus, logger: logger),
+        ]
+        if let api = try apiServer(operations: operations, logger: logger, ready: ready) {
+            running.append(api)
+        } else {
+            ready("off")
+        }
         do {
-            try await ServiceRunner.run(
-                [
-                    dispatcher, timers, CallbackService(engine: engine, bus: bus, logger: logger),
-                    CommandService(operations: operations, bus: bus, logger: logger),
-                ],
-                logger: logger)
+            try await ServiceRunner.run(running, logger: logger)
         } catch {
             logger.error("orchestrator stopped on an error", metadata: ["error": "\(error)"])
             await bus.close()
@@ -139,6 +153,40 @@ struct OrchestratorCommand: AsyncParsableCommand {
         await bus.close()
         try store.close()
         logger.info("orchestrator stopped")
+    }
+
+    /// The Step Functions HTTP API server, or `nil` when `--api-address off`; `ready` runs once it listens.
+    func apiServer(
+        operations: StepFunctionsOperations, logger: Logger, ready: @escaping @Sendable (String) -> Void
+    ) throws -> (any Service)? {
+        let address = Setting.resolve(apiAddressFlag, "BATON_API_ADDRESS") ?? "127.0.0.1:8083"
+        guard address != "off" else { return nil }
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ValidationError("the API address must be host:port or off, not '\(address)'")
+        }
+        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        var configuration = APIConfiguration()
+        if let text = Setting.resolve(apiCredentialsFlag, "BATON_API_CREDENTIALS") {
+            guard let credentials = APICredentials(parsing: text) else {
+                throw ValidationError("the API credentials must be ACCESS_KEY_ID:SECRET")
+            }
+            configuration.credentials = credentials
+        } else if !StepFunctionsAPI.isLoopback(host) {
+            logger.warning(
+                """
+                THE STEP FUNCTIONS API ACCEPTS UNSIGNED REQUESTS ON A NON-LOOPBACK ADDRESS: anyone who reaches it \
+                can start, stop and complete executions; set BATON_API_CREDENTIALS
+                """,
+                metadata: ["api.address": "\(address)"])
+        }
+        let api = StepFunctionsAPI(operations: operations, configuration: configuration, logger: logger)
+        let signatures = configuration.credentials == nil ? "off" : "on"
+        return api.server(host: host, port: port) { bound in
+            logger.info("api listening", metadata: ["address": "\(bound)", "signatures": "\(signatures)"])
+            ready(bound)
+        }
     }
 
     /// Connects to the broker, retrying for up to a minute while it is not up yet (compose starts everything
