@@ -7,6 +7,8 @@ public struct APIConfiguration: Sendable {
     public var credentials: APICredentials?
     /// The largest request body accepted: a 1 MiB definition with its JSON escaping fits.
     public var maximumBodyBytes: Int = 4 * 1_048_576
+    /// How long a connection may stay idle (including a client that stops sending its body) before it is closed.
+    public var idleTimeout: Duration = .seconds(60)
     /// How far a signed request's `x-amz-date` may be from now (AWS allows 15 minutes).
     public var maximumClockSkew: TimeInterval = 15 * 60
 

@@ -13,8 +13,11 @@ extension StepFunctionsAPI {
     public func server(
         host: String, port: Int, onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> some Service {
-        Application(
+        let (seconds, attoseconds) = configuration.idleTimeout.components
+        let idle = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        return Application(
             router: router(),
+            server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: port), serverName: "baton"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? port
