@@ -23,4 +23,5 @@ fi
 BATON_BIN_DIR=${BATON_BIN_DIR:-$(swift build --show-bin-path ${BATON_SCRATCH_PATH:+--scratch-path "$BATON_SCRATCH_PATH"})}
 export BATON_BIN_DIR
 [ -x "$BATON_BIN_DIR/orchestrator" ] || { echo "aws-client-tests.sh: no orchestrator in $BATON_BIN_DIR; swift build first" >&2; exit 1; }
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in the checkout
 exec "$PYTHON" -m pytest -q -p no:cacheprovider Tests/AWSClientTests "$@"
