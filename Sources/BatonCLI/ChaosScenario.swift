@@ -1,0 +1,161 @@
+import BatonProtocol
+import Foundation
+
+/// One failure mode: how to set the system up, how to inject the fault, and what each execution must end as.
+protocol ChaosScenario: Sendable {
+    /// The name `baton chaos run NAME` takes.
+    var name: String { get }
+    /// One line for `baton chaos list`.
+    var summary: String { get }
+    /// The orchestrator's BATON_TIME_SCALE for this scenario.
+    var timeScale: Double { get }
+    /// Executions when `--executions` is not given.
+    var defaultExecutions: Int { get }
+    /// Whether the scenario needs a broker node of its own (it stops the broker or sets alarms).
+    var needsOwnBroker: Bool { get }
+    /// Starts the executions and injects the fault; returns when the fault is over.
+    func run(_ context: ChaosContext) async throws
+    /// The terminal status and error an execution must have, given its history event types.
+    func expected(history: [String]) -> ChaosExpectation
+}
+
+extension ChaosScenario {
+    var needsOwnBroker: Bool { false }
+}
+
+/// The terminal status (and error name, for FAILED) the state machine prescribes.
+struct ChaosExpectation: Sendable, Equatable {
+    var status: String
+    var error: String?
+    static let succeeded = ChaosExpectation(status: "SUCCEEDED", error: nil)
+}
+
+/// Every scenario, in the order `all` runs them.
+enum ChaosCatalog {
+    static let scenarios: [any ChaosScenario] = [
+        CallbackRejectionScenario(), NeverCallsBackScenario(), WorkerCrashScenario(), PoisonMessageScenario(),
+        OrchestratorCrashScenario(), BrokerRestartScenario(), BacklogScenario(), MemoryAlarmScenario(),
+        HeartbeatStormScenario(),
+    ]
+
+    static func named(_ name: String) -> (any ChaosScenario)? { scenarios.first { $0.name == name } }
+}
+
+/// What a scenario works with.
+struct ChaosContext: Sendable {
+    let system: ChaosSystem
+    let client: BatonClient
+    let executions: Int
+    let callbacks: Int
+    let seed: UInt64
+    /// The scenario's own broker node, when it asked for one.
+    let broker: ChaosBrokerNode?
+    var ledger: ChaosLedger { system.ledger }
+
+    /// CreateStateMachine; returns its ARN.
+    func createMachine(_ name: String, definition: String) async throws -> String {
+        let request: [String: Any] = [
+            "name": name, "definition": definition, "roleArn": "arn:aws:iam::123456789012:role/chaos",
+        ]
+        let reply = try await client.command("CreateStateMachine", request: jsonText(request))
+        guard let arn = jsonObject(reply)?["stateMachineArn"] as? String else {
+            throw ChaosError("CreateStateMachine answered \(reply)")
+        }
+        return arn
+    }
+
+    /// Starts `count` executions named `<prefix>-<i>`, `concurrency` at a time. A start that got no reply (the
+    /// orchestrator may be down) is retried with the same name: StartExecution is idempotent by name and input.
+    func startExecutions(
+        _ machine: String, count: Int, namePrefix: String = "run", concurrency: Int = 32,
+        deadline: Duration = .seconds(120)
+    ) async throws -> [String] {
+        try await withThrowingTaskGroup(of: String.self) { group in
+            var next = 0
+            var arns: [String] = []
+            func add() {
+                let index = next
+                next += 1
+                group.addTask { try await startOne(machine, name: "\(namePrefix)-\(index)", deadline: deadline) }
+            }
+            while next < min(concurrency, count) { add() }
+            while let arn = try await group.next() {
+                arns.append(arn)
+                if next < count { add() }
+            }
+            return arns
+        }
+    }
+
+    private func startOne(_ machine: String, name: String, deadline: Duration) async throws -> String {
+        let request = jsonText(["stateMachineArn": machine, "name": name, "input": "{\"n\":\"\(name)\"}"])
+        let end = ContinuousClock.now.advanced(by: deadline)
+        while true {
+            do {
+                let reply = try await client.command("StartExecution", request: request, timeout: .seconds(5))
+                guard let arn = jsonObject(reply)?["executionArn"] as? String else {
+                    throw ChaosError("StartExecution answered \(reply)")
+                }
+                ledger.started(arn)
+                return arn
+            } catch let error as RemoteError where error.type == "RequestTimeout" {
+                guard ContinuousClock.now < end else { throw ChaosError("StartExecution \(name): no reply") }
+            } catch let error as RemoteError {
+                throw ChaosError("StartExecution \(name): \(error)")
+            } catch let error as ChaosError {
+                throw error
+            } catch {
+                // A broker hiccup while publishing; retry within the deadline.
+                guard ContinuousClock.now < end else { throw error }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    /// DescribeExecution as a JSON object.
+    func describe(_ arn: String) async throws -> [String: Any] {
+        let reply = try await client.command("DescribeExecution", request: jsonText(["executionArn": arn]))
+        return jsonObject(reply) ?? [:]
+    }
+
+    /// The history's event types, oldest first.
+    func historyTypes(_ arn: String) async throws -> [String] {
+        let reply = try await client.command(
+            "GetExecutionHistory", request: jsonText(["executionArn": arn, "maxResults": 1000]))
+        let events = jsonObject(reply)?["events"] as? [[String: Any]] ?? []
+        return events.compactMap { $0["type"] as? String }
+    }
+}
+
+/// A JSON state machine: one waitForTaskToken task on the chaos task queue, with Catch routes for
+/// timeouts and failures, and an optional Retry.
+func chaosDefinition(queue: String, timeout: Int = 86_400, heartbeat: Int? = nil, retry: String = "") -> String {
+    let heartbeatField = heartbeat.map { "\"HeartbeatSeconds\": \($0)," } ?? ""
+    return """
+        {"StartAt": "Work", "States": {
+          "Work": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/\(queue)",
+                           "MessageBody": {"TaskToken.$": "$$.Task.Token", "input.$": "$"}},
+            "TimeoutSeconds": \(timeout), \(heartbeatField) \(retry)
+            "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"},
+                      {"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "NoHeartbeat"},
+                      {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Failed"}],
+            "Next": "Done"},
+          "Done": {"Type": "Succeed"},
+          "TimedOut": {"Type": "Fail", "Error": "CallbackTimeout", "Cause": "no callback in time"},
+          "NoHeartbeat": {"Type": "Fail", "Error": "HeartbeatMissed", "Cause": "no heartbeat in time"},
+          "Failed": {"Type": "Fail", "Error": "TaskFailed", "Cause": "the worker reported a failure"}
+        }}
+        """
+}
+
+/// JSON text of a Foundation JSON value.
+func jsonText(_ value: Any) -> String {
+    let data = try! JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes, .sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// The JSON object in `text`, if it is one.
+func jsonObject(_ text: String) -> [String: Any]? {
+    try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+}

@@ -1,0 +1,118 @@
+import AMQPClient
+import BatonBroker
+import BatonProtocol
+import Foundation
+import Logging
+
+/// The Baton system one scenario runs against: a fresh queue prefix and data directory on the given broker,
+/// the built orchestrator, the worker-function processes the scenario starts, and a durable queue bound to
+/// `<prefix>.events` that feeds the ledger (durable so events survive a broker restart).
+final class ChaosSystem: @unchecked Sendable {
+    // `orchestrator` and `workers` are replaced only by the scenario's own task, one step at a time.
+    let names: Names
+    let amqpURL: String
+    let bus: RabbitBus
+    let directory: URL
+    let ledger: ChaosLedger
+    let eventsQueue: String
+    /// A connection of its own for binding and queue status (the bus exposes neither in every version).
+    let admin: AMQPConnection
+    private(set) var orchestrator: ChaosProcess
+    private(set) var workers: [ChaosProcess] = []
+    private let orchestratorEnvironment: [String: String]
+    private var queues: Set<String>
+
+    init(label: String, amqpURL: String, timeScale: Double, ledger: ChaosLedger) async throws {
+        let prefix = "chaos-\(label)-\(UUID().uuidString.prefix(6).lowercased())"
+        names = Names(prefix: prefix)
+        self.amqpURL = amqpURL
+        self.ledger = ledger
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-\(prefix)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var logger = Logger(label: "baton.chaos")
+        logger.logLevel = .critical  // reconnects during broker faults are expected; the ledger reports
+        bus = try await RabbitBus.connect(
+            configuration: .init(amqp: try AMQPConfiguration(url: amqpURL), names: names), logger: logger)
+        eventsQueue = "\(prefix).chaos-events"
+        try await bus.declareExchange(names.eventsExchange, type: "topic")
+        try await bus.declare(QueueSpec(eventsQueue, deadLettered: false))
+        admin = try await AMQPConnection.connect(configuration: try AMQPConfiguration(url: amqpURL), logger: logger)
+        try await admin.bind(QueueBinding(queue: eventsQueue, exchange: names.eventsExchange, routingKey: "execution.*"))
+        queues = [names.callbackQueue, names.commandQueue, names.deadLetterQueue, eventsQueue, taskQueueName(prefix)]
+        orchestratorEnvironment = [
+            "BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": prefix,
+            "BATON_DATA_DIR": directory.appendingPathComponent("orchestrator").path,
+            "BATON_TOKEN_KEY": "chaos-key-\(prefix)", "BATON_TIME_SCALE": "\(timeScale)",
+            "BATON_API_ADDRESS": "off", "BATON_LOG_LEVEL": "info",
+        ]
+        orchestrator = try ChaosProcess("orchestrator", environment: orchestratorEnvironment, logDirectory: directory)
+        try await orchestrator.waitForLog("orchestrator ready")
+    }
+
+    /// The queue the scenarios' state machines send tasks to.
+    var taskQueue: String { taskQueueName(names.prefix) }
+
+    /// Messages ready in a queue (0 when it cannot be asked, e.g. while the broker restarts).
+    func depth(_ queue: String) async -> Int { (try? await admin.queueStatus(queue).messages) ?? -1 }
+
+    /// Feeds the ledger from the events queue until cancelled.
+    func consumeEvents() async throws {
+        let deliveries = try await bus.consume(eventsQueue, prefetch: 1024)
+        for try await delivery in deliveries {
+            ledger.handleEvent(delivery.message.body)
+            try? await delivery.settle(.ack)
+        }
+    }
+
+    /// kill -9 the orchestrator (or SIGTERM it) and start it again on the same store; waits until ready.
+    func restartOrchestrator(crash: Bool = true) async throws {
+        if crash { try await orchestrator.crash() } else { await orchestrator.stop() }
+        try await startOrchestrator()
+    }
+
+    /// Starts the orchestrator after it was crashed or stopped.
+    func startOrchestrator() async throws {
+        orchestrator = try ChaosProcess("orchestrator", environment: orchestratorEnvironment, logDirectory: directory)
+        try await orchestrator.waitForLog("orchestrator ready")
+    }
+
+    /// Starts a worker-function serving the task queue with the callback function, plus `arguments`.
+    @discardableResult
+    func startWorker(_ arguments: [String] = [], seed: Int = 1) throws -> ChaosProcess {
+        let worker = try ChaosProcess(
+            "worker-function",
+            arguments: ["--functions", "callback", "--queue", taskQueue, "--seed", "\(seed)", "--log-level", "info"]
+                + arguments,
+            environment: ["BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix], logDirectory: directory)
+        workers.append(worker)
+        return worker
+    }
+
+    /// Consumers of a queue (0 when it cannot be asked).
+    func consumers(_ queue: String) async -> Int { (try? await admin.queueStatus(queue).consumers) ?? 0 }
+
+    /// Waits until `count` consumers serve the task queue.
+    func waitForConsumers(_ count: Int, deadline: Duration = .seconds(30)) async throws {
+        try await chaosWait(deadline: deadline, interval: .milliseconds(100), "\(count) consumers on \(taskQueue)") {
+            await consumers(taskQueue) >= count
+        }
+    }
+
+    /// Remembers a queue to delete at shutdown.
+    func track(queue: String) { queues.insert(queue) }
+
+    /// Stops everything, deletes the prefix's queues and exchanges, and the scratch directory unless `keepFiles`.
+    func shutdown(keepFiles: Bool) async {
+        for worker in workers { await worker.stop(grace: .seconds(5)) }
+        await orchestrator.stop()
+        for queue in queues.union(functionQueues) { _ = try? await bus.deleteQueue(queue) }
+        for exchange in [names.deadLetterExchange, names.eventsExchange] { try? await bus.deleteExchange(exchange) }
+        await bus.close()
+        await admin.close()
+        if !keepFiles { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    private var functionQueues: [String] { ["echo", "sleep", "fail", "callback"].map(names.functionQueue) }
+}
+
+private func taskQueueName(_ prefix: String) -> String { "\(prefix).chaos-tasks" }
