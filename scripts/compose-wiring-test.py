@@ -10,6 +10,9 @@ changes mapped: service host names to loopback (rabbitmq:5672 → the private no
 port), listen addresses 0.0.0.0:PORT to 127.0.0.1:free port, and the image's paths (/opt/baton/statemachines,
 /var/lib/baton) to the checkout and a temporary directory. Finally it runs the `demo` service (`baton demo`) and
 passes when every seed scenario ends as expected, no service exited, and no broker access was refused.
+The services log JSON at debug level (BATON_LOG_FORMAT/BATON_LOG_LEVEL, as .env would set them), and the test
+checks that the callbacks worker-function and legacy-system sent carried the W3C traceparent `baton demo` started
+the executions with (StartExecution traceHeader → task header → callback header).
 
   scripts/compose-wiring-test.py --bin-dir .build/debug [--keep]
 """
@@ -95,6 +98,30 @@ class Mapper:
         return mapped
 
 
+def trace_problems(logs):
+    """Callbacks sent by worker-function and legacy-system must carry a W3C traceparent."""
+    import json
+
+    problems = []
+    for stem, message in [("worker-function", "callback published"), ("legacy-system", "callback published")]:
+        traced = untraced = 0
+        for path in logs.glob(f"{stem}-*.log"):
+            for line in path.read_text(errors="replace").splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if entry.get("msg") != message:
+                    continue
+                if re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-01", entry.get("traceparent", "")):
+                    traced += 1
+                else:
+                    untraced += 1
+        if traced == 0 or untraced:
+            problems.append(f"{stem}: {traced} callbacks with the task's traceparent, {untraced} without")
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin-dir", type=Path, required=True, help="where the built executables are")
@@ -103,7 +130,7 @@ def main():
     bin_dir = arguments.bin_dir.resolve()
     check_dockerfile()
     secrets = compose_model.read_dotenv(compose_model.ENV_EXAMPLE)
-    model = compose_model.load(overrides={key: value for key, value in secrets.items()})
+    model = compose_model.load(overrides={**secrets, "BATON_LOG_FORMAT": "json", "BATON_LOG_LEVEL": "debug"})
     work = Path(tempfile.mkdtemp(prefix="baton-compose-"))
     (work / "logs").mkdir()
     processes = []
@@ -155,6 +182,7 @@ def main():
                     problems.append(f"{path.stem} logged {pattern}: see {path}")
                     arguments.keep = True
                     break
+        problems += trace_problems(work / "logs")
         if problems:
             arguments.keep = True
             for problem in problems:

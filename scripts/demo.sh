@@ -91,65 +91,13 @@ spawn legacy-system "33" env BATON_DATA_DIR="$DATA/legacy-system" "$BIN/legacy-s
 spawn approver "35" env BATON_DATA_DIR="$DATA/approver" "$BIN/approver"
 for name in worker-function worker-silent legacy-system approver; do wait_for_log "$name" "consuming tasks" 30; done
 
-# Seed 1's no-callback path: the same definition, publishing to a queue whose worker never calls back.
-sed 's#/baton\.seed1"#/baton.seed1.silent"#' deploy/statemachines/seed1-callback.asl.json >"$DATA/seed1-no-callback.asl.json"
-baton create-state-machine --name seed1-no-callback --definition "file://$DATA/seed1-no-callback.asl.json" >/dev/null
-
-SCENARIOS=()   # "label|machine|expected|arn"
-start() {      # LABEL MACHINE EXPECTED INPUT
-  local arn
-  arn=$(baton start-execution --state-machine-arn "$2" --name "$1-$(date +%s)" --input "$4" | awk '/^executionArn/ {print $2}')
-  [ -n "$arn" ] || { echo "demo.sh: could not start $1" >&2; exit 1; }
-  SCENARIOS+=("$1|$2|$3|$arn")
-}
-say "demo.sh: running the seed scenarios (workflow time ×$BATON_TIME_SCALE: seed 1's 30 s timeout lasts $((30 / BATON_TIME_SCALE)) s, the approval's 120 s lasts $((120 / BATON_TIME_SCALE)) s)"
-start seed1-called-back  seed1-callback    SUCCEEDED '{"order": 1}'
-start seed1-no-callback  seed1-no-callback FAILED    '{"order": 2}'
-start seed2-cb-success   seed2-callback    SUCCEEDED '{"status": "success"}'
-start seed2-cb-fail      seed2-callback    FAILED    '{"status": "fail"}'
-start seed2-sync-success seed2-sync        SUCCEEDED '{"status": "success"}'
-start seed2-sync-fail    seed2-sync        FAILED    '{"status": "fail"}'
-start approval-approved  manual-approval   SUCCEEDED '{"item": "laptop", "amount": 900}'
-start approval-rejected  manual-approval   FAILED    '{"item": "yacht", "amount": 5000}'
-start approval-expired   manual-approval   FAILED    '{"item": "desk", "amount": 300}'
-
-# A person approves the first request with the CLI (the policy only rejects amounts over 1000).
-approved=$(printf '%s\n' "${SCENARIOS[@]}" | awk -F'|' '$1 == "approval-approved" {print $4}')
-for _ in $(seq 100); do
-  baton approvals approve --execution-arn "$approved" --comment "approved by demo.sh" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-
-describe() { baton describe-execution --execution-arn "$1"; }
-deadline=$((SECONDS + 60))
-ROWS=()
+# The scenarios: `baton demo` waits until the orchestrator answers and every seed queue has a consumer, registers
+# seed1-no-callback (seed 1 publishing to baton.seed1.silent, whose worker never calls back), starts the nine
+# executions, approves the one a person would, waits for them to end and prints execution → expected → actual.
+# docker-compose.yml's `demo` service runs the same command.
 FAILURES=0
-for scenario in "${SCENARIOS[@]}"; do
-  IFS='|' read -r label machine expected arn <<<"$scenario"
-  while :; do
-    out=$(describe "$arn" || true)
-    status=$(awk '$1 == "status" {print $2}' <<<"$out")
-    [ "$status" != "RUNNING" ] && [ -n "$status" ] && break
-    [ $SECONDS -ge $deadline ] && break
-    sleep 0.2
-  done
-  duration=$(awk '$1 == "duration" {print $2}' <<<"$out")
-  error=$(awk '$1 == "error" {print $2}' <<<"$out")
-  verdict=ok; [ "$status" = "$expected" ] || { verdict=UNEXPECTED; FAILURES=$((FAILURES + 1)); }
-  ROWS+=("$label|$machine|$expected|${status:-?}|${duration:--}|${error:--}|$verdict")
-done
-
-echo
-say "Seed scenarios"
-{
-  echo "EXECUTION|STATE MACHINE|EXPECTED|ACTUAL|DURATION*|ERROR|"
-  printf '%s\n' "${ROWS[@]}"
-} | awk -F'|' '{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NR; nf = NF }
-  END { for (r = 1; r <= n; r++) { line = ""; for (i = 1; i <= nf; i++) line = line sprintf("%-" w[i] + 2 "s", cell[r, i]); print line } }'
-echo "* in workflow time (×$BATON_TIME_SCALE): startDate to stopDate as the orchestrator records them"
-echo
-if [ $FAILURES -eq 0 ]; then say "demo.sh: all ${#ROWS[@]} scenarios ended as expected"
-else say "demo.sh: $FAILURES of ${#ROWS[@]} scenarios did not end as expected (logs: $DATA/logs)"; fi
+baton demo --state-machines "$BATON_STATE_MACHINES" || FAILURES=1
+[ $FAILURES -eq 0 ] || say "demo.sh: logs of the processes: $DATA/logs"
 
 if [ $CHECK -eq 1 ]; then
   [ $FAILURES -eq 0 ] && exit 0 || exit 1
@@ -160,7 +108,7 @@ cat <<EOF
 The system keeps running (workflow time ×$BATON_TIME_SCALE). Try, in another terminal:
   export BATON_AMQP_URL='$BATON_AMQP_URL' PATH="$BIN:\$PATH"
   baton list-executions
-  baton get-execution-history --execution-arn ${SCENARIOS[0]##*|}
+  baton get-execution-history --execution-arn ARN   # an executionArn from list-executions
   baton watch                                   # stream executions as they end
   baton start-execution --state-machine-arn seed2-sync --input '{"status": "success"}' --wait
   baton start-execution --state-machine-arn manual-approval --input '{"amount": 42}'

@@ -29,6 +29,10 @@ echo "test.sh: building (debug, with tests)"
 swift build --build-tests
 
 FILTER=${BATON_TEST_FILTER:-}
+BIN_DIR=$(swift build --show-bin-path)
+python3 -c 'import yaml, jsonschema' 2>/dev/null || python3 -m pip install --quiet pyyaml jsonschema
+echo "test.sh: docker-compose.yml against the Compose Specification; its executables, variables and users"
+python3 scripts/compose-check.py --bin-dir "$BIN_DIR"
 BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests)\.'
 BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests|WorkerTests|EndToEndTests)\.'
 status=0
@@ -37,6 +41,8 @@ if [ -z "$FILTER" ]; then
   swift test --skip-build --filter "$BROKER_FREE" || status=1
   echo "test.sh: broker suites"
   swift test --skip-build --filter "$BROKER_SUITES" || status=1
+  echo "test.sh: docker-compose.yml's services run locally through the seed scenarios (compose wiring)"
+  scripts/compose-wiring-test.py --bin-dir "$BIN_DIR" || status=1
   echo "test.sh: the aws CLI and boto3 against the built orchestrator (Tests/AWSClientTests)"
   scripts/aws-client-tests.sh || status=1
 else

@@ -11,7 +11,7 @@ public struct BatonCommand: AsyncParsableCommand {
             ListExecutionsCommand.self, StopExecutionCommand.self, SendTaskSuccessCommand.self,
             SendTaskFailureCommand.self, SendTaskHeartbeatCommand.self, CreateStateMachineCommand.self,
             ListStateMachinesCommand.self, ApprovalsCommand.self, WatchCommand.self, BenchCommand.self,
-            ChaosCommand.self,
+            ChaosCommand.self, DemoCommand.self,
             LoadtestCommand.self,
         ]
     )

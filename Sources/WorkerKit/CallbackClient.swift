@@ -108,11 +108,17 @@ public final class CallbackClient: Service {
     }
 
     /// Publishes a callback and returns once the broker has confirmed it.
+    /// - Parameters:
+    ///   - callback: the callback.
+    ///   - traceparent: the W3C trace context to send with it; default: the task's (``TraceContext``).
     /// - Throws: when the publish fails (no callback queue, broker down).
-    public func publish(_ callback: Callback) async throws -> PendingReply {
+    public func publish(_ callback: Callback, traceparent: String? = TraceContext.traceparent) async throws
+        -> PendingReply
+    {
         let id = UUID().uuidString.lowercased()
         router.register(id)
-        let message = BusMessage(body: callback.encoded(), correlationID: id, replyTo: replyQueue, messageID: id)
+        var message = BusMessage(body: callback.encoded(), correlationID: id, replyTo: replyQueue, messageID: id)
+        if let traceparent { message.headers[TraceContext.header] = traceparent }
         do {
             try await bus.publish(message, toQueue: names.callbackQueue)
         } catch {
@@ -122,7 +128,10 @@ public final class CallbackClient: Service {
         counters.withLock { $0.published += 1 }
         logger.debug(
             "callback published",
-            metadata: ["callback.action": "\(callback.action)", "token.id": "\(Self.shortID(callback.taskToken))"])
+            metadata: [
+                "callback.action": "\(callback.action)", "token.id": "\(Self.shortID(callback.taskToken))",
+                "traceparent": "\(traceparent ?? "-")",
+            ])
         return PendingReply(correlationID: id, action: callback.action)
     }
 

@@ -102,6 +102,14 @@ public final class TaskConsumer: Service {
     }
 
     private func process(_ task: IncomingTask) async {
+        let traceparent = TraceContext.forwardable(task.header(TraceContext.header))
+        if let traceparent {
+            logger.debug("task received", metadata: ["task.id": "\(task.logID)", "traceparent": "\(traceparent)"])
+        }
+        await TraceContext.$traceparent.withValue(traceparent) { await handle(task) }
+    }
+
+    private func handle(_ task: IncomingTask) async {
         do {
             try await handler(task)
             try await task.settle(.ack)

@@ -30,7 +30,7 @@ struct ApprovalDesk: Sendable {
         let object = JSONBody.object(task.body).map(TaskTokenLocator.removingToken(from:)) ?? [:]
         let request = ApprovalRequest(
             id: ApprovalRequest.id(for: token), taskToken: token, request: JSONBody.text(object), receivedAt: Date(),
-            stateName: task.stateName, executionArn: task.executionArn)
+            stateName: task.stateName, executionArn: task.executionArn, traceparent: TraceContext.traceparent)
         if try await store.add(request) {
             logger.info("approval pending", metadata: ["approval.id": "\(request.id)"])
         }
@@ -58,7 +58,8 @@ struct ApprovalDesk: Sendable {
         }
         let pending: CallbackClient.PendingReply
         do {
-            pending = try await callbacks.publish(Callback(taskToken: request.taskToken, outcome: outcome))
+            pending = try await callbacks.publish(
+                Callback(taskToken: request.taskToken, outcome: outcome), traceparent: request.traceparent)
         } catch {
             await store.release(id)
             throw error

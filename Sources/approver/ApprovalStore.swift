@@ -15,6 +15,8 @@ struct ApprovalRequest: Codable, Sendable, Hashable {
     var stateName: String?
     /// The execution, when the header named it.
     var executionArn: String?
+    /// The task's W3C `traceparent`, sent on the decision's callback.
+    var traceparent: String?
 
     /// The id for a token: FNV-1a 64 in hex (a redelivered request maps to the same id).
     static func id(for token: String) -> String {

@@ -21,6 +21,8 @@ struct Job: Codable, Sendable, Hashable {
     var integration: String
     /// The Task state, for logs.
     var stateName: String?
+    /// The task's W3C `traceparent`, sent on the job's callbacks (kept, so a resumed job still carries it).
+    var traceparent: String?
 
     /// The id for a token: FNV-1a 64 in hex.
     static func id(for token: String) -> String {

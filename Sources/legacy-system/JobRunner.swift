@@ -31,7 +31,7 @@ struct JobRunner: Sendable {
             id: id, taskToken: token, input: JSONBody.text(input), durationSeconds: max(0, duration),
             heartbeatSeconds: task.heartbeatSeconds.map { $0 * 0.8 } ?? defaultHeartbeat, workedSeconds: 0,
             acceptedAt: Date(), integration: task.integration ?? (task.headerToken != nil ? "job.sync" : "callback"),
-            stateName: task.stateName)
+            stateName: task.stateName, traceparent: TraceContext.traceparent)
         try store.save(job)
         try await task.settle(.ack)
         logger.info(
@@ -47,12 +47,16 @@ struct JobRunner: Sendable {
         var logger = self.logger
         logger[metadataKey: "job.id"] = "\(job.id)"
         logger[metadataKey: "token.id"] = "\(CallbackClient.shortID(job.taskToken))"
+        if let traceparent = job.traceparent { logger[metadataKey: "traceparent"] = "\(traceparent)" }
         do {
-            try await cancelWhenGracefulShutdown {
-                try await callbacks.withHeartbeats(
-                    token: job.taskToken, every: job.heartbeatSeconds.map { .seconds($0) }
-                ) {
-                    try await progress(job)
+            // Heartbeats carry the task's trace context too, also for a job resumed after a restart.
+            try await TraceContext.$traceparent.withValue(job.traceparent) {
+                try await cancelWhenGracefulShutdown {
+                    try await callbacks.withHeartbeats(
+                        token: job.taskToken, every: job.heartbeatSeconds.map { .seconds($0) }
+                    ) {
+                        try await progress(job)
+                    }
                 }
             }
         } catch {
@@ -65,7 +69,7 @@ struct JobRunner: Sendable {
             outcome: output.map { .success(output: $0) } ?? .failure(error: error, cause: cause))
         while true {
             do {
-                let pending = try await callbacks.publish(callback)
+                let pending = try await callbacks.publish(callback, traceparent: job.traceparent)
                 store.remove(job.id)
                 logger.info("job reported", metadata: ["callback.action": "\(callback.action)"])
                 await callbacks.reply(to: pending)

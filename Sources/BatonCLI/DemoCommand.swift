@@ -1,0 +1,169 @@
+import ArgumentParser
+import BatonProtocol
+import BatonRuntime
+import Foundation
+
+/// `baton demo`: runs every seed scenario through a running Baton system (the orchestrator with the seed state
+/// machines, worker-function on `<prefix>.seed1`, a never-calling-back worker on `<prefix>.seed1.silent`,
+/// legacy-system on `<prefix>.legacy.callbacks`, the approver with `reject-if=amount>1000`), approves the one
+/// approval a person would, prints execution → expected → actual status and exits non-zero unless every scenario
+/// ended as expected. scripts/demo.sh and docker-compose.yml's `demo` service both run it.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the seed scenarios against a running system and print their outcome table.",
+        discussion: """
+            Waits until the orchestrator answers and every seed queue has a consumer, registers seed1-no-callback \
+            (seed1-callback publishing to <prefix>.seed1.silent), starts nine executions, approves \
+            approval-approved through the approver's API, waits for all to end and prints the table. \
+            Exit status 1 when a scenario ends otherwise than expected.
+            """
+    )
+
+    @OptionGroup var options: ClientOptions
+
+    @Option(help: "Directory of the seed *.asl.json files [env: BATON_STATE_MACHINES] (default: deploy/statemachines)")
+    var stateMachines: String?
+
+    @Option(help: "The approver's base URL [env: BATON_APPROVER_URL] (default: http://127.0.0.1:8090)")
+    var approverUrl: String?
+
+    @Option(help: "The orchestrator's time scale, for the table's note [env: BATON_TIME_SCALE] (default: 1)")
+    var timeScale: Double?
+
+    @Option(help: "Seconds to wait for the orchestrator and the workers to be ready.")
+    var readyTimeout: Double = 120
+
+    @Option(help: "Seconds to wait for the executions to end once started.")
+    var endTimeout: Double = 60
+
+    func run() async throws {
+        let prefix = options.names.prefix
+        let scale = try Setting.double(timeScale, "BATON_TIME_SCALE") ?? 1
+        let directory = Setting.resolve(stateMachines, "BATON_STATE_MACHINES") ?? "deploy/statemachines"
+        let readiness = DemoReadiness(options: options, deadline: Date().addingTimeInterval(readyTimeout))
+        try await readiness.waitForOrchestrator()
+        try await readiness.waitForConsumers(
+            ["seed1", "seed1.silent", "legacy.callbacks", "jobs", "approvals"].map { "\(prefix).\($0)" })
+        try await registerSilentSeed(directory: directory, prefix: prefix)
+
+        say(
+            "baton demo: running the seed scenarios (workflow time ×\(Self.number(scale)): seed 1's 30 s timeout "
+                + "lasts \(Self.number(30 / scale)) s, the approval's 120 s lasts \(Self.number(120 / scale)) s)")
+        var started: [(scenario: DemoScenario, arn: String)] = []
+        let stamp = Int(Date().timeIntervalSince1970)
+        for scenario in DemoScenario.seeds {
+            let machine = try await StateMachineLookup.arn(scenario.machine, options: options)
+            let response = try await options.command(
+                "StartExecution",
+                [
+                    "stateMachineArn": machine, "name": "\(scenario.label)-\(stamp)", "input": scenario.input,
+                    "traceHeader": Self.traceparent(),
+                ])
+            guard let arn = response["executionArn"] as? String else {
+                throw CLIError("could not start \(scenario.label): no executionArn in \(response)")
+            }
+            started.append((scenario, arn))
+        }
+        if let approval = started.first(where: { $0.scenario.label == "approval-approved" }) {
+            try await approve(approval.arn, deadline: readiness.deadline)
+        }
+
+        let deadline = Date().addingTimeInterval(endTimeout)
+        var rows: [[String]] = []
+        var failures = 0
+        for (scenario, arn) in started {
+            var description: [String: Any] = [:]
+            while true {
+                description = (try? await options.command("DescribeExecution", ["executionArn": arn])) ?? [:]
+                let status = description["status"] as? String
+                if let status, status != "RUNNING" { break }
+                if Date() >= deadline { break }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let status = description["status"] as? String ?? "?"
+            let expected = status == scenario.expected
+            if !expected { failures += 1 }
+            rows.append([
+                scenario.label, scenario.machine, scenario.expected, status,
+                description["stopDate"] == nil
+                    ? "-" : Human.duration(from: description["startDate"], to: description["stopDate"]),
+                JSONText.compact(description["error"]).isEmpty ? "-" : JSONText.compact(description["error"]),
+                expected ? "ok" : "UNEXPECTED",
+            ])
+        }
+        print("")
+        say("Seed scenarios")
+        Human.table(["EXECUTION", "STATE MACHINE", "EXPECTED", "ACTUAL", "DURATION*", "ERROR", ""], rows)
+        print(
+            "* in workflow time (×\(Self.number(scale))): startDate to stopDate as the orchestrator records them")
+        print("")
+        if failures == 0 {
+            say("baton demo: all \(rows.count) scenarios ended as expected")
+        } else {
+            say("baton demo: \(failures) of \(rows.count) scenarios did not end as expected")
+            throw ExitCode.failure
+        }
+    }
+
+    /// Registers seed1-no-callback: seed1-callback's definition publishing to the silent worker's queue.
+    /// An existing machine of that name (a second run against the same orchestrator) is kept.
+    private func registerSilentSeed(directory: String, prefix: String) async throws {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("seed1-callback.asl.json").path
+        guard let definition = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw CLIError("cannot read \(path) (set --state-machines or BATON_STATE_MACHINES)")
+        }
+        let silent = definition.replacingOccurrences(of: "/\(prefix).seed1\"", with: "/\(prefix).seed1.silent\"")
+        do {
+            _ = try await options.command(
+                "CreateStateMachine",
+                [
+                    "name": "seed1-no-callback", "definition": silent,
+                    "roleArn": "arn:aws:iam::123456789012:role/baton-demo", "type": "STANDARD",
+                ])
+        } catch let error as RemoteError where error.type == "StateMachineAlreadyExists" {
+            return
+        }
+    }
+
+    /// Approves the execution's pending request through the approver's API, retrying until it has arrived.
+    private func approve(_ executionArn: String, deadline: Date) async throws {
+        var arguments = [
+            "--approver-url", Setting.resolve(approverUrl, "BATON_APPROVER_URL") ?? "http://127.0.0.1:8090",
+        ]
+        if options.json { arguments.append("--json") }
+        let endpoint = try ApprovalsCommand.Endpoint.parse(arguments)
+        while true {
+            do {
+                let id = try await endpoint.requestID(nil, executionArn: executionArn)
+                let response = try await endpoint.call(
+                    "POST", "/approvals/\(id)/approve",
+                    body: ["approver": "baton demo", "comment": "approved by baton demo"])
+                guard response["callback"] as? String == "accepted" else {
+                    throw CLIError("the orchestrator did not accept the approval: \(JSONText.compact(response))")
+                }
+                return
+            } catch let error as CLIError where Date() < deadline && !error.description.contains("did not accept") {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// A fresh W3C `traceparent` (version 00, sampled), so each execution can be followed through the logs.
+    static func traceparent() -> String {
+        func hex(_ count: Int) -> String {
+            String(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(count))
+        }
+        return "00-\(hex(32))-\(hex(16))-01"
+    }
+
+    /// `10` for whole numbers, `1.5` otherwise.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+
+    private func say(_ text: String) {
+        let bold = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        print(bold ? "\u{1B}[1m\(text)\u{1B}[0m" : text)
+    }
+}

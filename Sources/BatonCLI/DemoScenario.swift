@@ -1,0 +1,39 @@
+/// One seed scenario of `baton demo` (and scripts/demo.sh): a state machine, an input, the status it must end in.
+struct DemoScenario: Sendable {
+    /// The execution name's stem and the table's first column.
+    var label: String
+    /// The state machine's name (registered from deploy/statemachines, or seed1-no-callback).
+    var machine: String
+    /// The terminal status the scenario must reach.
+    var expected: String
+    /// The execution input (JSON text).
+    var input: String
+
+    /// The seed scenarios, the failure paths too: seed 1 called back and left without a callback
+    /// (TimeoutSeconds), seed 2's callback and `.sync` flows succeeding and failing, and a manual approval approved
+    /// (by `baton demo`), rejected by the approver's policy (`amount > 1000`) and expired (nobody answers).
+    static let seeds: [DemoScenario] = [
+        DemoScenario(
+            label: "seed1-called-back", machine: "seed1-callback", expected: "SUCCEEDED", input: #"{"order": 1}"#),
+        DemoScenario(
+            label: "seed1-no-callback", machine: "seed1-no-callback", expected: "FAILED", input: #"{"order": 2}"#),
+        DemoScenario(
+            label: "seed2-cb-success", machine: "seed2-callback", expected: "SUCCEEDED",
+            input: #"{"status": "success"}"#),
+        DemoScenario(
+            label: "seed2-cb-fail", machine: "seed2-callback", expected: "FAILED", input: #"{"status": "fail"}"#),
+        DemoScenario(
+            label: "seed2-sync-success", machine: "seed2-sync", expected: "SUCCEEDED", input: #"{"status": "success"}"#),
+        DemoScenario(
+            label: "seed2-sync-fail", machine: "seed2-sync", expected: "FAILED", input: #"{"status": "fail"}"#),
+        DemoScenario(
+            label: "approval-approved", machine: "manual-approval", expected: "SUCCEEDED",
+            input: #"{"item": "laptop", "amount": 900}"#),
+        DemoScenario(
+            label: "approval-rejected", machine: "manual-approval", expected: "FAILED",
+            input: #"{"item": "yacht", "amount": 5000}"#),
+        DemoScenario(
+            label: "approval-expired", machine: "manual-approval", expected: "FAILED",
+            input: #"{"item": "desk", "amount": 300}"#),
+    ]
+}
