@@ -62,7 +62,9 @@ struct TaskDispatch: Sendable, Hashable {
 extension Integration {
     /// Builds the message for a scheduled task.
     /// - Throws: `StatesError` (`States.Runtime`) when the parameters lack what the integration needs.
-    func dispatch(_ task: TaskSchedule, names: Names, traceparent: String?) throws(StatesError) -> TaskDispatch {
+    func dispatch(
+        _ task: TaskSchedule, names: Names, traceparent: String?, timeScale: Double = 1
+    ) throws(StatesError) -> TaskDispatch {
         let body: JSON
         let queue: String
         switch self {
@@ -99,8 +101,11 @@ extension Integration {
             TaskHeaders.attempt: String(task.attempt),
         ]
         if tokenInHeader { headers[TaskHeaders.taskToken] = task.taskToken }
-        if let timeout = task.timeoutSeconds { headers[TaskHeaders.timeoutSeconds] = String(timeout) }
-        if let heartbeat = task.heartbeatSeconds { headers[TaskHeaders.heartbeatSeconds] = String(heartbeat) }
+        // Workers pace heartbeats in real time: under a time scale the deadlines are sent in real seconds.
+        if let timeout = task.timeoutSeconds { headers[TaskHeaders.timeoutSeconds] = Self.seconds(timeout, timeScale) }
+        if let heartbeat = task.heartbeatSeconds {
+            headers[TaskHeaders.heartbeatSeconds] = Self.seconds(heartbeat, timeScale)
+        }
         if let traceparent { headers[TaskHeaders.traceparent] = traceparent }
         // SQS carries a string body as it is; everything else is JSON.
         let bytes: [UInt8] = if case .string(let text) = body, self == .sqs || self == .sqsWaitForTaskToken {
@@ -109,5 +114,11 @@ extension Integration {
             Array(body.serialized.utf8)
         }
         return TaskDispatch(queue: queue, body: bytes, headers: headers)
+    }
+
+    /// Workflow seconds as real seconds: the integer itself at scale 1, else a decimal such as `2.5`.
+    static func seconds(_ workflowSeconds: Int, _ timeScale: Double) -> String {
+        guard timeScale != 1 else { return String(workflowSeconds) }
+        return String(Double(workflowSeconds) / timeScale)
     }
 }

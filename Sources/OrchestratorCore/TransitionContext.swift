@@ -116,7 +116,8 @@ struct TransitionContext {
         }
         let dispatch: TaskDispatch
         do {
-            dispatch = try integration.dispatch(task, names: engine.names, traceparent: record.traceParent)
+            dispatch = try integration.dispatch(
+                task, names: engine.names, traceparent: record.traceParent, timeScale: engine.clock.scale)
         } catch {
             return [.taskFailed(task.taskId, error: error.error, cause: error.cause, at: now)]
         }

@@ -10,6 +10,13 @@ public protocol WallClock: Sendable {
     /// Suspends until `date` (or returns at once if it has passed).
     /// - Throws: `CancellationError` when the task is cancelled.
     func sleep(until date: Date) async throws
+    /// Workflow seconds per real second (1 unless time is scaled).
+    var scale: Double { get }
+}
+
+extension WallClock {
+    /// Real time by default.
+    public var scale: Double { 1 }
 }
 
 /// Real time, optionally scaled: with `scale` 60, workflow time runs 60× faster than real time, so a 60 s
@@ -19,7 +26,8 @@ public protocol WallClock: Sendable {
 /// across restarts instead of jumping back: `now = anchor + (real now − anchor) × scale`.
 public struct SystemWallClock: WallClock {
     private let origin: Date
-    private let scale: Double
+    /// Workflow seconds per real second.
+    public let scale: Double
 
     /// Real time (`scale` 1) or time scaled from `anchor`.
     public init(scale: Double = 1, anchor: Date = Date()) {
