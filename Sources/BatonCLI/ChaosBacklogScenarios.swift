@@ -35,7 +35,8 @@ struct BacklogScenario: ChaosScenario {
         }
         let memoryPeak = system.orchestrator.residentKiB() ?? 0
         ledger.mark(
-            "started \(n); task queue holds \(await system.depth(system.taskQueue)); orchestrator RSS \(memoryPeak) KiB")
+            "started \(n); task queue holds \(await system.depth(system.taskQueue)); orchestrator RSS \(memoryPeak) KiB"
+        )
         for worker in workers { worker.signal(SIGCONT) }
         ledger.mark("workers resumed (SIGCONT)")
         try await chaosWait(deadline: .seconds(300), interval: .milliseconds(100), "the backlog to drain") {
@@ -82,5 +83,7 @@ struct HeartbeatStormScenario: ChaosScenario {
         }
     }
 
-    func expected(history: [String]) -> ChaosExpectation { ChaosExpectation(status: "FAILED", error: "HeartbeatMissed") }
+    func expected(history: [String]) -> ChaosExpectation {
+        ChaosExpectation(status: "FAILED", error: "HeartbeatMissed")
+    }
 }

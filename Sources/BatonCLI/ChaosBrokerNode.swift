@@ -25,7 +25,8 @@ struct ChaosBrokerNode: Sendable {
             return nil
         }()
         guard let found else {
-            throw ChaosError("scripts/rabbitmq-node.sh not found above \(ChaosProcess.binDirectory.path); set BATON_RMQ_SCRIPT")
+            throw ChaosError(
+                "scripts/rabbitmq-node.sh not found above \(ChaosProcess.binDirectory.path); set BATON_RMQ_SCRIPT")
         }
         script = found
         var environment = ProcessInfo.processInfo.environment
@@ -57,7 +58,8 @@ struct ChaosBrokerNode: Sendable {
         }
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard status == 0 else {
-            throw ChaosError("rabbitmq-node.sh \(arguments.joined(separator: " ")) failed (\(status)): \(output.suffix(800))")
+            throw ChaosError(
+                "rabbitmq-node.sh \(arguments.joined(separator: " ")) failed (\(status)): \(output.suffix(800))")
         }
         return output
     }

@@ -8,7 +8,8 @@ import Synchronization
 /// itself so it sees every verdict; each refusal must carry the right code and leave the execution unchanged.
 struct CallbackRejectionScenario: ChaosScenario {
     let name = "callbacks"
-    let summary = "duplicate, late, stopped-execution, forged and truncated callbacks → typed rejections, state unchanged"
+    let summary =
+        "duplicate, late, stopped-execution, forged and truncated callbacks → typed rejections, state unchanged"
     let timeScale = 20.0
     let defaultExecutions = 300
 

@@ -39,8 +39,9 @@ struct ChaosResult: Codable, Sendable {
         if check.distinctEvents > 1 || check.succeededTasks > 1 {
             duplicated += 1
             if failures.count < 20 {
-                failures.append("\(check.arn.split(separator: ":").last ?? ""): \(check.distinctEvents) different "
-                    + "terminal events, \(check.succeededTasks) TaskSucceeded")
+                failures.append(
+                    "\(check.arn.split(separator: ":").last ?? ""): \(check.distinctEvents) different "
+                        + "terminal events, \(check.succeededTasks) TaskSucceeded")
             }
         }
         if let problem = check.problem {
@@ -57,7 +58,8 @@ struct ChaosResult: Codable, Sendable {
     var row: [String] {
         [
             scenario, "\(executions)", "\(succeeded)", Self.counts(failedByError),
-            "\(timedOut)" + (aborted > 0 ? " (+\(aborted) aborted)" : ""), "\(lost)", "\(duplicated)", "\(repeatedEvents)",
+            "\(timedOut)" + (aborted > 0 ? " (+\(aborted) aborted)" : ""), "\(lost)", "\(duplicated)",
+            "\(repeatedEvents)",
             Self.counts(rejectedByCode), recoverySeconds.map { String(format: "%.1f", $0) } ?? "-",
             passed ? "yes" : "NO",
         ]

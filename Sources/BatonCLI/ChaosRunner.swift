@@ -112,7 +112,8 @@ struct ChaosRunner {
         check.succeededTasks = history.count { $0 == "TaskSucceeded" }
         let expected = scenario.expected(history: history)
         if status != expected.status || (expected.status == "FAILED" && error != expected.error) {
-            check.problem = "\(arn.split(separator: ":").last ?? ""): \(status)/\(error ?? "-"), expected "
+            check.problem =
+                "\(arn.split(separator: ":").last ?? ""): \(status)/\(error ?? "-"), expected "
                 + "\(expected.status)/\(expected.error ?? "-")"
         } else if let event = events.first, event.status != status {
             check.problem = "\(arn): event says \(event.status), DescribeExecution \(status)"

@@ -37,7 +37,8 @@ final class ChaosSystem: @unchecked Sendable {
         try await bus.declareExchange(names.eventsExchange, type: "topic")
         try await bus.declare(QueueSpec(eventsQueue, deadLettered: false))
         admin = try await AMQPConnection.connect(configuration: try AMQPConfiguration(url: amqpURL), logger: logger)
-        try await admin.bind(QueueBinding(queue: eventsQueue, exchange: names.eventsExchange, routingKey: "execution.*"))
+        try await admin.bind(
+            QueueBinding(queue: eventsQueue, exchange: names.eventsExchange, routingKey: "execution.*"))
         queues = [names.callbackQueue, names.commandQueue, names.deadLetterQueue, eventsQueue, taskQueueName(prefix)]
         orchestratorEnvironment = [
             "BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": prefix,

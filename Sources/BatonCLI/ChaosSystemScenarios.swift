@@ -7,7 +7,8 @@ import Foundation
 /// a reason and keeps going; workers keep going too; every execution still succeeds.
 struct PoisonMessageScenario: ChaosScenario {
     let name = "poison"
-    let summary = "malformed, wrong-schema and 2 MiB messages on callback and task queues → dead-lettered, work continues"
+    let summary =
+        "malformed, wrong-schema and 2 MiB messages on callback and task queues → dead-lettered, work continues"
     let timeScale = 1.0
     let defaultExecutions = 200
 
@@ -18,7 +19,8 @@ struct PoisonMessageScenario: ChaosScenario {
         for index in 0..<2 { try system.startWorker(seed: Int(context.seed) + index) }
         try await system.waitForConsumers(2)
         let perKind = max(context.executions / 4, 5)
-        let huge = "{\"action\":\"SendTaskSuccess\",\"taskToken\":\"x\",\"output\":\""
+        let huge =
+            "{\"action\":\"SendTaskSuccess\",\"taskToken\":\"x\",\"output\":\""
             + String(repeating: "A", count: 2 * 1_048_576) + "\"}"
         let poisons: [(String, [UInt8])] = [
             ("malformed JSON", Array("{\"action\": \"SendTaskSuccess\", \"taskToken\": ".utf8)),
@@ -112,7 +114,8 @@ struct OrchestratorCrashScenario: ChaosScenario {
             try await chaosWait(deadline: .seconds(120), interval: .milliseconds(20), "\(threshold) ended") {
                 ledger.endedCount >= threshold
             }
-            ledger.mark("FAULT: kill -9 orchestrator pid \(system.orchestrator.pid) (round \(round), \(threshold) ended)")
+            ledger.mark(
+                "FAULT: kill -9 orchestrator pid \(system.orchestrator.pid) (round \(round), \(threshold) ended)")
             try await system.orchestrator.crash()
             try await system.startOrchestrator()
             ledger.mark("orchestrator restarted (pid \(system.orchestrator.pid)) and ready")

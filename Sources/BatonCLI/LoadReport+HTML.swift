@@ -22,14 +22,21 @@ extension LoadReport {
             let chart = SVGChart.lines(
                 title: "sweep: completed rate and p99 per step", unit: "/s",
                 series: [
-                    ("offered /s", "#1f77b4", sweep.enumerated().map { (Double($0.offset + 1), $0.element.offeredPerSecond) }),
-                    ("completed /s", "#2ca02c", sweep.enumerated().map { (Double($0.offset + 1), $0.element.completedPerSecond) }),
+                    (
+                        "offered /s", "#1f77b4",
+                        sweep.enumerated().map { (Double($0.offset + 1), $0.element.offeredPerSecond) }
+                    ),
+                    (
+                        "completed /s", "#2ca02c",
+                        sweep.enumerated().map { (Double($0.offset + 1), $0.element.completedPerSecond) }
+                    ),
                 ])
             let rows = sweep.enumerated().map { index, step in
                 "<tr><td>\(index + 1)</td><td>\(Int(step.rate ?? 0))</td><td>\(Int(step.completedPerSecond))</td>"
                     + "<td>\(step.endToEnd.p99)</td><td>\(step.errorCount)</td></tr>"
             }.joined()
-            sweepSection = "<h2>Sweep</h2>\(chart)<table><tr><th>step</th><th>target /s</th><th>completed /s</th>"
+            sweepSection =
+                "<h2>Sweep</h2>\(chart)<table><tr><th>step</th><th>target /s</th><th>completed /s</th>"
                 + "<th>p99 ms</th><th>errors</th></tr>\(rows)</table>"
         }
         return """
@@ -64,12 +71,14 @@ enum SVGChart {
         let maxY = niceCeiling(max(all.map(\.1).max() ?? 1, 1e-9))
         func x(_ value: Double) -> Double { left + value / maxX * (width - left - right) }
         func y(_ value: Double) -> Double { height - bottom - value / maxY * (height - top - bottom) }
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
             + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">"
         svg += "<text x=\"\(left)\" y=\"16\" font-size=\"13\">\(LoadReport.escape(title))</text>"
         for step in 0...4 {
             let value = maxY * Double(step) / 4
-            svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y(value))\" y2=\"\(y(value))\" stroke=\"#ddd\"/>"
+            svg +=
+                "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y(value))\" y2=\"\(y(value))\" stroke=\"#ddd\"/>"
             svg += "<text x=\"\(left - 4)\" y=\"\(y(value) + 4)\" text-anchor=\"end\">\(format(value)) \(unit)</text>"
         }
         svg += "<text x=\"\(width - right)\" y=\"\(height - 8)\" text-anchor=\"end\">\(format(maxX))</text>"

@@ -116,25 +116,36 @@ struct LoadReport {
     /// The summary table printed at the end.
     var summary: String {
         var lines: [String] = []
-        func row(_ label: String, _ value: String) { lines.append(label.padding(toLength: 28, withPad: " ", startingAt: 0) + value) }
+        func row(_ label: String, _ value: String) {
+            lines.append(label.padding(toLength: 28, withPad: " ", startingAt: 0) + value)
+        }
         if let rate { row("target rate", String(format: "%.0f/s", rate)) }
         row("started / completed", "\(started) / \(completed) (measured \(measuredStarted) / \(measuredCompleted))")
         row("offered rate", String(format: "%.1f/s", offeredPerSecond))
         row("completed rate", String(format: "%.1f/s", completedPerSecond))
         row("late / dropped starts", "\(late) / \(dropped)")
         row(
-            "ledger", verdict.passed ? "passed: every started execution ended exactly once"
+            "ledger",
+            verdict.passed
+                ? "passed: every started execution ended exactly once"
                 : "FAILED: \(verdict.endedExactlyOnce)/\(verdict.started) ended once, \(verdict.missing) missing, "
                     + "\(verdict.duplicates) duplicates, \(verdict.unexpected) unexpected")
-        row("errors", errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            .joined(separator: " "))
+        row(
+            "errors",
+            errors.isEmpty
+                ? "none"
+                : errors.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                    .joined(separator: " "))
         lines.append("")
         lines.append(
             "latency (ms)".padding(toLength: 24, withPad: " ", startingAt: 0)
                 + ["count", "p50", "p90", "p99", "p99.9", "max"].map { $0.leftPadded(9) }.joined())
-        for (name, p) in [("end to end", endToEnd)] + phases.map({ ($0.name.replacingOccurrences(of: "_", with: " "), $0.percentiles) }) {
+        for (name, p) in [("end to end", endToEnd)]
+            + phases.map({ ($0.name.replacingOccurrences(of: "_", with: " "), $0.percentiles) })
+        {
             let cells = ["\(p.count)"] + [p.p50, p.p90, p.p99, p.p999, p.max].map { String(format: "%.2f", $0) }
-            lines.append(name.padding(toLength: 24, withPad: " ", startingAt: 0) + cells.map { $0.leftPadded(9) }.joined())
+            lines.append(
+                name.padding(toLength: 24, withPad: " ", startingAt: 0) + cells.map { $0.leftPadded(9) }.joined())
         }
         return lines.joined(separator: "\n")
     }

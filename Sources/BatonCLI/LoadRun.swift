@@ -122,9 +122,10 @@ struct LoadRun: Sendable {
                 )
             }
             let phase = LoadLedger.now() < ledger.measureFrom ? " (warm-up)" : ""
-            let line = String(
-                format: "[%3ds] started %d  completed %d  rate %d/s  in flight %d  p99 %.2f ms  errors %d",
-                tick, started, completed, completed - previous, inFlight, Double(p99) / 1000, errors) + phase + "\n"
+            let line =
+                String(
+                    format: "[%3ds] started %d  completed %d  rate %d/s  in flight %d  p99 %.2f ms  errors %d",
+                    tick, started, completed, completed - previous, inFlight, Double(p99) / 1000, errors) + phase + "\n"
             FileHandle.standardError.write(Data(line.utf8))
             previous = completed
         }

@@ -58,8 +58,13 @@ struct LoadtestSession {
                     }
                     let passing = steps.filter { Self.breaks($0, rate: $0.rate ?? 0, sweep) == nil }
                     let best = passing.max { $0.completedPerSecond < $1.completedPerSecond } ?? steps.last!
-                    print(String(format: "sustainable throughput: %.0f completed executions/s", passing.isEmpty ? 0 : best.completedPerSecond))
-                    try write(best, steps: steps, sustainable: passing.isEmpty ? 0 : best.completedPerSecond, json: json, report: report)
+                    print(
+                        String(
+                            format: "sustainable throughput: %.0f completed executions/s",
+                            passing.isEmpty ? 0 : best.completedPerSecond))
+                    try write(
+                        best, steps: steps, sustainable: passing.isEmpty ? 0 : best.completedPerSecond, json: json,
+                        report: report)
                     if steps.contains(where: { !$0.verdict.passed }) { throw ExitCode(2) }
                 } else {
                     let result = await run(rate: configuration.rate)
@@ -146,9 +151,12 @@ struct LoadtestSession {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         if let json { try data.write(to: URL(fileURLWithPath: json)) }
         if let report {
-            let facts = (try? JSONSerialization.data(
-                withJSONObject: ["configuration": configurationJSON, "machine": object["machine"]!,
-                                 "versions": object["versions"]!], options: [.prettyPrinted, .sortedKeys]))
+            let facts =
+                (try? JSONSerialization.data(
+                    withJSONObject: [
+                        "configuration": configurationJSON, "machine": object["machine"]!,
+                        "versions": object["versions"]!,
+                    ], options: [.prettyPrinted, .sortedKeys]))
                 .map { String(decoding: $0, as: UTF8.self) } ?? ""
             try result.html(title: "baton loadtest", configuration: facts, sweep: steps)
                 .write(toFile: report, atomically: true, encoding: .utf8)

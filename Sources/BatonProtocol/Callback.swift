@@ -66,7 +66,9 @@ public struct Callback: Sendable, Hashable {
         taskToken = try object.string("taskToken", length: Limits.taskToken)
         switch action {
         case "SendTaskSuccess":
-            guard !object.has("error"), !object.has("cause") else { throw ProtocolError(.unknownField, "SendTaskSuccess takes no 'error' or 'cause'") }
+            guard !object.has("error"), !object.has("cause") else {
+                throw ProtocolError(.unknownField, "SendTaskSuccess takes no 'error' or 'cause'")
+            }
             let output = try object.string("output", length: 0...Int.max)
             try Callback.validateOutput(output)
             outcome = .success(output: output)

@@ -9,7 +9,8 @@ struct StrictJSONObject {
     /// Parses `body` as one JSON object no larger than `maximumBytes`, whose keys are all in `allowed`.
     init(_ body: some Collection<UInt8>, kind: String, maximumBytes: Int, allowed: Set<String>) throws(ProtocolError) {
         guard body.count <= maximumBytes else {
-            throw ProtocolError(.tooLarge, "\(kind) message of \(body.count) bytes exceeds the limit of \(maximumBytes)")
+            throw ProtocolError(
+                .tooLarge, "\(kind) message of \(body.count) bytes exceeds the limit of \(maximumBytes)")
         }
         let parsed: Any
         do {

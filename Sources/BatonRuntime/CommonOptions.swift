@@ -7,13 +7,17 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("amqp-url"), help: "RabbitMQ URL amqp://user:pass@host:port/vhost [env: BATON_AMQP_URL]")
     var amqpURLFlag: String?
 
-    @Option(name: .customLong("queue-prefix"), help: "Prefix of every queue and exchange name [env: BATON_QUEUE_PREFIX] (default: baton)")
+    @Option(
+        name: .customLong("queue-prefix"),
+        help: "Prefix of every queue and exchange name [env: BATON_QUEUE_PREFIX] (default: baton)")
     var queuePrefixFlag: String?
 
     @Option(name: .customLong("queue-type"), help: "classic or quorum [env: BATON_QUEUE_TYPE] (default: classic)")
     var queueTypeFlag: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error [env: BATON_LOG_LEVEL] (default: info)")
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error [env: BATON_LOG_LEVEL] (default: info)")
     var logLevelFlag: String?
 
     @Option(name: .customLong("log-format"), help: "text or json [env: BATON_LOG_FORMAT] (default: text)")

@@ -107,8 +107,9 @@ public final class ManagedProcess: @unchecked Sendable {
         try await waitUntil(deadline: deadline, "\(name) to log \"\(text)\"") {
             if log().contains(text) { return true }
             if !process.isRunning {
-                throw ProcessFailure("\(name) exited (\(process.terminationStatus)) before logging \"\(text)\":\n"
-                    + String(log().suffix(3000)))
+                throw ProcessFailure(
+                    "\(name) exited (\(process.terminationStatus)) before logging \"\(text)\":\n"
+                        + String(log().suffix(3000)))
             }
             return false
         }

@@ -43,8 +43,9 @@ public final class TaskInbox: Sendable {
                 for try await delivery in deliveries {
                     inbox.received.withLock {
                         $0.append(
-                            Task(body: String(decoding: delivery.message.body, as: UTF8.self),
-                                 headers: delivery.message.headers))
+                            Task(
+                                body: String(decoding: delivery.message.body, as: UTF8.self),
+                                headers: delivery.message.headers))
                     }
                     try? await delivery.settle(.ack)
                 }

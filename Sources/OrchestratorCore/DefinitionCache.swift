@@ -1,5 +1,5 @@
-import Synchronization
 import StatesLanguage
+import Synchronization
 
 /// Parsed definitions by state machine ARN and revision. Definitions are few and immutable per revision, so
 /// parsing each once keeps transitions cheap. Guarded by a `Mutex`.

@@ -31,8 +31,9 @@ extension Engine {
         }
         try await applyToOpenTask(token) { context, task in
             let wrapped = Integration.output(result, resource: task.resource)
-            try context.run([.taskSucceeded(TaskID(rawValue: Int(task.taskID) ?? -1), output: wrapped, at: context.now)],
-                            executionID: task.executionID)
+            try context.run(
+                [.taskSucceeded(TaskID(rawValue: Int(task.taskID) ?? -1), output: wrapped, at: context.now)],
+                executionID: task.executionID)
         }
     }
 
@@ -44,8 +45,11 @@ extension Engine {
         if let cause, cause.count > 32_768 { throw APIError(.validation, "cause must be at most 32768 characters") }
         try await applyToOpenTask(token) { context, task in
             try context.run(
-                [.taskFailed(TaskID(rawValue: Int(task.taskID) ?? -1), error: error ?? "", cause: cause ?? "",
-                             at: context.now)],
+                [
+                    .taskFailed(
+                        TaskID(rawValue: Int(task.taskID) ?? -1), error: error ?? "", cause: cause ?? "",
+                        at: context.now)
+                ],
                 executionID: task.executionID)
         }
     }
@@ -56,8 +60,9 @@ extension Engine {
         let token = try verify(taskToken)
         try await applyToOpenTask(token, closes: false) { context, task in
             guard let seconds = task.heartbeatSeconds, let number = Int(task.taskID) else { return }
-            try context.arm(executionID: task.executionID, key: TimerKey.heartbeat(number),
-                            at: context.now.addingTimeInterval(TimeInterval(seconds)))
+            try context.arm(
+                executionID: task.executionID, key: TimerKey.heartbeat(number),
+                at: context.now.addingTimeInterval(TimeInterval(seconds)))
         }
     }
 
@@ -69,8 +74,9 @@ extension Engine {
             guard let task = try context.tx.openTask(tokenID: tokenID), let number = Int(task.taskID) else { return }
             let output: JSON = ["MessageId": .string(messageID), "MD5OfMessageBody": .string(md5)]
             do {
-                try context.run([.taskSucceeded(TaskID(rawValue: number), output: output, at: context.now)],
-                                executionID: task.executionID)
+                try context.run(
+                    [.taskSucceeded(TaskID(rawValue: number), output: output, at: context.now)],
+                    executionID: task.executionID)
             } catch is InterpreterRejection {
                 // The task closed meanwhile (stopped, timed out): nothing to complete.
             }

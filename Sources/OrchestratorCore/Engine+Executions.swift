@@ -82,8 +82,9 @@ extension Engine {
                 throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(executionArn)'")
             }
             guard record.status.rawValue == "RUNNING" else { return record.stopDate ?? context.now }
-            try context.run([.stopRequested(error: error, cause: cause, at: context.now)], executionID: record.id,
-                            record: record)
+            try context.run(
+                [.stopRequested(error: error, cause: cause, at: context.now)], executionID: record.id,
+                record: record)
             return context.now
         }
     }

@@ -49,7 +49,8 @@ extension Engine {
             guard try context.tx.stateMachine(arn: arn) != nil else {
                 throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(arn)'")
             }
-            return try context.tx.updateStateMachine(arn: arn, definition: definition, roleArn: roleArn, at: context.now)
+            return try context.tx.updateStateMachine(
+                arn: arn, definition: definition, roleArn: roleArn, at: context.now)
         }
     }
 

@@ -108,11 +108,12 @@ extension Integration {
         }
         if let traceparent { headers[TaskHeaders.traceparent] = traceparent }
         // SQS carries a string body as it is; everything else is JSON.
-        let bytes: [UInt8] = if case .string(let text) = body, self == .sqs || self == .sqsWaitForTaskToken {
-            Array(text.utf8)
-        } else {
-            Array(body.serialized.utf8)
-        }
+        let bytes: [UInt8] =
+            if case .string(let text) = body, self == .sqs || self == .sqsWaitForTaskToken {
+                Array(text.utf8)
+            } else {
+                Array(body.serialized.utf8)
+            }
         return TaskDispatch(queue: queue, body: bytes, headers: headers)
     }
 

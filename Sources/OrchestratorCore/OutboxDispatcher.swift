@@ -114,8 +114,9 @@ public final class OutboxDispatcher: Service {
 
     private func confirmed(_ row: OutboxRow, completes tokenID: String?, messageID: String?) async throws {
         if let tokenID {
-            try await engine.taskPublished(tokenID: tokenID, messageID: messageID ?? "\(row.id)", body: row.body,
-                                           outboxID: row.id)
+            try await engine.taskPublished(
+                tokenID: tokenID, messageID: messageID ?? "\(row.id)", body: row.body,
+                outboxID: row.id)
         } else {
             try await engine.store.deleteOutbox(ids: [row.id])
         }

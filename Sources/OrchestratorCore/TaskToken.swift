@@ -117,7 +117,8 @@ public struct TaskTokenSigner: Sendable {
         else {
             throw TaskTokenError(code: .malformed, message: "task token payload is not understood")
         }
-        return TaskToken(shard: Int(shard), executionID: Int64(bitPattern: execution), taskID: taskID, attempt: Int(attempt))
+        return TaskToken(
+            shard: Int(shard), executionID: Int64(bitPattern: execution), taskID: taskID, attempt: Int(attempt))
     }
 
     /// A short, non-secret id of a token for logs and metrics (the first 12 characters of its SHA-256 in

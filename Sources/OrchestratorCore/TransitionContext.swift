@@ -33,10 +33,14 @@ struct TransitionContext {
         guard let record = try record ?? tx.execution(id: executionID) else {
             throw InterpreterRejection(.executionNotRunning, message: "no execution with id \(executionID)")
         }
-        guard let definition = try engine.definitions.definition(
-            arn: record.stateMachineArn, revision: record.stateMachineRevision,
-            text: { try tx.stateMachineDefinition(arn: record.stateMachineArn, revision: record.stateMachineRevision) }
-        ) else {
+        guard
+            let definition = try engine.definitions.definition(
+                arn: record.stateMachineArn, revision: record.stateMachineRevision,
+                text: {
+                    try tx.stateMachineDefinition(arn: record.stateMachineArn, revision: record.stateMachineRevision)
+                }
+            )
+        else {
             throw InterpreterRejection(.executionNotRunning, message: "the execution's state machine is gone")
         }
         let state: ExecutionState
@@ -111,8 +115,11 @@ struct TransitionContext {
 
     private mutating func schedule(_ task: TaskSchedule, record: ExecutionRecord) throws -> [ExecutionEvent] {
         guard let integration = Integration(resource: task.resource) else {
-            return [.taskFailed(task.taskId, error: StatesError.Name.runtime,
-                                cause: "unsupported resource '\(task.resource)'", at: now)]
+            return [
+                .taskFailed(
+                    task.taskId, error: StatesError.Name.runtime,
+                    cause: "unsupported resource '\(task.resource)'", at: now)
+            ]
         }
         let dispatch: TaskDispatch
         do {
@@ -128,18 +135,21 @@ struct TransitionContext {
                 tokenID: tokenID, executionID: record.id, taskID: taskID, attempt: task.attempt,
                 resource: task.resource, heartbeatSeconds: task.heartbeatSeconds, createdAt: now))
         if let timeout = task.timeoutSeconds {
-            try arm(executionID: record.id, key: TimerKey.taskTimeout(task.taskId.rawValue),
-                    at: now.addingTimeInterval(TimeInterval(timeout)))
+            try arm(
+                executionID: record.id, key: TimerKey.taskTimeout(task.taskId.rawValue),
+                at: now.addingTimeInterval(TimeInterval(timeout)))
         }
         if let heartbeat = task.heartbeatSeconds {
-            try arm(executionID: record.id, key: TimerKey.heartbeat(task.taskId.rawValue),
-                    at: now.addingTimeInterval(TimeInterval(heartbeat)))
+            try arm(
+                executionID: record.id, key: TimerKey.heartbeat(task.taskId.rawValue),
+                at: now.addingTimeInterval(TimeInterval(heartbeat)))
         }
         var headers = dispatch.headers
         headers[TaskHeaders.executionArn] = record.arn
         headers[OutboxHeaders.messageID] = "\(record.id)-\(taskID)-\(task.attempt)"
         if !integration.waitsForCallback { headers[OutboxHeaders.completesTask] = tokenID }
-        try enqueue(NewOutboxMessage(exchange: "", routingKey: dispatch.queue, body: Data(dispatch.body), headers: headers))
+        try enqueue(
+            NewOutboxMessage(exchange: "", routingKey: dispatch.queue, body: Data(dispatch.body), headers: headers))
         return [.taskStarted(task.taskId, at: now)]
     }
 
@@ -185,8 +195,9 @@ struct TransitionContext {
     mutating func enqueue(_ message: NewOutboxMessage) throws {
         let id = try tx.enqueueOutbox(message, at: now)
         produced.outbox.append(
-            OutboxRow(id: id, exchange: message.exchange, routingKey: message.routingKey, body: message.body,
-                      headers: message.headers))
+            OutboxRow(
+                id: id, exchange: message.exchange, routingKey: message.routingKey, body: message.body,
+                headers: message.headers))
     }
 }
 

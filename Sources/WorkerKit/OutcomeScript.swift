@@ -49,7 +49,8 @@ public struct OutcomeScript: Sendable, Hashable {
                 guard let object = raw as? [String: Any] else {
                     throw KnobError("script outcome for '\(state)' attempt '\(key)' must be an object")
                 }
-                rules.append(Rule(attempts: try Self.range(key, state: state), outcome: try Self.outcome(object, state)))
+                rules.append(
+                    Rule(attempts: try Self.range(key, state: state), outcome: try Self.outcome(object, state)))
             }
             // Specific attempts before ranges before "*".
             self.states[state] = rules.sorted { ($0.attempts?.count ?? .max) < ($1.attempts?.count ?? .max) }

@@ -80,8 +80,10 @@ public final class TaskConsumer: Service {
             }
             logger.info(
                 "consuming tasks",
-                metadata: ["queues": "\(configuration.queues.joined(separator: ","))",
-                           "prefetch": "\(configuration.prefetch)"])
+                metadata: [
+                    "queues": "\(configuration.queues.joined(separator: ","))",
+                    "prefetch": "\(configuration.prefetch)",
+                ])
             try await withGracefulShutdownHandler {
                 try await withThrowingDiscardingTaskGroup { handlers in
                     for try await delivery in inbox {

@@ -53,7 +53,8 @@ struct ApprovalDesk: Sendable {
             label = "approved"
         case .reject(let approver, let reason):
             outcome = .failure(
-                error: "Rejected", cause: String((reason.map { "\($0) (by \(approver))" } ?? "rejected by \(approver)").prefix(32_768)))
+                error: "Rejected",
+                cause: String((reason.map { "\($0) (by \(approver))" } ?? "rejected by \(approver)").prefix(32_768)))
             label = "rejected"
         }
         let pending: CallbackClient.PendingReply

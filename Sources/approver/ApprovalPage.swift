@@ -29,8 +29,10 @@ enum ApprovalPage {
             let approver = fields["approver"].flatMap { $0.isEmpty ? nil : $0 } ?? (form ? "web page" : "api")
             let decision: ApprovalDesk.Decision
             switch try context.parameters.require("decision") {
-            case "approve": decision = .approve(approver: approver, comment: fields["comment"].flatMap { $0.isEmpty ? nil : $0 })
-            case "reject": decision = .reject(approver: approver, reason: fields["reason"].flatMap { $0.isEmpty ? nil : $0 })
+            case "approve":
+                decision = .approve(approver: approver, comment: fields["comment"].flatMap { $0.isEmpty ? nil : $0 })
+            case "reject":
+                decision = .reject(approver: approver, reason: fields["reason"].flatMap { $0.isEmpty ? nil : $0 })
             default: return json(["__type": "NotFound", "message": "use approve or reject"], status: .notFound)
             }
             guard let result = try await desk.decide(id, decision) else {
@@ -66,7 +68,8 @@ enum ApprovalPage {
 
                 """
         }
-        let table = requests.isEmpty
+        let table =
+            requests.isEmpty
             ? "<p id=\"empty\">No pending approvals.</p>"
             : "<table><tr><th>id</th><th>state</th><th>received</th><th>request</th><th>decision</th></tr>\n\(rows)</table>"
         return """

@@ -37,7 +37,8 @@ struct ApprovalPolicy: Sendable, Hashable {
             let path = text[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
             let value = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
             guard !path.isEmpty, !value.isEmpty else { break }
-            return Rule(path: path.split(separator: ".").map(String.init), op: op == "=" ? "==" : op, value: value, text: text)
+            return Rule(
+                path: path.split(separator: ".").map(String.init), op: op == "=" ? "==" : op, value: value, text: text)
         }
         throw KnobError("reject-if needs FIELD OP VALUE (e.g. amount>1000), not '\(text)'")
     }
@@ -95,7 +96,8 @@ struct PolicyService: Service {
             while true {
                 for request in await desk.store.list() {
                     if let rule = policy.rejection(for: request) {
-                        _ = try? await desk.decide(request.id, .reject(approver: "policy", reason: "policy: \(rule.text)"))
+                        _ = try? await desk.decide(
+                            request.id, .reject(approver: "policy", reason: "policy: \(rule.text)"))
                     } else if let after = policy.autoApproveAfter,
                         Date().timeIntervalSince(request.receivedAt) >= DurationText.seconds(after)
                     {

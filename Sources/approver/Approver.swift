@@ -20,10 +20,17 @@ struct Approver: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .customLong("queue"), help: "Queue of approval requests (repeatable) [env: BATON_QUEUES, comma-separated] (default: <prefix>.approvals)")
+    @Option(
+        name: .customLong("queue"),
+        help:
+            "Queue of approval requests (repeatable) [env: BATON_QUEUES, comma-separated] (default: <prefix>.approvals)"
+    )
     var queues: [String] = []
 
-    @Option(help: "Policy rules, e.g. 'auto-approve-after=2s;reject-if=amount>1000' [env: BATON_APPROVER_POLICY] (default: none)")
+    @Option(
+        help:
+            "Policy rules, e.g. 'auto-approve-after=2s;reject-if=amount>1000' [env: BATON_APPROVER_POLICY] (default: none)"
+    )
     var policy: String?
 
     @Option(help: "HTTP address of the page and API [env: BATON_APPROVER_ADDRESS] (default: 127.0.0.1:8090)")
@@ -32,14 +39,17 @@ struct Approver: AsyncParsableCommand {
     @Option(help: "Where pending requests are kept (<dir>/approvals) [env: BATON_DATA_DIR] (default: .data/approver)")
     var dataDir: String?
 
-    @Option(help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
+    @Option(
+        help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
     var replyTimeout: String?
 
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "approver", level: common.logLevel, format: common.logFormat)
         let names = Names(prefix: common.queuePrefix)
-        let requestQueues = queues.isEmpty
-            ? (Setting.resolve(nil, "BATON_QUEUES") ?? "\(names.prefix).approvals").split(separator: ",").map(String.init)
+        let requestQueues =
+            queues.isEmpty
+            ? (Setting.resolve(nil, "BATON_QUEUES") ?? "\(names.prefix).approvals").split(separator: ",").map(
+                String.init)
             : queues
         let policy = try Setting.resolve(policy, "BATON_APPROVER_POLICY").map {
             do { return try ApprovalPolicy(parsing: $0) } catch { throw ValidationError("\(error)") }
@@ -69,8 +79,10 @@ struct Approver: AsyncParsableCommand {
         if let policy { services.append(PolicyService(policy: policy, desk: desk, logger: logger)) }
         logger.info(
             "approver started",
-            metadata: ["http.address": "\(address)", "queues": "\(requestQueues.joined(separator: ","))",
-                       "policy": "\(Setting.resolve(self.policy, "BATON_APPROVER_POLICY") ?? "none")"])
+            metadata: [
+                "http.address": "\(address)", "queues": "\(requestQueues.joined(separator: ","))",
+                "policy": "\(Setting.resolve(self.policy, "BATON_APPROVER_POLICY") ?? "none")",
+            ])
         do {
             try await ServiceRunner.run(services, logger: logger)
         } catch {

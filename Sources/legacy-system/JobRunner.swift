@@ -36,8 +36,10 @@ struct JobRunner: Sendable {
         try await task.settle(.ack)
         logger.info(
             "job accepted",
-            metadata: ["job.id": "\(id)", "duration.s": "\(job.durationSeconds)",
-                       "heartbeat.s": "\(job.heartbeatSeconds.map { "\($0)" } ?? "none")"])
+            metadata: [
+                "job.id": "\(id)", "duration.s": "\(job.durationSeconds)",
+                "heartbeat.s": "\(job.heartbeatSeconds.map { "\($0)" } ?? "none")",
+            ])
         await work(job)
     }
 

@@ -23,13 +23,18 @@ struct LegacySystem: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .customLong("queue"), help: "Also take .waitForTaskToken messages from this queue (repeatable) [env: BATON_QUEUES, comma-separated]")
+    @Option(
+        name: .customLong("queue"),
+        help: "Also take .waitForTaskToken messages from this queue (repeatable) [env: BATON_QUEUES, comma-separated]")
     var queues: [String] = []
 
     @Option(help: "How long a job works unless its input has durationSeconds [env: BATON_JOB_DURATION] (default: 5s)")
     var jobDuration: String?
 
-    @Option(help: "Heartbeat interval when the task has no x-baton-heartbeat-seconds; 0 for none [env: BATON_HEARTBEAT_INTERVAL] (default: 10s)")
+    @Option(
+        help:
+            "Heartbeat interval when the task has no x-baton-heartbeat-seconds; 0 for none [env: BATON_HEARTBEAT_INTERVAL] (default: 10s)"
+    )
     var heartbeatInterval: String?
 
     @Option(help: "Where jobs in progress are kept (<dir>/jobs) [env: BATON_DATA_DIR] (default: .data/legacy-system)")
@@ -38,7 +43,8 @@ struct LegacySystem: AsyncParsableCommand {
     @Option(help: "Unsettled deliveries per queue [env: BATON_PREFETCH] (default: 16)")
     var prefetch: Int?
 
-    @Option(help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
+    @Option(
+        help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
     var replyTimeout: String?
 
     func run() async throws {
@@ -48,7 +54,8 @@ struct LegacySystem: AsyncParsableCommand {
         let heartbeat = try DurationText.parse(Setting.resolve(heartbeatInterval, "BATON_HEARTBEAT_INTERVAL") ?? "10s")
         let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
         let directory = URL(fileURLWithPath: Setting.resolve(dataDir, "BATON_DATA_DIR") ?? ".data/legacy-system")
-        let extraQueues = queues.isEmpty
+        let extraQueues =
+            queues.isEmpty
             ? (Setting.resolve(nil, "BATON_QUEUES") ?? "").split(separator: ",").map(String.init) : queues
         let prefetch = try Setting.integer(prefetch, "BATON_PREFETCH") ?? 16
         let store = try JobStore(dataDirectory: directory)

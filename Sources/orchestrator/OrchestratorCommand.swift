@@ -26,13 +26,21 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(name: .customLong("data-dir"), help: "Directory of the execution store [env: BATON_DATA_DIR] (default: .data/orchestrator)")
+    @Option(
+        name: .customLong("data-dir"),
+        help: "Directory of the execution store [env: BATON_DATA_DIR] (default: .data/orchestrator)")
     var dataDirFlag: String?
 
-    @Option(name: .customLong("token-key"), help: "Task token signing key, base64 or passphrase [env: BATON_TOKEN_KEY] (default: generated once and kept in the store)")
+    @Option(
+        name: .customLong("token-key"),
+        help:
+            "Task token signing key, base64 or passphrase [env: BATON_TOKEN_KEY] (default: generated once and kept in the store)"
+    )
     var tokenKeyFlag: String?
 
-    @Option(name: .customLong("state-machines"), help: "Directory of *.asl.json files registered at start, name = file name [env: BATON_STATE_MACHINES]")
+    @Option(
+        name: .customLong("state-machines"),
+        help: "Directory of *.asl.json files registered at start, name = file name [env: BATON_STATE_MACHINES]")
     var stateMachinesFlag: String?
 
     @Option(name: .customLong("region"), help: "Region in ARNs [env: BATON_REGION] (default: us-east-1)")
@@ -44,19 +52,37 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(name: .customLong("shard"), help: "This orchestrator's shard [env: BATON_SHARD] (default: 0)")
     var shardFlag: Int?
 
-    @Option(name: .customLong("time-scale"), help: "Workflow seconds per real second; 60 makes a 60 s timeout last 1 s [env: BATON_TIME_SCALE] (default: 1)")
+    @Option(
+        name: .customLong("time-scale"),
+        help: "Workflow seconds per real second; 60 makes a 60 s timeout last 1 s [env: BATON_TIME_SCALE] (default: 1)")
     var timeScaleFlag: Double?
 
-    @Option(name: .customLong("durability"), help: "process-crash (WAL, synchronous=NORMAL) or power-loss (synchronous=FULL) [env: BATON_DURABILITY] (default: process-crash)")
+    @Option(
+        name: .customLong("durability"),
+        help:
+            "process-crash (WAL, synchronous=NORMAL) or power-loss (synchronous=FULL) [env: BATON_DURABILITY] (default: process-crash)"
+    )
     var durabilityFlag: String?
 
-    @Option(name: .customLong("callback-concurrency"), help: "Callbacks applied at once (the callback queue's prefetch) [env: BATON_CALLBACK_CONCURRENCY] (default: 256)")
+    @Option(
+        name: .customLong("callback-concurrency"),
+        help:
+            "Callbacks applied at once (the callback queue's prefetch) [env: BATON_CALLBACK_CONCURRENCY] (default: 256)"
+    )
     var callbackConcurrencyFlag: Int?
 
-    @Option(name: .customLong("api-address"), help: "host:port of the Step Functions HTTP API; port 0 picks a free one, off disables it [env: BATON_API_ADDRESS] (default: 127.0.0.1:8083)")
+    @Option(
+        name: .customLong("api-address"),
+        help:
+            "host:port of the Step Functions HTTP API; port 0 picks a free one, off disables it [env: BATON_API_ADDRESS] (default: 127.0.0.1:8083)"
+    )
     var apiAddressFlag: String?
 
-    @Option(name: .customLong("api-credentials"), help: "ACCESS_KEY_ID:SECRET whose SigV4 signatures the API requires [env: BATON_API_CREDENTIALS] (default: no signature check)")
+    @Option(
+        name: .customLong("api-credentials"),
+        help:
+            "ACCESS_KEY_ID:SECRET whose SigV4 signatures the API requires [env: BATON_API_CREDENTIALS] (default: no signature check)"
+    )
     var apiCredentialsFlag: String?
 
     func run() async throws {
@@ -66,7 +92,8 @@ struct OrchestratorCommand: AsyncParsableCommand {
         configuration.account = Setting.resolve(accountFlag, "BATON_ACCOUNT") ?? configuration.account
         configuration.shard = try Setting.integer(shardFlag, "BATON_SHARD") ?? 0
         configuration.callbackConcurrency =
-            try Setting.integer(callbackConcurrencyFlag, "BATON_CALLBACK_CONCURRENCY") ?? configuration.callbackConcurrency
+            try Setting.integer(callbackConcurrencyFlag, "BATON_CALLBACK_CONCURRENCY")
+            ?? configuration.callbackConcurrency
         let scale = try Setting.double(timeScaleFlag, "BATON_TIME_SCALE") ?? 1
         guard scale > 0 else { throw ValidationError("the time scale must be positive") }
         let dataDir = Setting.resolve(dataDirFlag, "BATON_DATA_DIR") ?? ".data/orchestrator"

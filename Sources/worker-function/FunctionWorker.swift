@@ -35,7 +35,9 @@ struct FunctionWorker: Sendable {
         logger[metadataKey: "function"] = "\(function.rawValue)"
         logger[metadataKey: "task.id"] = "\(task.logID)"
         if let token { logger[metadataKey: "token.id"] = "\(CallbackClient.shortID(token))" }
-        logger.debug("task received", metadata: ["attempt": "\(task.attempt ?? 0)", "redelivered": "\(task.delivery.redelivered)"])
+        logger.debug(
+            "task received",
+            metadata: ["attempt": "\(task.attempt ?? 0)", "redelivered": "\(task.delivery.redelivered)"])
 
         let work = { () async throws -> FunctionResult in
             if decision.latency > .zero { try await Task.sleep(for: decision.latency) }

@@ -6,7 +6,10 @@ import WorkerKit
 /// The fault-knob flags: each has a `BATON_WORKER_<NAME>` twin, applies to every function, and may be
 /// overridden per function with `--knob FUNCTION.NAME=VALUE` (or `BATON_WORKER_KNOBS`, `;`-separated).
 struct KnobOptions: ParsableArguments {
-    @Option(help: "Latency: fixed:50ms, uniform:10ms..200ms, exp:mean=50ms, lognormal:median=50ms,sigma=0.5 [env: BATON_WORKER_LATENCY]")
+    @Option(
+        help:
+            "Latency: fixed:50ms, uniform:10ms..200ms, exp:mean=50ms, lognormal:median=50ms,sigma=0.5 [env: BATON_WORKER_LATENCY]"
+    )
     var latency: String?
     @Option(help: "Probability (0…1) of answering SendTaskFailure [env: BATON_WORKER_FAILURE_RATE]")
     var failureRate: String?
@@ -26,7 +29,11 @@ struct KnobOptions: ParsableArguments {
     var heartbeatInterval: String?
     @Option(help: "Call back with the body's token whatever the function: true/false [env: BATON_WORKER_BODY_TOKEN]")
     var bodyToken: String?
-    @Option(name: .customLong("knob"), help: "Per-function knob FUNCTION.NAME=VALUE, e.g. echo.failure-rate=1 (repeatable) [env: BATON_WORKER_KNOBS, ;-separated]")
+    @Option(
+        name: .customLong("knob"),
+        help:
+            "Per-function knob FUNCTION.NAME=VALUE, e.g. echo.failure-rate=1 (repeatable) [env: BATON_WORKER_KNOBS, ;-separated]"
+    )
     var knobs: [String] = []
     @Option(help: "Seed of every random decision [env: BATON_SEED] (default: 1)")
     var seed: UInt64?
@@ -47,7 +54,8 @@ struct KnobOptions: ParsableArguments {
             guard let value = Setting.resolve(flag, variable) else { continue }
             do { try set.global.set(name, to: value) } catch { throw ValidationError("\(variable): \(error)") }
         }
-        let perFunction = knobs.isEmpty
+        let perFunction =
+            knobs.isEmpty
             ? (Setting.resolve(nil, "BATON_WORKER_KNOBS") ?? "").split(separator: ";").map(String.init) : knobs
         for knob in perFunction where !knob.trimmingCharacters(in: .whitespaces).isEmpty {
             do { try set.set(knob: knob.trimmingCharacters(in: .whitespaces)) } catch {

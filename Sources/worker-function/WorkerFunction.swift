@@ -20,19 +20,30 @@ struct WorkerFunction: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @OptionGroup var knobOptions: KnobOptions
 
-    @Option(help: "Functions to serve, comma-separated; one queue <prefix>.function.<name> each [env: BATON_FUNCTIONS] (default: echo,sleep,fail,callback)")
+    @Option(
+        help:
+            "Functions to serve, comma-separated; one queue <prefix>.function.<name> each [env: BATON_FUNCTIONS] (default: echo,sleep,fail,callback)"
+    )
     var functions: String?
 
-    @Option(name: .customLong("queue"), help: "Also serve this SQS-style queue with the callback function (repeatable) [env: BATON_QUEUES, comma-separated]")
+    @Option(
+        name: .customLong("queue"),
+        help:
+            "Also serve this SQS-style queue with the callback function (repeatable) [env: BATON_QUEUES, comma-separated]"
+    )
     var queues: [String] = []
 
     @Option(help: "Unsettled deliveries per queue [env: BATON_PREFETCH] (default: 8)")
     var prefetch: Int?
 
-    @Option(help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
+    @Option(
+        help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
     var replyTimeout: String?
 
-    @Flag(help: "Add the worker's receive and answer times to callback outputs, for baton loadtest [env: BATON_WORKER_STAMPS=1]")
+    @Flag(
+        help:
+            "Add the worker's receive and answer times to callback outputs, for baton loadtest [env: BATON_WORKER_STAMPS=1]"
+    )
     var stamps = false
 
     @Option(help: "How long a graceful shutdown may take [env: BATON_GRACE_PERIOD] (default: 20s)")
@@ -48,7 +59,8 @@ struct WorkerFunction: AsyncParsableCommand {
                 }
                 return function
             }
-        let extraQueues = queues.isEmpty
+        let extraQueues =
+            queues.isEmpty
             ? (Setting.resolve(nil, "BATON_QUEUES") ?? "").split(separator: ",").map(String.init) : queues
         let prefetch = try Setting.integer(prefetch, "BATON_PREFETCH") ?? 8
         let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")

@@ -50,7 +50,8 @@ import Testing
         #expect(throws: ProtocolError.self) {
             try Callback(decoding: Callback(taskToken: longToken, outcome: .heartbeat).encoded())
         }
-        let longError = Callback(taskToken: "t", outcome: .failure(error: String(repeating: "e", count: 257), cause: nil))
+        let longError = Callback(
+            taskToken: "t", outcome: .failure(error: String(repeating: "e", count: 257), cause: nil))
         #expect(throws: ProtocolError.self) { try Callback(decoding: longError.encoded()) }
         let longestCause = Callback(
             taskToken: "t", outcome: .failure(error: "E", cause: String(repeating: "c", count: 32_768)))
@@ -59,8 +60,9 @@ import Testing
 
     @Test func outputLimitIsMeasuredInUTF8BytesAndAnswersInvalidOutput() throws {
         let fits = "\"" + String(repeating: "a", count: Callback.Limits.outputBytes - 2) + "\""
-        #expect(try Callback(decoding: Callback(taskToken: "t", outcome: .success(output: fits)).encoded())
-            .outcome == .success(output: fits))
+        #expect(
+            try Callback(decoding: Callback(taskToken: "t", outcome: .success(output: fits)).encoded())
+                .outcome == .success(output: fits))
         // 'é' is two UTF-8 bytes: the same character count would fit, the byte count does not.
         let tooBig = "\"" + String(repeating: "é", count: Callback.Limits.outputBytes / 2) + "\""
         #expect {
@@ -89,8 +91,9 @@ import Testing
     @Test func repliesRoundTrip() throws {
         #expect(try CallbackReply(decoding: CallbackReply.accepted.encoded()).isAccepted)
         let rejected = CallbackReply.rejected("TaskTimedOut", "task already closed")
-        #expect(String(decoding: rejected.encoded(), as: UTF8.self)
-            == #"{"__type":"TaskTimedOut","message":"task already closed"}"#)
+        #expect(
+            String(decoding: rejected.encoded(), as: UTF8.self)
+                == #"{"__type":"TaskTimedOut","message":"task already closed"}"#)
         #expect(try CallbackReply(decoding: rejected.encoded()) == rejected)
     }
 }

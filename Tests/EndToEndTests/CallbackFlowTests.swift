@@ -22,10 +22,11 @@ import Testing
                     let end = try await client.waitForEnd(execution)
                     #expect(end["status"]?.stringValue == "SUCCEEDED")
                     #expect(try JSON(parsing: end["output"]?.stringValue ?? "") == ["ok": true])
-                    #expect(try await client.historyTypes(execution) == [
-                        "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded",
-                        "TaskStateExited", "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded",
-                    ])
+                    #expect(
+                        try await client.historyTypes(execution) == [
+                            "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded",
+                            "TaskStateExited", "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded",
+                        ])
                     #expect(try await client.succeed(token) == "TaskTimedOut")
                 }
             }

@@ -9,7 +9,9 @@ import Testing
 extension BatonClient {
     /// CreateStateMachine; returns the ARN.
     func createStateMachine(_ name: String, definition: String) async throws -> String {
-        let request: JSON = ["name": .string(name), "definition": .string(definition), "roleArn": "arn:aws:iam::123456789012:role/test"]
+        let request: JSON = [
+            "name": .string(name), "definition": .string(definition), "roleArn": "arn:aws:iam::123456789012:role/test",
+        ]
         let response = try JSON(parsing: try await command("CreateStateMachine", request: request.serialized))
         return try #require(response["stateMachineArn"]?.stringValue)
     }
@@ -24,7 +26,9 @@ extension BatonClient {
 
     /// DescribeExecution.
     func describe(_ execution: String) async throws -> JSON {
-        try JSON(parsing: try await command("DescribeExecution", request: JSON.object(["executionArn": .string(execution)]).serialized))
+        try JSON(
+            parsing: try await command(
+                "DescribeExecution", request: JSON.object(["executionArn": .string(execution)]).serialized))
     }
 
     /// The execution's status.
@@ -44,8 +48,10 @@ extension BatonClient {
 
     /// The history event types, oldest first.
     func historyTypes(_ execution: String) async throws -> [String] {
-        let response = try JSON(parsing: try await command(
-            "GetExecutionHistory", request: JSON.object(["executionArn": .string(execution), "maxResults": 1000]).serialized))
+        let response = try JSON(
+            parsing: try await command(
+                "GetExecutionHistory",
+                request: JSON.object(["executionArn": .string(execution), "maxResults": 1000]).serialized))
         return (response["events"]?.arrayValue ?? []).compactMap { $0["type"]?.stringValue }
     }
 

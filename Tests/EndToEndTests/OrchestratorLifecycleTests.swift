@@ -27,7 +27,8 @@ import Testing
 
     @Test func unknownResourcesAreRejectedWhenTheDefinitionIsCreated() async throws {
         try await withSystem("resource") { _, client, _, _ in
-            let definition = #"{"StartAt": "X", "States": {"X": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": true}}}"#
+            let definition =
+                #"{"StartAt": "X", "States": {"X": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": true}}}"#
             await #expect {
                 _ = try await client.createStateMachine("bad", definition: definition)
             } throws: { error in
@@ -39,7 +40,8 @@ import Testing
 
     @Test func sameNameStartsAreIdempotentOnlyForTheSameInput() async throws {
         try await withSystem("names") { _, client, _, queue in
-            let machine = try await client.createStateMachine("m", definition: Definitions.waitForCallback(queue: queue))
+            let machine = try await client.createStateMachine(
+                "m", definition: Definitions.waitForCallback(queue: queue))
             let first = try await client.startExecution(machine, name: "order-1", input: #"{"a": 1}"#)
             #expect(try await client.startExecution(machine, name: "order-1", input: #"{"a": 1}"#) == first)
             await #expect {
@@ -57,7 +59,8 @@ import Testing
     @Test func aGeneratedTokenKeyIsKeptAcrossRestarts() async throws {
         // An empty BATON_TOKEN_KEY means "not configured": the key is generated once and kept in the store.
         try await withSystem("key", environment: ["BATON_TOKEN_KEY": ""]) { system, client, inbox, queue in
-            let machine = try await client.createStateMachine("m", definition: Definitions.waitForCallback(queue: queue))
+            let machine = try await client.createStateMachine(
+                "m", definition: Definitions.waitForCallback(queue: queue))
             let execution = try await client.startExecution(machine)
             let token = try #require(try await inbox.next().token)
             try await system.restartOrchestrator(crash: true)
@@ -96,9 +99,10 @@ import Testing
         try Definitions.waitForCallback(queue: "registered-q").write(
             to: directory.appendingPathComponent("registered.asl.json"), atomically: true, encoding: .utf8)
         try await withSystem("register", environment: ["BATON_STATE_MACHINES": directory.path]) { _, client, _, _ in
-            let described = try JSON(parsing: try await client.command(
-                "DescribeStateMachine",
-                request: #"{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:registered"}"#))
+            let described = try JSON(
+                parsing: try await client.command(
+                    "DescribeStateMachine",
+                    request: #"{"stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:registered"}"#))
             #expect(described["name"]?.stringValue == "registered")
         }
     }

@@ -42,7 +42,8 @@ final class Tally: Sendable {
                 "stateMachineArn": .string(machine), "statusFilter": .string(status), "maxResults": 1000,
             ]
             if let next { request["nextToken"] = .string(next) }
-            let page = try JSON(parsing: try await client.command("ListExecutions", request: JSON.object(request).serialized))
+            let page = try JSON(
+                parsing: try await client.command("ListExecutions", request: JSON.object(request).serialized))
             total += page["executions"]?.arrayValue?.count ?? 0
             next = page["nextToken"]?.stringValue
         } while next != nil
@@ -63,7 +64,8 @@ final class Tally: Sendable {
                     try await concurrently(Array(0..<count), width: 128) { index in
                         _ = try await client.startExecution(machine, name: "e\(index)", input: #"{"n": \#(index)}"#)
                     }
-                    try await waitUntil(deadline: .seconds(120), interval: .milliseconds(200), "\(count) task messages") {
+                    try await waitUntil(deadline: .seconds(120), interval: .milliseconds(200), "\(count) task messages")
+                    {
                         inbox.all.count >= count
                     }
                     let tokens = Array(Set(inbox.all.compactMap(\.token)))
@@ -122,7 +124,8 @@ final class Tally: Sendable {
                             }
                         }
                         group.addTask {
-                            try await waitUntil(deadline: .seconds(30), interval: .milliseconds(5), "callbacks to flow") {
+                            try await waitUntil(deadline: .seconds(30), interval: .milliseconds(5), "callbacks to flow")
+                            {
                                 verdicts.total >= 200
                             }
                             try await system.restartOrchestrator(crash: true)

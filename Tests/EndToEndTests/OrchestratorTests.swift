@@ -30,7 +30,8 @@ import Testing
 
     @Test func sendTaskFailureIsCaughtByCatch() async throws {
         try await withSystem("catch") { _, client, inbox, queue in
-            let machine = try await client.createStateMachine("m", definition: Definitions.waitForCallback(queue: queue))
+            let machine = try await client.createStateMachine(
+                "m", definition: Definitions.waitForCallback(queue: queue))
             let execution = try await client.startExecution(machine)
             let token = try #require(try await inbox.next().token)
             #expect(try await client.fail(token, error: "PaymentDeclined", cause: "card expired") == nil)
@@ -100,7 +101,8 @@ import Testing
 
     @Test func forgedGarbageAndBadOutputsAreRefusedWithTheRightCodes() async throws {
         try await withSystem("tokens") { system, client, inbox, queue in
-            let machine = try await client.createStateMachine("m", definition: Definitions.waitForCallback(queue: queue))
+            let machine = try await client.createStateMachine(
+                "m", definition: Definitions.waitForCallback(queue: queue))
             let execution = try await client.startExecution(machine)
             let token = try #require(try await inbox.next().token)
             var forged = Array(token)
@@ -125,7 +127,8 @@ import Testing
 
     @Test func stopExecutionAbortsAndClosesItsToken() async throws {
         try await withSystem("stop") { _, client, inbox, queue in
-            let machine = try await client.createStateMachine("m", definition: Definitions.waitForCallback(queue: queue))
+            let machine = try await client.createStateMachine(
+                "m", definition: Definitions.waitForCallback(queue: queue))
             let execution = try await client.startExecution(machine)
             let token = try #require(try await inbox.next().token)
             let request = JSON.object(["executionArn": .string(execution), "error": "Operator", "cause": "test"])
@@ -156,7 +159,8 @@ import Testing
             let tasks = [try await inbox.next(), try await inbox.next()]
             for task in tasks {
                 let branchName = task.body.contains("Left") ? "left" : "right"
-                #expect(try await client.succeed(try #require(task.token), output: #"{"from": "\#(branchName)"}"#) == nil)
+                #expect(
+                    try await client.succeed(try #require(task.token), output: #"{"from": "\#(branchName)"}"#) == nil)
             }
             let end = try await client.waitForEnd(execution)
             #expect(end["status"]?.stringValue == "SUCCEEDED")
@@ -180,11 +184,17 @@ import Testing
             for _ in items {
                 let task = try await inbox.next()
                 let n = try #require(try JSON(parsing: task.body)["n"])
-                #expect(try await client.succeed(try #require(task.token), output: JSON.object(["double": .integer((n.doubleValue.map { Int64($0) } ?? 0) * 2)]).serialized) == nil)
+                #expect(
+                    try await client.succeed(
+                        try #require(task.token),
+                        output: JSON.object(["double": .integer((n.doubleValue.map { Int64($0) } ?? 0) * 2)]).serialized
+                    ) == nil)
             }
             let end = try await client.waitForEnd(execution)
             #expect(end["status"]?.stringValue == "SUCCEEDED")
-            #expect(try JSON(parsing: end["output"]?.stringValue ?? "") == .array(items.map { ["double": .integer(Int64($0 * 2))] }))
+            #expect(
+                try JSON(parsing: end["output"]?.stringValue ?? "")
+                    == .array(items.map { ["double": .integer(Int64($0 * 2))] }))
         }
     }
 }

@@ -39,6 +39,8 @@ import Testing
     }
 
     @Test func unknownResourcesGetAClearMessage() {
-        #expect(Integration.validate(resource: "arn:aws:states:::dynamodb:putItem")?.contains("unsupported resource") == true)
+        #expect(
+            Integration.validate(resource: "arn:aws:states:::dynamodb:putItem")?.contains("unsupported resource")
+                == true)
     }
 }

@@ -16,8 +16,10 @@ import Testing
         #expect(try JSON(parsing: "1e2") == .number(100))
     }
 
-    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "\"\\x\"", "tru", "\"\u{01}\"", "[1] 2", "-",
-                      "\"\\ud800\"", "1e999"])
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\" 1}", "01", "1.", "\"\\x\"", "tru", "\"\u{01}\"", "[1] 2", "-",
+        "\"\\ud800\"", "1e999",
+    ])
     func rejectsMalformedText(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSON(parsing: text) }
     }

@@ -15,7 +15,8 @@ import Testing
         let queue: String
     }
 
-    func startApprover(_ double: OrchestratorDouble, dataDir: URL, _ arguments: [String] = []) async throws -> Approver {
+    func startApprover(_ double: OrchestratorDouble, dataDir: URL, _ arguments: [String] = []) async throws -> Approver
+    {
         let port = Int.random(in: 20_000..<40_000)
         let queue = "\(double.names.prefix).approvals"
         try await double.declare(queue)
@@ -43,7 +44,9 @@ import Testing
         return (body["approvals"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
     }
 
-    func withApprover(_ arguments: [String] = [], _ body: (OrchestratorDouble, Approver) async throws -> Void) async throws {
+    func withApprover(_ arguments: [String] = [], _ body: (OrchestratorDouble, Approver) async throws -> Void)
+        async throws
+    {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("approver-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dataDir) }
         try await withOrchestrator { double, processes in
@@ -93,7 +96,9 @@ import Testing
                 approver.base.appendingPathComponent("approvals/\(ids[0])/reject"), method: "POST",
                 json: #"{"approver":"bob","reason":"too expensive"}"#)
             let callback = try #require(try await double.waitForCallbacks(1).first)
-            guard case .failure(let error, let cause) = callback.outcome else { Issue.record("expected failure"); return }
+            guard case .failure(let error, let cause) = callback.outcome else {
+                Issue.record("expected failure"); return
+            }
             #expect(error == "Rejected")
             #expect(cause?.contains("too expensive") == true)
         }
@@ -102,9 +107,11 @@ import Testing
     @Test func policyAutoApprovesAfterTheDelayAndRejectsByRule() async throws {
         try await withApprover(["--policy", "auto-approve-after=300ms;reject-if=amount>1000"]) { double, approver in
             try await double.publishTask(
-                to: approver.queue, body: #"{"taskToken":"tok-small","amount":10}"#, integration: "sqs.waitForTaskToken")
+                to: approver.queue, body: #"{"taskToken":"tok-small","amount":10}"#, integration: "sqs.waitForTaskToken"
+            )
             try await double.publishTask(
-                to: approver.queue, body: #"{"taskToken":"tok-big","amount":5000}"#, integration: "sqs.waitForTaskToken")
+                to: approver.queue, body: #"{"taskToken":"tok-big","amount":5000}"#, integration: "sqs.waitForTaskToken"
+            )
             let callbacks = try await double.waitForCallbacks(2)
             let small = try #require(callbacks.first { $0.taskToken == "tok-small" })
             #expect(small.outputObject?["approver"] as? String == "policy")
@@ -147,9 +154,11 @@ import Testing
 enum HeadlessChromium {
     /// The DOM of `url` after load.
     static func dumpDOM(_ url: URL) async throws -> String {
-        guard let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }) else {
+        guard
+            let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             throw ProcessFailure("chromium is not installed: apt-get install -y chromium")
         }
         let process = Process()

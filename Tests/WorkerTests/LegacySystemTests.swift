@@ -47,12 +47,15 @@ import Testing
         try await withOrchestrator { double, processes in
             let queue = "\(double.names.prefix).legacy"
             try await double.declare(queue)
-            processes.append(try await startLegacy(double, dataDir: dataDir, ["--queue", queue, "--job-duration", "300ms"]))
+            processes.append(
+                try await startLegacy(double, dataDir: dataDir, ["--queue", queue, "--job-duration", "300ms"]))
             try await double.publishTask(
                 to: queue, body: #"{"taskToken":"tok-cb","status":"fail"}"#, integration: "sqs.waitForTaskToken")
             let callback = try #require(try await double.waitForCallbacks(1).first)
             #expect(callback.taskToken == "tok-cb")
-            guard case .failure(let error, let cause) = callback.outcome else { Issue.record("expected failure"); return }
+            guard case .failure(let error, let cause) = callback.outcome else {
+                Issue.record("expected failure"); return
+            }
             #expect(error == "JobFailed")
             #expect(cause?.contains("fail") == true)
         }

@@ -52,7 +52,9 @@ final class OrchestratorDouble: Sendable {
 
     /// The environment a spawned worker needs to meet this double.
     var environment: [String: String] {
-        get throws { ["BATON_AMQP_URL": try TestBroker.url(), "BATON_QUEUE_PREFIX": names.prefix, "BATON_LOG_LEVEL": "debug"] }
+        get throws {
+            ["BATON_AMQP_URL": try TestBroker.url(), "BATON_QUEUE_PREFIX": names.prefix, "BATON_LOG_LEVEL": "debug"]
+        }
     }
 
     /// Declares a task queue (deleted at the end).

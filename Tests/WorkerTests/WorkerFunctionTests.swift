@@ -9,7 +9,8 @@ import Testing
     func startWorker(
         _ double: OrchestratorDouble, _ arguments: [String] = [], extra: [String: String] = [:]
     ) throws -> ManagedProcess {
-        try ManagedProcess("worker-function", arguments: arguments, environment: try double.environment.merging(extra) { $1 })
+        try ManagedProcess(
+            "worker-function", arguments: arguments, environment: try double.environment.merging(extra) { $1 })
     }
 
     @Test func requestResponseEchoAnswersSendTaskSuccessWithItsInput() async throws {
@@ -31,7 +32,10 @@ import Testing
                 to: double.names.functionQueue("fail"), body: #"{"error":"OrderRejected","cause":"out of stock"}"#,
                 token: "tok-fail", integration: "lambda")
             let callback = try #require(try await double.waitForCallbacks(1).first)
-            #expect(callback == Callback(taskToken: "tok-fail", outcome: .failure(error: "OrderRejected", cause: "out of stock")))
+            #expect(
+                callback
+                    == Callback(taskToken: "tok-fail", outcome: .failure(error: "OrderRejected", cause: "out of stock"))
+            )
         }
     }
 
@@ -58,7 +62,8 @@ import Testing
     @Test func failureRateOneAnswersTheConfiguredErrorName() async throws {
         try await withOrchestrator { double, processes in
             processes.append(
-                try startWorker(double, ["--functions", "echo", "--failure-rate", "1", "--failure-error", "Injected.Boom"]))
+                try startWorker(
+                    double, ["--functions", "echo", "--failure-rate", "1", "--failure-error", "Injected.Boom"]))
             try await double.publishTask(
                 to: double.names.functionQueue("echo"), body: "{}", token: "tok-rate", integration: "lambda")
             let callback = try #require(try await double.waitForCallbacks(1).first)
@@ -69,7 +74,8 @@ import Testing
 
     @Test func neverCallBackAcksTheTaskAndSendsNothing() async throws {
         try await withOrchestrator { double, processes in
-            let worker = try startWorker(double, ["--functions", "echo"], extra: ["BATON_WORKER_NEVER_CALLBACK_RATE": "1"])
+            let worker = try startWorker(
+                double, ["--functions", "echo"], extra: ["BATON_WORKER_NEVER_CALLBACK_RATE": "1"])
             processes.append(worker)
             try await double.publishTask(
                 to: double.names.functionQueue("echo"), body: "{}", token: "tok-never", integration: "lambda")
@@ -125,10 +131,14 @@ import Testing
             let worker = try startWorker(double, ["--functions", "echo", "--script", script.path])
             processes.append(worker)
             let queue = double.names.functionQueue("echo")
-            try await double.publishTask(to: queue, body: "{}", token: "t0", integration: "lambda", state: "Charge", attempt: 0)
-            try await double.publishTask(to: queue, body: "{}", token: "t1", integration: "lambda", state: "Charge", attempt: 1)
-            try await double.publishTask(to: queue, body: "{}", token: "t2", integration: "lambda", state: "Charge", attempt: 2)
-            try await double.publishTask(to: queue, body: #"{"x":1}"#, token: "t9", integration: "lambda", state: "Other")
+            try await double.publishTask(
+                to: queue, body: "{}", token: "t0", integration: "lambda", state: "Charge", attempt: 0)
+            try await double.publishTask(
+                to: queue, body: "{}", token: "t1", integration: "lambda", state: "Charge", attempt: 1)
+            try await double.publishTask(
+                to: queue, body: "{}", token: "t2", integration: "lambda", state: "Charge", attempt: 2)
+            try await double.publishTask(
+                to: queue, body: #"{"x":1}"#, token: "t9", integration: "lambda", state: "Other")
             let callbacks = try await double.waitForCallbacks(3)
             try await worker.waitForLog("never calling back")
             let byToken = Dictionary(uniqueKeysWithValues: callbacks.map { ($0.taskToken, $0.outcome) })

@@ -6,9 +6,12 @@ import WorkerKit
 @Suite struct WorkerKitTests {
     @Test func latencyDistributionsParseFromTheirTextForm() throws {
         #expect(try LatencyDistribution(parsing: "fixed:50ms") == .fixed(.milliseconds(50)))
-        #expect(try LatencyDistribution(parsing: "uniform:10ms..200ms") == .uniform(.milliseconds(10), .milliseconds(200)))
+        #expect(
+            try LatencyDistribution(parsing: "uniform:10ms..200ms") == .uniform(.milliseconds(10), .milliseconds(200)))
         #expect(try LatencyDistribution(parsing: "exp:mean=50ms") == .exponential(mean: .milliseconds(50)))
-        #expect(try LatencyDistribution(parsing: "lognormal:median=50ms,sigma=0.5") == .lognormal(median: .milliseconds(50), sigma: 0.5))
+        #expect(
+            try LatencyDistribution(parsing: "lognormal:median=50ms,sigma=0.5")
+                == .lognormal(median: .milliseconds(50), sigma: 0.5))
         #expect(throws: KnobError.self) { try LatencyDistribution(parsing: "gauss:1s") }
         #expect(throws: KnobError.self) { try LatencyDistribution(parsing: "uniform:2s..1s") }
     }
@@ -44,10 +47,12 @@ import WorkerKit
     }
 
     @Test func scriptPicksSpecificAttemptsBeforeRangesBeforeTheWildcard() throws {
-        let script = try OutcomeScript(json: Data(#"""
-            {"States": {"S": {"*": {"Return": 1}, "1-3": {"NoCallback": true}, "2": {"Crash": true},
-                              "0": {"Throw": {"Error": "E", "Cause": "C"}}}}}
-            """#.utf8))
+        let script = try OutcomeScript(
+            json: Data(
+                #"""
+                {"States": {"S": {"*": {"Return": 1}, "1-3": {"NoCallback": true}, "2": {"Crash": true},
+                                  "0": {"Throw": {"Error": "E", "Cause": "C"}}}}}
+                """#.utf8))
         #expect(script.outcome(state: "S", attempt: 0) == .fail(error: "E", cause: "C"))
         #expect(script.outcome(state: "S", attempt: 1) == .noCallback)
         #expect(script.outcome(state: "S", attempt: 2) == .crash)
