@@ -25,6 +25,9 @@ BATON_AMQP_URL=$(scripts/rabbitmq-node.sh start)
 export BATON_AMQP_URL
 echo "test.sh: private broker at $BATON_AMQP_URL"
 
+echo "test.sh: swift format lint --strict (STYLE.md: .swift-format is checked in)"
+swift format lint --strict --recursive Sources Tests
+
 echo "test.sh: building (debug, with tests)"
 swift build --build-tests
 
