@@ -48,6 +48,10 @@ if [ -z "$FILTER" ]; then
   scripts/compose-wiring-test.py --bin-dir "$BIN_DIR" || status=1
   echo "test.sh: the aws CLI and boto3 against the built orchestrator (Tests/AWSClientTests)"
   scripts/aws-client-tests.sh || status=1
+  echo "test.sh: README's demo command, scripts/demo.sh --check, on this run's broker"
+  demo_data=$(mktemp -d)
+  BATON_DEMO_DATA="$demo_data" NO_COLOR=1 scripts/demo.sh --check || status=1
+  rm -rf "$demo_data"
 else
   swift test --skip-build --filter "$FILTER" || status=1
 fi
