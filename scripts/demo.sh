@@ -67,11 +67,13 @@ wait_for_log() {  # NAME TEXT SECONDS
 }
 
 if scripts/rabbitmq-node.sh status >/dev/null 2>&1; then
-  export BATON_AMQP_URL=$(scripts/rabbitmq-node.sh url)
+  BATON_AMQP_URL=$(scripts/rabbitmq-node.sh url)
 else
-  export BATON_AMQP_URL=$(scripts/rabbitmq-node.sh start)   # installs rabbitmq-server with apt if missing
   STARTED_BROKER=1
+  # Installs rabbitmq-server with apt if missing; a node that does not start ends the demo here.
+  BATON_AMQP_URL=$(scripts/rabbitmq-node.sh start) || { echo "demo.sh: the RabbitMQ node did not start" >&2; exit 1; }
 fi
+export BATON_AMQP_URL
 
 say "demo.sh: building Baton ($CONFIGURATION)"
 swift build -c "$CONFIGURATION" ${BUILD_FLAGS[@]+"${BUILD_FLAGS[@]}"}

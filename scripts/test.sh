@@ -16,11 +16,13 @@ export BATON_RMQ_NODE=${BATON_RMQ_NODE:-baton-test@localhost}
 export BATON_RMQ_PORT=${BATON_RMQ_PORT:-5680}
 export BATON_RMQ_DIST_PORT=${BATON_RMQ_DIST_PORT:-25680}
 export BATON_RMQ_EPMD_PORT=${BATON_RMQ_EPMD_PORT:-4380}
-export BATON_RMQ_BASE=${BATON_RMQ_BASE:-$ROOT/.rabbitmq/test-run}
+# Not exported: the script derives the data directory from the node name, so the extra nodes that some tests and
+# scenarios start (with their own names) never share this one's directory.
+TEST_NODE_BASE=$ROOT/.rabbitmq/${BATON_RMQ_NODE%@*}
 
 stop_node() { scripts/rabbitmq-node.sh stop >/dev/null 2>&1 || true; }
 trap stop_node EXIT
-rm -rf "$BATON_RMQ_BASE"                     # a fresh node every run: no queue left over from an earlier run
+rm -rf "$TEST_NODE_BASE"                     # a fresh node every run: no queue left over from an earlier run
 BATON_AMQP_URL=$(scripts/rabbitmq-node.sh start)
 export BATON_AMQP_URL
 echo "test.sh: private broker at $BATON_AMQP_URL"

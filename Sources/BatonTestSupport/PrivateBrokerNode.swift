@@ -30,6 +30,8 @@ public struct PrivateBrokerNode: Sendable {
         environment["BATON_RMQ_PORT"] = "\(port)"
         environment["BATON_RMQ_DIST_PORT"] = "\(port + 20000)"
         environment["BATON_RMQ_EPMD_PORT"] = "\(port - 1000)"
+        // Its own data directory (derived from the node name), never an inherited one such as the test run's.
+        environment["BATON_RMQ_BASE"] = nil
         self.environment = environment
     }
 

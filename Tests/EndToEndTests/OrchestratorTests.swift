@@ -75,14 +75,14 @@ import Testing
     }
 
     @Test func heartbeatsKeepATaskAliveAndTheirAbsenceTimesItOut() async throws {
-        // Time runs 10× faster: HeartbeatSeconds 20 is 2 s of real time.
-        try await withSystem("heartbeat", scale: 10) { _, client, inbox, queue in
+        // Time runs 4× faster: HeartbeatSeconds 20 is 5 s of real time (room for a loaded 2-core machine).
+        try await withSystem("heartbeat", scale: 4) { _, client, inbox, queue in
             let machine = try await client.createStateMachine(
                 "m", definition: Definitions.waitForCallback(queue: queue, heartbeat: 20))
-            // Kept alive: a heartbeat every 0.25 s real for 5 s real, i.e. two and a half heartbeat periods.
+            // Kept alive: a heartbeat every 0.25 s real for 8 s real, i.e. 1.6 heartbeat periods.
             let alive = try await client.startExecution(machine, name: "alive")
             let token = try #require(try await inbox.next().token)
-            let until = ContinuousClock.now.advanced(by: .seconds(5))
+            let until = ContinuousClock.now.advanced(by: .seconds(8))
             while ContinuousClock.now < until {
                 #expect(try await client.heartbeat(token) == nil)
                 try await Task.sleep(for: .milliseconds(250))  // the heartbeat cadence is the behaviour under test

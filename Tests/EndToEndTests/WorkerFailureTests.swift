@@ -17,7 +17,7 @@ import Testing
                 "worker-function", ["--queue", queue, "--crash-rate", "1"], queues: system.functionQueues + [queue])
             try await system.withClient { client in
                 let retry =
-                    #""Retry": [{"ErrorEquals": ["States.HeartbeatTimeout"], "IntervalSeconds": 1, "MaxAttempts": 2}],"#
+                    #""Retry": [{"ErrorEquals": ["States.HeartbeatTimeout"], "IntervalSeconds": 1, "MaxAttempts": 4}],"#
                 let machine = try await client.createStateMachine(
                     "crash-retry",
                     definition: Definitions.waitForCallback(queue: queue, timeout: 60, heartbeat: 2, retry: retry))
@@ -30,9 +30,12 @@ import Testing
                 let end = try await client.waitForEnd(execution)
                 #expect(end["status"]?.stringValue == "SUCCEEDED")
                 #expect(end["output"]?.stringValue?.contains(#""calledBack":true"#) == true)
+                // At least the crashed attempt timed out; on a loaded machine the retry may also miss its 2 s
+                // heartbeat window while the healthy worker starts. Every timeout is followed by exactly one retry.
                 let history = try await client.historyTypes(execution)
-                #expect(history.filter { $0 == "TaskTimedOut" }.count == 1)
-                #expect(history.filter { $0 == "TaskScheduled" }.count == 2)
+                let timeouts = history.filter { $0 == "TaskTimedOut" }.count
+                #expect(timeouts >= 1)
+                #expect(history.filter { $0 == "TaskScheduled" }.count == timeouts + 1)
                 try await healthy.waitForLog("TaskTimedOut", deadline: .seconds(10))  // the stale attempt-0 token
             }
         }
