@@ -177,7 +177,8 @@ def main():
                 problems.append(f"{label} exited with status {process.returncode} during the demo")
         for path in sorted((work / "logs").glob("*.log")):
             text = path.read_text(errors="replace")
-            for pattern in ["ACCESS_REFUSED", "access refused", "403", "PRECONDITION_FAILED", "406"]:
+            # Broker refusals by their reply texts (a bare "403" would match timestamps such as 15:45:15.403).
+            for pattern in ["ACCESS_REFUSED", "access refused", "PRECONDITION_FAILED", "NOT_ALLOWED"]:
                 if re.search(rf"\b{pattern}\b", text):
                     problems.append(f"{path.stem} logged {pattern}: see {path}")
                     arguments.keep = True

@@ -78,8 +78,10 @@ public final class CallbackService: Service {
                     "token.id": "\(TaskTokenSigner.shortID(of: callback.taskToken))", "error": "\(error.code.name)",
                 ])
         }
-        await settle(delivery, .ack)
+        // Answer before acking: if the process dies in between, the redelivered callback is answered again
+        // (TaskTimedOut, since it was applied) instead of never.
         await reply(to: delivery, outcome)
+        await settle(delivery, .ack)
     }
 
     private func reply(to delivery: BusDelivery, _ reply: CallbackReply) async {
