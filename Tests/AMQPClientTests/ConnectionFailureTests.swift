@@ -93,7 +93,7 @@ import Testing
         try await node.start()
         try await waitUntil(deadline: .seconds(20), "the reconnect") { connection.reconnectCount >= 1 }
         let afterRestart = tally.confirmed.withLock { $0.count }
-        try await waitUntil("confirms after the restart") {
+        try await waitUntil(deadline: .seconds(45), "confirms after the restart") {
             tally.confirmed.withLock { $0.count } >= afterRestart + 200
         }
         tally.stop.store(true, ordering: .relaxed)

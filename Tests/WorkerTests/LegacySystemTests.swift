@@ -76,7 +76,7 @@ import Testing
             #expect(double.callbacks.allSatisfy { $0.outcome == .heartbeat })
             let second = try await startLegacy(double, dataDir: dataDir, ["--heartbeat-interval", "300ms"])
             processes.append(second)
-            try await second.waitForLog("job resumed")
+            try await second.waitForLog("job resumed", deadline: .seconds(60))
             let final = try #require(try await double.waitForCallbacks(1).first)
             #expect(final.taskToken == "tok-restart")
             #expect(final.outputObject?["status"] as? String == "success")
