@@ -96,3 +96,20 @@ enum Definitions {
             """
     }
 }
+
+/// Runs `body` in a fresh system with one task queue (`<prefix>.tasks`) read by a `TaskInbox` and a client;
+/// everything is shut down afterwards (the scratch files kept when `body` fails).
+func withTaskSystem(
+    _ label: String, environment: [String: String] = [:],
+    _ body: (SystemFixture, BatonClient, TaskInbox, String) async throws -> Void
+) async throws {
+    let system = try await SystemFixture(label: label, environment: environment)
+    try await system.run {
+        try await system.withClient { client in
+            let queue = "\(system.names.prefix).tasks"
+            try await TaskInbox.with(queue, on: system) { inbox in
+                try await body(system, client, inbox, queue)
+            }
+        }
+    }
+}

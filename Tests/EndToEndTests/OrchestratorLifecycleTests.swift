@@ -6,27 +6,8 @@ import Testing
 
 /// Configuration, restarts and shutdown of the real orchestrator process.
 @Suite struct OrchestratorLifecycleTests {
-    func withSystem(
-        _ label: String, environment: [String: String] = [:],
-        _ body: (SystemFixture, BatonClient, TaskInbox, String) async throws -> Void
-    ) async throws {
-        let system = try await SystemFixture(label: label, environment: environment)
-        do {
-            try await system.withClient { client in
-                let queue = "\(system.names.prefix).tasks"
-                try await TaskInbox.with(queue, on: system) { inbox in
-                    try await body(system, client, inbox, queue)
-                }
-            }
-        } catch {
-            await system.shutdown(keepFiles: true)
-            throw error
-        }
-        await system.shutdown()
-    }
-
     @Test func unknownResourcesAreRejectedWhenTheDefinitionIsCreated() async throws {
-        try await withSystem("resource") { _, client, _, _ in
+        try await withTaskSystem("resource") { _, client, _, _ in
             let definition =
                 #"{"StartAt": "X", "States": {"X": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem", "End": true}}}"#
             await #expect {
@@ -39,7 +20,7 @@ import Testing
     }
 
     @Test func sameNameStartsAreIdempotentOnlyForTheSameInput() async throws {
-        try await withSystem("names") { _, client, _, queue in
+        try await withTaskSystem("names") { _, client, _, queue in
             let machine = try await client.createStateMachine(
                 "m", definition: Definitions.waitForCallback(queue: queue))
             let first = try await client.startExecution(machine, name: "order-1", input: #"{"a": 1}"#)
@@ -58,7 +39,7 @@ import Testing
 
     @Test func aGeneratedTokenKeyIsKeptAcrossRestarts() async throws {
         // An empty BATON_TOKEN_KEY means "not configured": the key is generated once and kept in the store.
-        try await withSystem("key", environment: ["BATON_TOKEN_KEY": ""]) { system, client, inbox, queue in
+        try await withTaskSystem("key", environment: ["BATON_TOKEN_KEY": ""]) { system, client, inbox, queue in
             let machine = try await client.createStateMachine(
                 "m", definition: Definitions.waitForCallback(queue: queue))
             let execution = try await client.startExecution(machine)
@@ -70,7 +51,7 @@ import Testing
     }
 
     @Test func timersThatFellDueWhileStoppedFireAtRestart() async throws {
-        try await withSystem("overdue") { system, client, inbox, queue in
+        try await withTaskSystem("overdue") { system, client, inbox, queue in
             let machine = try await client.createStateMachine(
                 "m", definition: Definitions.waitForCallback(queue: queue, timeout: 1))
             let execution = try await client.startExecution(machine)
@@ -98,7 +79,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try Definitions.waitForCallback(queue: "registered-q").write(
             to: directory.appendingPathComponent("registered.asl.json"), atomically: true, encoding: .utf8)
-        try await withSystem("register", environment: ["BATON_STATE_MACHINES": directory.path]) { _, client, _, _ in
+        try await withTaskSystem("register", environment: ["BATON_STATE_MACHINES": directory.path]) { _, client, _, _ in
             let described = try JSON(
                 parsing: try await client.command(
                     "DescribeStateMachine",

@@ -8,24 +8,12 @@ import Testing
 /// Issue 4's behaviours through the real orchestrator process and the real broker; the test plays the worker
 /// and publishes callbacks itself. Time runs 20× faster (`BATON_TIME_SCALE`), so a 20 s timeout lasts 1 s.
 @Suite struct OrchestratorTests {
-    /// Runs `body` in a fresh system with one task queue and a client, shutting everything down afterwards.
+    /// A fresh system (time `scale`× faster) with one task queue and a client.
     func withSystem(
         _ label: String, scale: Int = 20,
         _ body: (SystemFixture, BatonClient, TaskInbox, String) async throws -> Void
     ) async throws {
-        let system = try await SystemFixture(label: label, environment: ["BATON_TIME_SCALE": "\(scale)"])
-        do {
-            try await system.withClient { client in
-                let queue = "\(system.names.prefix).tasks"
-                try await TaskInbox.with(queue, on: system) { inbox in
-                    try await body(system, client, inbox, queue)
-                }
-            }
-        } catch {
-            await system.shutdown(keepFiles: true)
-            throw error
-        }
-        await system.shutdown()
+        try await withTaskSystem(label, environment: ["BATON_TIME_SCALE": "\(scale)"], body)
     }
 
     @Test func sendTaskFailureIsCaughtByCatch() async throws {
