@@ -85,6 +85,16 @@ public struct ExecutionRecord: Sendable, Hashable {
 }
 
 extension ExecutionRecord {
+    /// The record a freshly inserted execution has (RUNNING, no history yet): what
+    /// ``Transaction/insertExecution(_:id:)`` stores for `execution` under `id`.
+    public init(inserting execution: NewExecution, id: Int64) {
+        self.init(
+            id: id, arn: execution.arn, name: execution.name, stateMachineArn: execution.stateMachineArn,
+            stateMachineRevision: execution.stateMachineRevision, status: .running, input: execution.input,
+            startDate: Date(millisecondsSince1970: execution.startDate.millisecondsSince1970), nextEventID: 1,
+            traceParent: execution.traceParent)
+    }
+
     static let columns = """
         id, arn, name, state_machine_arn, state_machine_revision, status, input, output, error, cause, \
         start_date, stop_date, next_event_id, trace_parent

@@ -32,6 +32,7 @@ public final class ExecutionStore: Sendable {
 
     let pool: DatabasePool
     private let committer: GroupCommitter
+    let ids: IDAllocator
 
     /// Opens (creating if needed) the store in `directory`, and migrates its schema to the current version.
     ///
@@ -65,6 +66,7 @@ public final class ExecutionStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             }
             try Schema.migrator.migrate(pool)
+            ids = try pool.read { db in try IDAllocator(db) }
         } catch let error as ExecutionStoreError {
             throw error
         } catch {
@@ -95,8 +97,8 @@ public final class ExecutionStore: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             committer.submit(
                 GroupCommitter.Job(
-                    run: { db in
-                        let value = try body(Transaction(db: db))
+                    run: { [ids] db in
+                        let value = try body(Transaction(db: db, ids: ids))
                         return { continuation.resume(returning: value) }
                     },
                     fail: { error in continuation.resume(throwing: Self.storeError(error)) }
@@ -104,6 +106,32 @@ public final class ExecutionStore: Sendable {
             )
         }
     }
+
+    /// Runs a transition in two phases, so that its work happens off the single writer: `plan` reads a snapshot
+    /// of the last commit on a reader connection (concurrently with other plans and with the writer) and returns
+    /// the writes to make; only those writes then run on the writer, group-committed like ``transition(_:)``.
+    ///
+    /// Nothing guards the rows `plan` read between its snapshot and the apply: the caller keeps concurrent
+    /// transitions of one execution apart (the engine runs them one at a time per execution), and the plan's
+    /// writes check what they depend on and throw ``ExecutionStoreError`` `conflict` (nothing of the plan is
+    /// then kept) when it moved — the caller plans again.
+    /// - Parameter plan: reads the snapshot; returns a value and the writes.
+    /// - Returns: the value, once the writes are committed (at once when there are none).
+    /// - Throws: what `plan` or a write threw; `conflict`, `batchAborted`, `closed` as for ``transition(_:)``.
+    public func transition<T: Sendable>(planning plan: @escaping @Sendable (Snapshot) throws -> (T, WritePlan))
+        async throws -> T
+    {
+        let (value, writes) = try await read { [ids] db in try plan(Snapshot(db: db, ids: ids)) }
+        if writes.isEmpty { return value }
+        try await transition { tx in try writes.apply(tx) }
+        return value
+    }
+
+    /// Reserves an execution id for an insert planned off the writer (see ``Transaction/insertExecution(_:id:)``).
+    public func reserveExecutionID() -> Int64 { ids.nextExecutionID() }
+
+    /// Reserves an outbox id for an insert planned off the writer (see ``Transaction/enqueueOutbox(_:id:at:)``).
+    public func reserveOutboxID() -> Int64 { ids.nextOutboxID() }
 
     /// Reads through a reader connection (a consistent snapshot of the last commit).
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {

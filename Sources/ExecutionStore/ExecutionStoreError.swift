@@ -14,6 +14,7 @@ public struct ExecutionStoreError: Error, Sendable, CustomStringConvertible {
             case stateMachineNotFound
             case invalidCursor
             case batchAborted
+            case conflict
             case closed
             case database
         }
@@ -35,6 +36,9 @@ public struct ExecutionStoreError: Error, Sendable, CustomStringConvertible {
         /// The transition itself succeeded, but SQLite aborted the batch transaction it was part of, so nothing
         /// of it was committed; the caller may retry.
         public static let batchAborted = Code(.batchAborted)
+        /// A planned transition found the rows it read changed by the time it was applied; nothing of it was
+        /// committed and it must be planned again from a fresh snapshot.
+        public static let conflict = Code(.conflict)
         /// The store was closed.
         public static let closed = Code(.closed)
         /// SQLite reported an error; see ``ExecutionStoreError/underlying``.

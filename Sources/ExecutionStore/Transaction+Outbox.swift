@@ -8,19 +8,21 @@ extension Transaction {
     /// confirmed it (see ``ExecutionStore/pendingOutbox(after:limit:)``).
     /// - Parameters:
     ///   - message: the message.
+    ///   - id: the id reserved with ``ExecutionStore/reserveOutboxID()``; a fresh one when `nil`.
     ///   - date: when it was enqueued.
     /// - Returns: the outbox id.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     @discardableResult
-    public func enqueueOutbox(_ message: NewOutboxMessage, at date: Date = Date()) throws -> Int64 {
+    public func enqueueOutbox(_ message: NewOutboxMessage, id: Int64? = nil, at date: Date = Date()) throws -> Int64 {
+        let id = id ?? ids.nextOutboxID()
         let statement = try db.cachedStatement(
-            sql: "INSERT INTO outbox (exchange, routing_key, body, headers, created_at) VALUES (?, ?, ?, ?, ?)"
+            sql: "INSERT INTO outbox (id, exchange, routing_key, body, headers, created_at) VALUES (?, ?, ?, ?, ?, ?)"
         )
         try statement.execute(arguments: [
-            message.exchange, message.routingKey, message.body, try OutboxMessage.encode(headers: message.headers),
+            id, message.exchange, message.routingKey, message.body, try OutboxMessage.encode(headers: message.headers),
             date.millisecondsSince1970,
         ])
-        return db.lastInsertedRowID
+        return id
     }
 
     /// Deletes confirmed outbox rows.

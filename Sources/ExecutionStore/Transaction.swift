@@ -9,9 +9,11 @@ import GRDB
 /// writer.
 public struct Transaction {
     let db: Database
+    let ids: IDAllocator
 
-    init(db: Database) {
+    init(db: Database, ids: IDAllocator) {
         self.db = db
+        self.ids = ids
     }
 }
 
@@ -19,39 +21,32 @@ public struct Transaction {
 
 extension Transaction {
     /// Inserts a new RUNNING execution and returns it with its assigned id (and `nextEventID` 1).
-    /// - Parameter execution: the new execution.
+    /// - Parameters:
+    ///   - execution: the new execution.
+    ///   - id: the id reserved for it with ``ExecutionStore/reserveExecutionID()`` (a planned transition needs
+    ///     the id before it commits); a fresh one when `nil`.
     /// - Returns: the stored record.
     /// - Throws: ``ExecutionStoreError`` `executionAlreadyExists` if an execution has the same ARN (the
     ///   transition can catch it and look the existing one up with ``execution(arn:)``).
     @discardableResult
-    public func insertExecution(_ execution: NewExecution) throws -> ExecutionRecord {
+    public func insertExecution(_ execution: NewExecution, id: Int64? = nil) throws -> ExecutionRecord {
+        let id = id ?? ids.nextExecutionID()
         let statement = try db.cachedStatement(
             sql: """
-                INSERT INTO execution (arn, name, state_machine_arn, state_machine_revision, status, input,
+                INSERT INTO execution (id, arn, name, state_machine_arn, state_machine_revision, status, input,
                     start_date, state, trace_parent)
-                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?)
                 """
         )
         do {
             try statement.execute(arguments: [
-                execution.arn, execution.name, execution.stateMachineArn, execution.stateMachineRevision,
+                id, execution.arn, execution.name, execution.stateMachineArn, execution.stateMachineRevision,
                 execution.input, execution.startDate.millisecondsSince1970, execution.state, execution.traceParent,
             ])
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw ExecutionStoreError(.executionAlreadyExists, message: "an execution with this ARN already exists")
         }
-        return ExecutionRecord(
-            id: db.lastInsertedRowID,
-            arn: execution.arn,
-            name: execution.name,
-            stateMachineArn: execution.stateMachineArn,
-            stateMachineRevision: execution.stateMachineRevision,
-            status: .running,
-            input: execution.input,
-            startDate: Date(millisecondsSince1970: execution.startDate.millisecondsSince1970),
-            nextEventID: 1,
-            traceParent: execution.traceParent
-        )
+        return ExecutionRecord(inserting: execution, id: id)
     }
 
     /// The execution with this id, or `nil`.
@@ -161,5 +156,32 @@ extension Transaction {
         let update = try db.cachedStatement(sql: "UPDATE execution SET next_event_id = ? WHERE id = ?")
         try update.execute(arguments: [first + Int64(events.count), executionID])
         return ids
+    }
+
+    /// Appends events numbered from `firstID`, which a planned transition read from a snapshot.
+    /// - Throws: ``ExecutionStoreError`` `conflict` if the execution's history moved on since that snapshot (the
+    ///   transition must be planned again), `executionNotFound` if there is no such execution.
+    public func appendHistory(_ events: [NewHistoryEvent], firstID: Int64, executionID: Int64) throws {
+        guard !events.isEmpty else { return }
+        let update = try db.cachedStatement(
+            sql: "UPDATE execution SET next_event_id = ? WHERE id = ? AND next_event_id = ?")
+        try update.execute(arguments: [firstID + Int64(events.count), executionID, firstID])
+        guard db.changesCount == 1 else {
+            throw ExecutionStoreError(
+                .conflict, message: "the history of execution \(executionID) changed since it was read")
+        }
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO history_event (execution_id, id, previous_event_id, type, timestamp, details)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+        )
+        for (offset, event) in events.enumerated() {
+            let id = firstID + Int64(offset)
+            try insert.execute(arguments: [
+                executionID, id, event.previousEventID ?? id - 1, event.type, event.timestamp.millisecondsSince1970,
+                event.details,
+            ])
+        }
     }
 }

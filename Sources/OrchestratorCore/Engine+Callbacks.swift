@@ -69,8 +69,9 @@ extension Engine {
     /// Completes a plain `sqs:sendMessage` task once the broker confirmed its message (called by the dispatcher).
     func taskPublished(tokenID: String, messageID: String, body: Data, outboxID: Int64) async throws {
         let md5 = Insecure.MD5.hash(data: body).map { String(format: "%02x", $0) }.joined()
-        _ = try await commit { context in
-            _ = try context.tx.deleteOutbox(ids: [outboxID])
+        let executionID = tokenID.split(separator: ":").first.flatMap { Int64($0) }
+        _ = try await commit(lane: executionID) { context in
+            try context.tx.deleteOutbox(ids: [outboxID])
             guard let task = try context.tx.openTask(tokenID: tokenID), let number = Int(task.taskID) else { return }
             let output: JSON = ["MessageId": .string(messageID), "MD5OfMessageBody": .string(md5)]
             do {
@@ -103,7 +104,7 @@ extension Engine {
         _ body: @escaping @Sendable (inout TransitionContext, OpenTask) throws -> Void
     ) async throws(APIError) {
         let tokenID = Engine.tokenID(executionID: token.executionID, taskID: token.taskID)
-        try await apiTransition { context in
+        try await apiTransition(.execution(token.executionID)) { context in
             guard let task = try context.tx.openTask(tokenID: tokenID), task.attempt == token.attempt else {
                 throw APIError(.taskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
             }

@@ -40,7 +40,7 @@ extension Engine {
             throw APIError(.invalidExecutionInput, "Invalid State Machine Execution Input: '\(error.reason)'")
         }
         let executionArn = configuration.executionArn(stateMachineName: machineName, executionName: name)
-        return try await apiTransition { context in
+        return try await apiTransition(.newExecution) { context in
             let tx = context.tx
             guard let machine = try tx.stateMachine(arn: stateMachineArn) else {
                 throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(stateMachineArn)'")
@@ -77,7 +77,16 @@ extension Engine {
         }
         if let error, error.count > 256 { throw APIError(.validation, "error must be at most 256 characters") }
         if let cause, cause.count > 32_768 { throw APIError(.validation, "cause must be at most 32768 characters") }
-        return try await apiTransition { context in
+        let executionID: Int64?
+        do {
+            executionID = try await store.execution(arn: executionArn)?.id
+        } catch {
+            throw APIError(.internalFailure, "the orchestrator could not read the execution: \(error)")
+        }
+        guard let executionID else {
+            throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(executionArn)'")
+        }
+        return try await apiTransition(.execution(executionID)) { context in
             guard let record = try context.tx.execution(arn: executionArn) else {
                 throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(executionArn)'")
             }
@@ -90,11 +99,17 @@ extension Engine {
     }
 
     /// Runs a transition for an API request: `APIError`s pass through, anything else becomes InternalFailure.
-    func apiTransition<T: Sendable>(_ body: @escaping @Sendable (inout TransitionContext) throws -> T)
-        async throws(APIError) -> T
-    {
+    /// - Parameters:
+    ///   - lane: where it runs (see ``TransitionLane``).
+    func apiTransition<T: Sendable>(
+        _ lane: TransitionLane, _ body: @escaping @Sendable (inout TransitionContext) throws -> T
+    ) async throws(APIError) -> T {
         do {
-            return try await commit(body)
+            switch lane {
+            case .writer: return try await commit(body)
+            case .newExecution: return try await commit(lane: nil, body)
+            case .execution(let id): return try await commit(lane: id, body)
+            }
         } catch let error as APIError {
             throw error
         } catch let error as InterpreterRejection {
@@ -104,6 +119,16 @@ extension Engine {
             throw APIError(.internalFailure, "the orchestrator could not commit the request: \(error)")
         }
     }
+}
+
+/// Where a transition runs.
+enum TransitionLane {
+    /// Entirely on the store's writer (state machine operations).
+    case writer
+    /// Planned off the writer, for an execution it creates.
+    case newExecution
+    /// Planned off the writer in this execution's lane.
+    case execution(Int64)
 }
 
 enum ResourceName {

@@ -23,14 +23,14 @@ extension Engine {
         try ResourceName.validate(name, field: "name")
         try Self.checkDefinition(definition)
         let arn = configuration.stateMachineArn(name: name)
-        return try await apiTransition { context in
+        return try await apiTransition(.writer) { context in
             if let existing = try context.tx.stateMachine(arn: arn) {
                 guard existing.definition == definition, existing.roleArn == roleArn, existing.type == type else {
                     throw APIError(.stateMachineAlreadyExists, "State Machine Already Exists: '\(arn)'")
                 }
                 return existing
             }
-            return try context.tx.insertStateMachine(
+            return try context.tx.transaction().insertStateMachine(
                 StateMachineRecord(
                     arn: arn, name: name, type: type, roleArn: roleArn, definition: definition,
                     creationDate: context.now))
@@ -45,11 +45,11 @@ extension Engine {
     {
         guard StatesARN.stateMachineName(arn) != nil else { throw APIError(.invalidArn, "Invalid Arn: '\(arn)'") }
         if let definition { try Self.checkDefinition(definition) }
-        return try await apiTransition { context in
+        return try await apiTransition(.writer) { context in
             guard try context.tx.stateMachine(arn: arn) != nil else {
                 throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(arn)'")
             }
-            return try context.tx.updateStateMachine(
+            return try context.tx.transaction().updateStateMachine(
                 arn: arn, definition: definition, roleArn: roleArn, at: context.now)
         }
     }
@@ -58,7 +58,7 @@ extension Engine {
     /// - Throws: `APIError` — InvalidArn.
     public func deleteStateMachine(arn: String) async throws(APIError) {
         guard StatesARN.stateMachineName(arn) != nil else { throw APIError(.invalidArn, "Invalid Arn: '\(arn)'") }
-        _ = try await apiTransition { context in try context.tx.deleteStateMachine(arn: arn) }
+        _ = try await apiTransition(.writer) { context in try context.tx.transaction().deleteStateMachine(arn: arn) }
     }
 
     /// Registers every `*.asl.json` file of a directory (`BATON_STATE_MACHINES`) under its file name: created

@@ -28,7 +28,7 @@ extension Engine {
 
     private func fire(_ timer: PendingTimer) async {
         do {
-            try await commit { context in
+            try await commit(lane: timer.executionID) { context in
                 // Claim the timer: if it was re-armed (a heartbeat) or cancelled, its id no longer exists.
                 guard try context.tx.deleteTimer(id: timer.id) else { return }
                 guard let event = TimerKey.event(for: timer.key, at: context.now) else { return }

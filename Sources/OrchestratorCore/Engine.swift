@@ -21,6 +21,7 @@ public final class Engine: Sendable {
     let logger: Logger
     let definitions = DefinitionCache()
     let effects: EngineEffects
+    let lanes = ExecutionLanes()
 
     /// Creates the engine.
     /// - Parameters:
@@ -49,19 +50,61 @@ public final class Engine: Sendable {
         self.logger = logger
     }
 
-    /// Runs one transition and tells the effects what it produced, after the commit.
+    /// Runs one transition entirely on the store's writer (reads and writes in the write transaction) and tells
+    /// the effects what it produced, after the commit. For operations not tied to one execution (state machines).
     func commit<T: Sendable>(_ body: @escaping @Sendable (inout TransitionContext) throws -> T) async throws -> T {
         let engine = self
         let now = clock.now()
         let (value, produced) = try await store.transition { tx in
-            var context = TransitionContext(engine: engine, tx: tx, now: now)
+            var context = TransitionContext(engine: engine, tx: TransitionStore(tx), now: now)
             let value = try body(&context)
             return (value, context.produced)
         }
+        announce(produced)
+        return value
+    }
+
+    /// Runs one transition of an execution: planned from a snapshot off the writer (interpreter, encoding and
+    /// signing run in parallel with other executions' transitions) while holding the execution's lane, then its
+    /// writes are group-committed; tells the effects what it produced, after the commit. A plan that finds its
+    /// rows moved (`conflict`) is made again from a fresh snapshot.
+    /// - Parameters:
+    ///   - executionID: the execution the transition belongs to; `nil` for a new execution (StartExecution), whose
+    ///     id nobody else can know before the commit.
+    ///   - body: the transition.
+    func commit<T: Sendable>(
+        lane executionID: Int64?, _ body: @escaping @Sendable (inout TransitionContext) throws -> T
+    ) async throws -> T {
+        let engine = self
+        return try await lanes.withLane(executionID) {
+            var attempt = 0
+            while true {
+                let now = clock.now()
+                do {
+                    let (value, produced) = try await store.transition(planning: { snapshot in
+                        let store = TransitionStore(snapshot)
+                        var context = TransitionContext(engine: engine, tx: store, now: now)
+                        let value = try body(&context)
+                        return ((value, context.produced), store.plan)
+                    })
+                    announce(produced)
+                    return value
+                } catch let error as ExecutionStoreError
+                    where (error.code == .conflict || error.code == .executionAlreadyExists) && attempt < 8
+                {
+                    // executionAlreadyExists: a concurrent start of the same name committed first; the next plan
+                    // sees it and answers as StartExecution does for an existing execution.
+                    attempt += 1
+                    logger.debug("transition planned again", metadata: ["reason": "\(error)", "attempt": "\(attempt)"])
+                }
+            }
+        }
+    }
+
+    private func announce(_ produced: TransitionContext.Produced) {
         if !produced.outbox.isEmpty { effects.outboxCommitted(produced.outbox) }
         if let earliest = produced.earliestTimer { effects.timerArmed(earliest) }
         for finished in produced.finished { effects.executionFinished(finished) }
-        return value
     }
 }
 

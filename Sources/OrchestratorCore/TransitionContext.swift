@@ -6,10 +6,12 @@ import StatesLanguage
 /// One transition inside the store's write transaction: it feeds events to an execution's interpreter and turns
 /// the resulting actions into rows — history, open tasks, timers, outbox — all committed together.
 ///
-/// Runs on the store's single writer, so it must stay quick and synchronous; it never waits for the broker.
+/// Synchronous and never waits for the broker. For an execution it runs off the writer, on a snapshot, and its
+/// writes are recorded and applied afterwards (`TransitionStore`'s planned mode); for state machine operations
+/// it runs on the writer itself.
 struct TransitionContext {
     let engine: Engine
-    let tx: Transaction
+    let tx: TransitionStore
     let now: Date
     /// What this transition produced, handed to the services after the commit.
     var produced = Produced()
@@ -20,7 +22,7 @@ struct TransitionContext {
         var finished: [FinishedExecution] = []
     }
 
-    init(engine: Engine, tx: Transaction, now: Date) {
+    init(engine: Engine, tx: TransitionStore, now: Date) {
         self.engine = engine
         self.tx = tx
         self.now = now
@@ -130,7 +132,7 @@ struct TransitionContext {
         }
         let taskID = String(task.taskId.rawValue)
         let tokenID = Engine.tokenID(executionID: record.id, taskID: taskID)
-        _ = try tx.insertOpenTask(
+        try tx.insertOpenTask(
             OpenTask(
                 tokenID: tokenID, executionID: record.id, taskID: taskID, attempt: task.attempt,
                 resource: task.resource, heartbeatSeconds: task.heartbeatSeconds, createdAt: now))

@@ -1,0 +1,242 @@
+import ExecutionStore
+import Foundation
+
+/// The store as one transition sees it. Two modes behind one interface, so `TransitionContext` runs the same
+/// code either way:
+/// - direct: reads and writes go straight to the writer's `Transaction` (state machine operations, which are
+///   rare and not tied to one execution);
+/// - planned: reads come from a reader `Snapshot`, writes are recorded into a `WritePlan` that the writer applies
+///   after the plan is made (executions: the interpreter, JSON encoding and token signing run off the single
+///   writer, on as many cores as there are). Reads after a write see it through a small overlay.
+///
+/// In planned mode the writes carry their own guards for what exactly-once depends on — the open task a callback
+/// closes, the timer a firing claims, the RUNNING status a finish ends, the history position — and throw
+/// `ExecutionStoreError.conflict` when the row moved, so a stale plan never commits. The engine runs the
+/// transitions of one execution one at a time (`ExecutionLanes`), so conflicts are a safety net, not a path.
+final class TransitionStore {
+    private enum Mode {
+        case direct(Transaction)
+        case planned(Snapshot)
+    }
+
+    private let mode: Mode
+    /// The writes recorded in planned mode.
+    private(set) var plan = WritePlan()
+    // The overlay: what this transition's own planned writes changed.
+    private var inserted: [Int64: ExecutionRecord] = [:]
+    private var finished: Set<Int64> = []
+    private var nextEventIDs: [Int64: Int64] = [:]
+    private var openedTasks: [String: OpenTask] = [:]
+    private var closedTasks: Set<String> = []
+    private var deletedTimers: Set<Int64> = []
+
+    init(_ tx: Transaction) { mode = .direct(tx) }
+    init(_ snapshot: Snapshot) { mode = .planned(snapshot) }
+
+    /// The writer's transaction, for operations that only run in direct mode.
+    func transaction() throws -> Transaction {
+        guard case .direct(let tx) = mode else {
+            throw ExecutionStoreError(.database, message: "this operation needs a direct transition")
+        }
+        return tx
+    }
+
+    // MARK: Executions
+
+    func insertExecution(_ execution: NewExecution) throws -> ExecutionRecord {
+        switch mode {
+        case .direct(let tx):
+            return try tx.insertExecution(execution)
+        case .planned(let snapshot):
+            let id = snapshot.reserveExecutionID()
+            plan.add { tx in _ = try tx.insertExecution(execution, id: id) }
+            let record = ExecutionRecord(inserting: execution, id: id)
+            inserted[id] = record
+            nextEventIDs[id] = 1
+            return record
+        }
+    }
+
+    func execution(id: Int64) throws -> ExecutionRecord? {
+        switch mode {
+        case .direct(let tx): return try tx.execution(id: id)
+        case .planned(let snapshot): return try inserted[id] ?? snapshot.execution(id: id)
+        }
+    }
+
+    func execution(arn: String) throws -> ExecutionRecord? {
+        switch mode {
+        case .direct(let tx): return try tx.execution(arn: arn)
+        case .planned(let snapshot):
+            return try inserted.values.first(where: { $0.arn == arn }) ?? snapshot.execution(arn: arn)
+        }
+    }
+
+    func executionState(id: Int64) throws -> Data? {
+        switch mode {
+        case .direct(let tx): return try tx.executionState(id: id)
+        case .planned(let snapshot): return inserted[id] != nil ? Data() : try snapshot.executionState(id: id)
+        }
+    }
+
+    func saveState(_ state: Data, executionID: Int64) throws {
+        switch mode {
+        case .direct(let tx): try tx.saveState(state, executionID: executionID)
+        case .planned: plan.add { tx in try tx.saveState(state, executionID: executionID) }
+        }
+    }
+
+    /// Ends a RUNNING execution; `false` (nothing changed) if it is not RUNNING.
+    func finishExecution(
+        _ executionID: Int64, status: ExecutionStatus, output: String?, error: String?, cause: String?,
+        state: Data?, at date: Date
+    ) throws -> Bool {
+        switch mode {
+        case .direct(let tx):
+            return try tx.finishExecution(
+                executionID, status: status, output: output, error: error, cause: cause, state: state, at: date)
+        case .planned:
+            guard !finished.contains(executionID), try execution(id: executionID)?.status == .running else {
+                return false
+            }
+            finished.insert(executionID)
+            plan.add { tx in
+                let applied = try tx.finishExecution(
+                    executionID, status: status, output: output, error: error, cause: cause, state: state, at: date)
+                guard applied else { throw Self.conflict("execution \(executionID) is no longer RUNNING") }
+            }
+            return true
+        }
+    }
+
+    // MARK: History
+
+    func appendHistory(_ events: [NewHistoryEvent], executionID: Int64) throws {
+        switch mode {
+        case .direct(let tx):
+            try tx.appendHistory(events, executionID: executionID)
+        case .planned(let snapshot):
+            guard !events.isEmpty else { return }
+            let first: Int64
+            if let next = nextEventIDs[executionID] {
+                first = next
+            } else if let record = try snapshot.execution(id: executionID) {
+                first = record.nextEventID
+            } else {
+                throw ExecutionStoreError(.executionNotFound, message: "no execution with id \(executionID)")
+            }
+            nextEventIDs[executionID] = first + Int64(events.count)
+            plan.add { tx in try tx.appendHistory(events, firstID: first, executionID: executionID) }
+        }
+    }
+
+    // MARK: Open tasks
+
+    func insertOpenTask(_ task: OpenTask) throws {
+        switch mode {
+        case .direct(let tx):
+            _ = try tx.insertOpenTask(task)
+        case .planned:
+            openedTasks[task.tokenID] = task
+            closedTasks.remove(task.tokenID)
+            plan.add { tx in _ = try tx.insertOpenTask(task) }
+        }
+    }
+
+    func openTask(tokenID: String) throws -> OpenTask? {
+        switch mode {
+        case .direct(let tx): return try tx.openTask(tokenID: tokenID)
+        case .planned(let snapshot):
+            if closedTasks.contains(tokenID) { return nil }
+            return try openedTasks[tokenID] ?? snapshot.openTask(tokenID: tokenID)
+        }
+    }
+
+    /// Closes a task; in planned mode a task that was open when read must still be open when applied.
+    func closeTask(tokenID: String) throws {
+        switch mode {
+        case .direct(let tx):
+            _ = try tx.closeTask(tokenID: tokenID)
+        case .planned:
+            let wasOpen = try openTask(tokenID: tokenID) != nil
+            let openedHere = openedTasks.removeValue(forKey: tokenID) != nil
+            closedTasks.insert(tokenID)
+            let mustExist = wasOpen && !openedHere
+            plan.add { tx in
+                let closed = try tx.closeTask(tokenID: tokenID)
+                if mustExist, closed == nil { throw Self.conflict("task \(tokenID) was closed meanwhile") }
+            }
+        }
+    }
+
+    // MARK: Timers
+
+    func setTimer(_ timer: NewTimer) throws {
+        switch mode {
+        case .direct(let tx): _ = try tx.setTimer(timer)
+        case .planned: plan.add { tx in _ = try tx.setTimer(timer) }
+        }
+    }
+
+    func cancelTimer(executionID: Int64, key: String) throws {
+        switch mode {
+        case .direct(let tx): _ = try tx.cancelTimer(executionID: executionID, key: key)
+        case .planned: plan.add { tx in _ = try tx.cancelTimer(executionID: executionID, key: key) }
+        }
+    }
+
+    /// Claims a due timer; `false` if it was cancelled or re-armed since it was read.
+    func deleteTimer(id: Int64) throws -> Bool {
+        switch mode {
+        case .direct(let tx):
+            return try tx.deleteTimer(id: id)
+        case .planned(let snapshot):
+            guard !deletedTimers.contains(id), try snapshot.timerExists(id: id) else { return false }
+            deletedTimers.insert(id)
+            plan.add { tx in
+                guard try tx.deleteTimer(id: id) else { throw Self.conflict("timer \(id) was re-armed meanwhile") }
+            }
+            return true
+        }
+    }
+
+    // MARK: Outbox
+
+    func enqueueOutbox(_ message: NewOutboxMessage, at date: Date) throws -> Int64 {
+        switch mode {
+        case .direct(let tx):
+            return try tx.enqueueOutbox(message, at: date)
+        case .planned(let snapshot):
+            let id = snapshot.reserveOutboxID()
+            plan.add { tx in _ = try tx.enqueueOutbox(message, id: id, at: date) }
+            return id
+        }
+    }
+
+    func deleteOutbox(ids: [Int64]) throws {
+        switch mode {
+        case .direct(let tx): _ = try tx.deleteOutbox(ids: ids)
+        case .planned: plan.add { tx in _ = try tx.deleteOutbox(ids: ids) }
+        }
+    }
+
+    // MARK: State machines
+
+    func stateMachine(arn: String) throws -> StateMachineRecord? {
+        switch mode {
+        case .direct(let tx): return try tx.stateMachine(arn: arn)
+        case .planned(let snapshot): return try snapshot.stateMachine(arn: arn)
+        }
+    }
+
+    func stateMachineDefinition(arn: String, revision: Int) throws -> String? {
+        switch mode {
+        case .direct(let tx): return try tx.stateMachineDefinition(arn: arn, revision: revision)
+        case .planned(let snapshot): return try snapshot.stateMachineDefinition(arn: arn, revision: revision)
+        }
+    }
+
+    private static func conflict(_ message: String) -> ExecutionStoreError {
+        ExecutionStoreError(.conflict, message: message)
+    }
+}
