@@ -22,6 +22,7 @@ public final class Engine: Sendable {
     let definitions = DefinitionCache()
     let effects: EngineEffects
     let lanes = ExecutionLanes()
+    let states = StateCache(capacity: 20_000)
 
     /// Creates the engine.
     /// - Parameters:
@@ -77,16 +78,22 @@ public final class Engine: Sendable {
     ) async throws -> T {
         let engine = self
         return try await lanes.withLane(executionID) {
+            // Taken out now, put back after the commit: a failed or conflicting attempt leaves no stale entry.
+            var cached = executionID.flatMap { id in states.take(id).map { (id, $0) } }
             var attempt = 0
             while true {
                 let now = clock.now()
+                let preloaded = cached
+                cached = nil
                 do {
                     let (value, produced) = try await store.transition(planning: { snapshot in
                         let store = TransitionStore(snapshot)
                         var context = TransitionContext(engine: engine, tx: store, now: now)
+                        context.preloadedState = preloaded
                         let value = try body(&context)
                         return ((value, context.produced), store.plan)
                     })
+                    if let (id, state) = produced.savedState { states.put(id, state) }
                     announce(produced)
                     return value
                 } catch let error as ExecutionStoreError

@@ -15,11 +15,15 @@ struct TransitionContext {
     let now: Date
     /// What this transition produced, handed to the services after the commit.
     var produced = Produced()
+    /// The execution's current state when the engine has it cached (see `StateCache`).
+    var preloadedState: (executionID: Int64, state: ExecutionState)?
 
     struct Produced: Sendable {
         var outbox: [OutboxRow] = []
         var earliestTimer: Date?
         var finished: [FinishedExecution] = []
+        /// The state saved for a still-running execution, for the engine's cache.
+        var savedState: (executionID: Int64, state: ExecutionState)?
     }
 
     init(engine: Engine, tx: TransitionStore, now: Date) {
@@ -35,6 +39,10 @@ struct TransitionContext {
         guard let record = try record ?? tx.execution(id: executionID) else {
             throw InterpreterRejection(.executionNotRunning, message: "no execution with id \(executionID)")
         }
+        // A finished execution keeps the state it last waited in (the final one is not saved): never run it again.
+        guard record.status == .running else {
+            throw InterpreterRejection(.executionNotRunning, message: "execution \(executionID) is not running")
+        }
         guard
             let definition = try engine.definitions.definition(
                 arn: record.stateMachineArn, revision: record.stateMachineRevision,
@@ -46,7 +54,9 @@ struct TransitionContext {
             throw InterpreterRejection(.executionNotRunning, message: "the execution's state machine is gone")
         }
         let state: ExecutionState
-        if let data = try tx.executionState(id: executionID), !data.isEmpty {
+        if let preloaded = preloadedState, preloaded.executionID == executionID {
+            state = preloaded.state
+        } else if let data = try tx.executionState(id: executionID), !data.isEmpty {
             state = try StateCoding.decoder.decode(ExecutionState.self, from: data)
         } else {
             state = ExecutionState()
@@ -83,6 +93,7 @@ struct TransitionContext {
         }
         if !finished {
             try tx.saveState(try StateCoding.encoder.encode(interpreter.state), executionID: executionID)
+            produced.savedState = (executionID, interpreter.state)
         }
     }
 
@@ -109,7 +120,7 @@ struct TransitionContext {
             try tx.cancelTimer(executionID: record.id, key: TimerKey.interpreter(id.rawValue))
             return []
         case .finish(let outcome):
-            try finish(outcome, record: record, state: interpreter.state)
+            try finish(outcome, record: record)
             finished = true
             return []
         }
@@ -155,7 +166,7 @@ struct TransitionContext {
         return [.taskStarted(task.taskId, at: now)]
     }
 
-    private mutating func finish(_ outcome: ExecutionOutcome, record: ExecutionRecord, state: ExecutionState) throws {
+    private mutating func finish(_ outcome: ExecutionOutcome, record: ExecutionRecord) throws {
         var output: String?
         var error: String?
         var cause: String?
@@ -168,7 +179,7 @@ struct TransitionContext {
         let status = outcome.status.rawValue
         let applied = try tx.finishExecution(
             record.id, status: .init(rawValue: status)!, output: output, error: error, cause: cause,
-            state: try StateCoding.encoder.encode(state), at: now)
+            state: nil, at: now)
         guard applied else { return }
         produced.finished.append(
             FinishedExecution(
@@ -253,7 +264,7 @@ enum StateCoding {
 /// History events are stored in the exact JSON shape GetExecutionHistory returns, timestamps as epoch seconds.
 enum HistoryCoding {
     static func stored(_ event: StatesLanguage.HistoryEvent) -> NewHistoryEvent {
-        let details = (try? StateCoding.encoder.encode(event)) ?? Data("{}".utf8)
+        let details = Data(event.json.serializedBytes)
         return NewHistoryEvent(
             type: event.type.rawValue, timestamp: event.timestamp, details: details,
             previousEventID: Int64(event.previousEventId))

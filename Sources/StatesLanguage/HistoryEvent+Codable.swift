@@ -58,3 +58,57 @@ extension HistoryEvent: Codable {
         }
     }
 }
+
+extension HistoryEvent {
+    /// The API's JSON shape, built directly (the same members as ``encode(to:)`` with `timestamp` as epoch
+    /// seconds, without `Codable`'s cost): what the orchestrator stores for every event.
+    public var json: JSON {
+        var object: JSONObject = [
+            "timestamp": .number(timestamp.timeIntervalSince1970), "type": .string(type.rawValue),
+            "id": .integer(Int64(id)), "previousEventId": .integer(Int64(previousEventId)),
+        ]
+        guard let details, let detailsKey = type.detailsKey else { return .object(object) }
+        var members = JSONObject()
+        func put(_ key: String, _ value: String?) { if let value { members[key] = .string(value) } }
+        func put(_ key: String, _ value: Int?) { if let value { members[key] = .integer(Int64(value)) } }
+        func put(_ key: String, _ value: DataTruncation?) {
+            if let value { members[key] = .object(["truncated": .bool(value.truncated)]) }
+        }
+        switch details {
+        case .executionStarted(let value):
+            put("input", value.input)
+            put("inputDetails", value.inputDetails)
+            put("roleArn", value.roleArn)
+        case .executionSucceeded(let value):
+            put("output", value.output)
+            put("outputDetails", value.outputDetails)
+        case .executionError(let value):
+            put("error", value.error)
+            put("cause", value.cause)
+        case .stateEntered(let value), .stateExited(let value):
+            put("name", value.name)
+            put("input", value.input)
+            put("inputDetails", value.inputDetails)
+            put("output", value.output)
+            put("outputDetails", value.outputDetails)
+        case .task(let value):
+            put("resourceType", value.resourceType)
+            put("resource", value.resource)
+            put("region", value.region)
+            put("parameters", value.parameters)
+            put("timeoutInSeconds", value.timeoutInSeconds)
+            put("heartbeatInSeconds", value.heartbeatInSeconds)
+            put("output", value.output)
+            put("outputDetails", value.outputDetails)
+            put("error", value.error)
+            put("cause", value.cause)
+        case .mapStateStarted(let value):
+            put("length", value.length)
+        case .mapIteration(let value):
+            put("name", value.name)
+            put("index", value.index)
+        }
+        object[detailsKey] = .object(members)
+        return .object(object)
+    }
+}

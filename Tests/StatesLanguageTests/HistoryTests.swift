@@ -96,4 +96,37 @@ import Testing
         let bytes = try JSONEncoder().encode(driver.interpreter.state).count
         #expect(bytes < 800, "a waiting execution persists in \(bytes) bytes")
     }
+
+    /// The orchestrator stores `HistoryEvent.json`; GetExecutionHistory and every reader expect the `Codable` shape.
+    @Test func directJSONMatchesTheCodableShapeForEveryKindOfDetails() throws {
+        let truncation = DataTruncation(truncated: false)
+        let details: [(HistoryEventType, HistoryEventDetails?)] = [
+            (.executionStarted, .executionStarted(ExecutionStartedEventDetails(input: #"{"a":"\n\""}"#, roleArn: "r"))),
+            (.executionStarted, .executionStarted(ExecutionStartedEventDetails(input: nil, inputDetails: nil))),
+            (.executionSucceeded, .executionSucceeded(ExecutionDataDetails(output: "[1,2]"))),
+            (.executionFailed, .executionError(ErrorEventDetails(error: "E", cause: "tab\there"))),
+            (.executionAborted, .executionError(ErrorEventDetails(error: nil, cause: nil))),
+            (.passStateEntered, .stateEntered(.entered("P ü", input: ["x": 1.5]))),
+            (.passStateExited, .stateExited(.exited("P", output: nil))),
+            (
+                .taskFailed,
+                .task(
+                    TaskEventDetails(
+                        resourceType: "lambda", resource: "invoke", region: "eu-west-1", parameters: "{}",
+                        timeoutInSeconds: 5, heartbeatInSeconds: 2, output: "1", outputDetails: truncation,
+                        error: "States.Timeout", cause: "c"))
+            ),
+            (.mapStateStarted, .mapStateStarted(MapStateStartedEventDetails(length: 7))),
+            (.mapIterationFailed, .mapIteration(MapIterationEventDetails(name: "M", index: 3))),
+            (.succeedStateEntered, nil),
+        ]
+        for (offset, (type, details)) in details.enumerated() {
+            let event = HistoryEvent(
+                id: offset + 2, previousEventId: offset + 1,
+                timestamp: Date(timeIntervalSince1970: 1_710_119_487.25 + Double(offset)), type: type,
+                details: details)
+            #expect(event.json == (try Self.encoded(event)), "\(type)")
+            #expect(try JSON(parsing: event.json.serialized) == event.json)
+        }
+    }
 }
