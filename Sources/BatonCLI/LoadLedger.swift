@@ -98,6 +98,12 @@ final class LoadLedger: Sendable {
         }
     }
 
+    /// Records when the start request of `seq` went out, before its reply: a fast execution's terminal event can
+    /// arrive before the reply, and its phases are measured from this time.
+    func sending(_ seq: Int, at sent: Double) {
+        state.withLock { state in state.entries[seq]?.sent = sent }
+    }
+
     /// Records the start request's outcome.
     func started(_ seq: Int, sent: Double, replied: Double, error: String?, lateBy threshold: Double?) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in

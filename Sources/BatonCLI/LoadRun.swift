@@ -44,6 +44,7 @@ struct LoadRun: Sendable {
 
     private func start(_ seq: Int, ledger: LoadLedger, late threshold: Double?) async {
         let sent = LoadLedger.now()
+        ledger.sending(seq, at: sent)
         do {
             try await starter.start(stateMachineArn: stateMachineArn, name: ledger.name(seq), input: input)
             ledger.started(seq, sent: sent, replied: LoadLedger.now(), error: nil, lateBy: threshold)
