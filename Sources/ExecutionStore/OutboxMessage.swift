@@ -61,8 +61,34 @@ extension OutboxMessage {
     /// `headers` as stored: empty for none (the common case, and no encoder run), else sorted JSON.
     static func encode(headers: [String: String]) throws -> Data {
         guard !headers.isEmpty else { return Data() }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return try encoder.encode(headers)
+        // Written directly (no JSONEncoder per row): a flat object of strings, keys sorted.
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, key) in headers.keys.sorted().enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendJSONString(key, to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendJSONString(headers[key]!, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return Data(out)
+    }
+
+    private static func appendJSONString(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            default:
+                out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -99,6 +99,21 @@ import Testing
         #expect(try await store.nextTimerFireDate() == nil)
     }
 
+    @Test func outboxHeadersRoundTripWhateverTheyHold() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try directory.open()
+        defer { try? store.close() }
+        let headers = [
+            "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "quote\"d": "back\\slash",
+            "ctl": "tab\tnew\nline\u{01}", "ünï": "😀 中文", "": "",
+        ]
+        _ = try await store.transition { tx in
+            try tx.enqueueOutbox(NewOutboxMessage(exchange: "x", routingKey: "k", body: Data(), headers: headers))
+        }
+        #expect(try await store.pendingOutbox().first?.headers == headers)
+    }
+
     @Test func outboxIsPendingInEnqueueOrderUntilDeleted() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
