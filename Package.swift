@@ -101,7 +101,10 @@ let package = Package(
         ),
         .target(
             name: "BatonTestSupport",
-            dependencies: ["AMQPClient", "BatonBroker", "BatonProtocol", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -6,7 +6,8 @@
 #   scripts/chaos.sh callbacks --executions 30 --callbacks 200    any `baton chaos run` arguments
 #
 # Environment: BATON_AMQP_URL (use this broker), SCRATCH (SwiftPM scratch path, default .build),
-# CHAOS_OUT (output directory, default docs/results).
+# CONFIGURATION (debug or release, default debug), CHAOS_OUT (output directory, default docs/results),
+# BATON_CHAOS_BROKER_PORT (port of the scenarios' own node, default 5791). network-partition needs root.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -15,8 +16,9 @@ SCRATCH=${SCRATCH:-.build}
 OUT=${CHAOS_OUT:-docs/results}
 mkdir -p "$OUT"
 
-swift build --scratch-path "$SCRATCH"
-BIN=$(swift build --scratch-path "$SCRATCH" --show-bin-path)
+CONFIGURATION=${CONFIGURATION:-debug}
+swift build -c "$CONFIGURATION" --scratch-path "$SCRATCH"
+BIN=$(swift build -c "$CONFIGURATION" --scratch-path "$SCRATCH" --show-bin-path)
 
 if [ -z "${BATON_AMQP_URL:-}" ]; then
   BATON_AMQP_URL=$("$HERE/rabbitmq-node.sh" start | tail -1)

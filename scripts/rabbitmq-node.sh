@@ -11,6 +11,9 @@
 # Everything lives under $BATON_RMQ_BASE (default: .rabbitmq/<node> in the repository, which git ignores).
 # Several nodes can run side by side: give each its own BATON_RMQ_NODE, BATON_RMQ_PORT, BATON_RMQ_DIST_PORT and
 # BATON_RMQ_EPMD_PORT (tests that stop the broker start their own node this way).
+# Optional, written into rabbitmq.conf when $BASE is first set up (unset: loopback only, RabbitMQ's heartbeat):
+#   BATON_RMQ_LISTEN=ADDR     also listen on ADDR:$BATON_RMQ_PORT (e.g. the host end of a veth pair)
+#   BATON_RMQ_HEARTBEAT=SECS  the heartbeat timeout the node proposes (clients take the lower of theirs and it)
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -19,6 +22,8 @@ PORT=${BATON_RMQ_PORT:-5679}
 DIST_PORT=${BATON_RMQ_DIST_PORT:-25679}
 EPMD_PORT=${BATON_RMQ_EPMD_PORT:-4379}     # a private epmd, so the one we stop is ours
 BASE=${BATON_RMQ_BASE:-$ROOT/.rabbitmq/${NODE%@*}}
+LISTEN=${BATON_RMQ_LISTEN:-}
+HEARTBEAT=${BATON_RMQ_HEARTBEAT:-}
 RMQ_BIN=/usr/lib/rabbitmq/bin               # the /usr/sbin wrappers would su to the rabbitmq user
 
 log() { printf 'rabbitmq-node: %s\n' "$*" >&2; }
@@ -72,7 +77,13 @@ max_message_size = 134217728
 log.console = false
 log.file.level = warning
 CONF
+    [ -n "$LISTEN" ] && echo "listeners.tcp.2 = $LISTEN:$PORT" >> "$BASE/rabbitmq.conf"
+    [ -n "$HEARTBEAT" ] && echo "heartbeat = $HEARTBEAT" >> "$BASE/rabbitmq.conf"
   fi
+  local want
+  for want in ${LISTEN:+"listeners.tcp.2 = $LISTEN:$PORT"} ${HEARTBEAT:+"heartbeat = $HEARTBEAT"}; do
+    grep -qxF "$want" "$BASE/rabbitmq.conf" || { log "$BASE/rabbitmq.conf lacks '$want' (written only once; remove it)"; return 1; }
+  done
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -81,7 +92,7 @@ url() { echo "amqp://guest:guest@127.0.0.1:$PORT/%2f"; }
 
 start() {
   ensure_installed || return 1
-  setup_env
+  setup_env || return 1
   if alive "$BASE/wrapper.pid" && port_open "$PORT"; then log "$NODE already running"; url; return 0; fi
   if port_open "$PORT"; then log "port $PORT is already in use by another process"; return 1; fi
   setsid "$RMQ_BIN/rabbitmq-server" > "$BASE/log/stdout.log" 2>&1 < /dev/null &
@@ -124,7 +135,7 @@ stop() {
 }
 
 status() {
-  setup_env
+  setup_env || return 1
   if alive "$BASE/wrapper.pid"; then
     local bp; bp=$(cat "$BASE/beam.pid" 2>/dev/null)
     echo "running: $NODE wrapper $(cat "$BASE/wrapper.pid") beam ${bp:-?} epmd $(cat "$BASE/epmd.pid" 2>/dev/null)"

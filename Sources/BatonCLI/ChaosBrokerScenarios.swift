@@ -1,3 +1,4 @@
+import BatonRuntime
 import Foundation
 
 /// (f) The broker node stopped and started again while executions run (the scenario's own node): durable

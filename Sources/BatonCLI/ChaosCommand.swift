@@ -1,4 +1,5 @@
 import ArgumentParser
+import BatonRuntime
 import Foundation
 
 /// `baton chaos`: the failure-mode lab.
@@ -60,6 +61,12 @@ struct ChaosRunCommand: AsyncParsableCommand {
     @Flag(help: "Keep each scenario's scratch directory (logs, store) even when it passes.")
     var keepFiles = false
 
+    @Option(
+        help: ArgumentHelp(
+            "AMQP port of the node that broker-restart, memory-alarm and network-partition start for themselves "
+                + "(epmd port - 1000, distribution port + 20000) [env: BATON_CHAOS_BROKER_PORT] (default: 5791)"))
+    var brokerPort: Int?
+
     func validate() throws {
         if let executions, executions < 3 { throw ValidationError("--executions must be at least 3") }
         guard callbacks >= 1 else { throw ValidationError("--callbacks must be at least 1") }
@@ -80,8 +87,11 @@ struct ChaosRunCommand: AsyncParsableCommand {
         guard let url = amqpURL ?? ProcessInfo.processInfo.environment["BATON_AMQP_URL"] else {
             throw ValidationError("give --amqp-url or set BATON_AMQP_URL (scripts/rabbitmq-node.sh start prints one)")
         }
+        let port = try Setting.integer(brokerPort, "BATON_CHAOS_BROKER_PORT") ?? 5791
+        guard (1025...45535).contains(port) else { throw ValidationError("the broker port must be in 1025...45535") }
         let runner = ChaosRunner(
-            amqpURL: url, executions: executions, callbacks: callbacks, seed: seed, keepFiles: keepFiles)
+            amqpURL: url, executions: executions, callbacks: callbacks, seed: seed, keepFiles: keepFiles,
+            brokerPort: port)
         var results: [ChaosResult] = []
         for scenario in try scenarios() {
             FileHandle.standardError.write(Data("chaos: running \(scenario.name)…\n".utf8))

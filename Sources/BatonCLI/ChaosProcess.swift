@@ -20,7 +20,13 @@ final class ChaosProcess: @unchecked Sendable {
         return URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
-    init(_ name: String, arguments: [String] = [], environment: [String: String], logDirectory: URL) throws {
+    /// Starts `name` from the bin directory.
+    /// - Parameter launcher: a command that runs the executable, e.g. `["/usr/sbin/ip", "netns", "exec", "ns1"]`
+    ///   (it must exec it, so the pid stays the executable's).
+    init(
+        _ name: String, arguments: [String] = [], environment: [String: String], logDirectory: URL,
+        launcher: [String] = []
+    ) throws {
         let executable = Self.binDirectory.appendingPathComponent(name)
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw ChaosError("\(name) not found next to baton (\(executable.path)); build all products first")
@@ -30,8 +36,13 @@ final class ChaosProcess: @unchecked Sendable {
         let handle = try FileHandle(forWritingTo: logFile)
         defer { try? handle.close() }
         process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        if let program = launcher.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(launcher.dropFirst()) + [executable.path] + arguments
+        } else {
+            process.executableURL = executable
+            process.arguments = arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = handle
         process.standardError = handle

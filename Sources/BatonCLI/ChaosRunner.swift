@@ -1,4 +1,5 @@
 import BatonProtocol
+import BatonRuntime
 import Foundation
 
 /// Runs one scenario end to end: system up, fault, wait for every execution to end, ledger check, teardown.
@@ -8,17 +9,22 @@ struct ChaosRunner {
     let callbacks: Int
     let seed: UInt64
     let keepFiles: Bool
+    /// The AMQP port of the node scenarios that need their own broker start (`baton-chaos-<port>`).
+    var brokerPort = 5791
 
     func run(_ scenario: any ChaosScenario) async -> ChaosResult {
         let ledger = ChaosLedger()
         let count = executions ?? scenario.defaultExecutions
         var result = ChaosResult(scenario: scenario.name, executions: 0)
-        var node: ChaosBrokerNode?
+        var node: RabbitMQNode?
+        var fixture: (any ChaosFixture)?
         let system: ChaosSystem
         do {
             var url = amqpURL
+            fixture = try await scenario.prepare(ledger)
             if scenario.needsOwnBroker {
-                let own = try ChaosBrokerNode()
+                let own = try RabbitMQNode(
+                    name: "baton-chaos-\(brokerPort)", port: brokerPort, environment: fixture?.brokerEnvironment ?? [:])
                 node = own
                 try await own.start()
                 url = own.url
@@ -29,6 +35,8 @@ struct ChaosRunner {
         } catch {
             result.failures.append("set-up: \(error)")
             try? await node?.stop()
+            await fixture?.tearDown()
+            result.timeline = ledger.timeline
             return result
         }
         ledger.mark("system up (prefix \(system.names.prefix), time scale \(scenario.timeScale))")
@@ -39,7 +47,7 @@ struct ChaosRunner {
                 try await BatonClient.withClient(bus: system.bus, names: system.names) { client in
                     let context = ChaosContext(
                         system: system, client: client, executions: count, callbacks: callbacks, seed: seed,
-                        broker: node)
+                        broker: node, fixture: fixture)
                     try await scenario.run(context)
                     ledger.mark("fault over; waiting for every execution to end")
                     try await verify(scenario, context, into: &result)
@@ -53,6 +61,7 @@ struct ChaosRunner {
         result.passed = result.failures.isEmpty && result.lost == 0 && result.duplicated == 0
         await system.shutdown(keepFiles: keepFiles || !result.passed)
         try? await node?.stop()
+        await fixture?.tearDown()
         if !result.passed { result.notes.append("logs kept in \(system.directory.path)") }
         return result
     }

@@ -1,4 +1,5 @@
 import BatonProtocol
+import BatonRuntime
 import Foundation
 
 /// One failure mode: how to set the system up, how to inject the fault, and what each execution must end as.
@@ -13,6 +14,9 @@ protocol ChaosScenario: Sendable {
     var defaultExecutions: Int { get }
     /// Whether the scenario needs a broker node of its own (it stops the broker or sets alarms).
     var needsOwnBroker: Bool { get }
+    /// Sets up what the scenario needs outside Baton before the broker starts (e.g. a network namespace); the
+    /// runner tears it down at the end, also when the run fails. `nil`: nothing to set up.
+    func prepare(_ ledger: ChaosLedger) async throws -> (any ChaosFixture)?
     /// Starts the executions and injects the fault; returns when the fault is over.
     func run(_ context: ChaosContext) async throws
     /// The terminal status and error an execution must have, given its history event types.
@@ -21,6 +25,15 @@ protocol ChaosScenario: Sendable {
 
 extension ChaosScenario {
     var needsOwnBroker: Bool { false }
+    func prepare(_ ledger: ChaosLedger) async throws -> (any ChaosFixture)? { nil }
+}
+
+/// Something a scenario set up outside Baton for its run (a network namespace, …).
+protocol ChaosFixture: Sendable {
+    /// Extra scripts/rabbitmq-node.sh variables for the scenario's own node (e.g. `BATON_RMQ_LISTEN`).
+    var brokerEnvironment: [String: String] { get }
+    /// Removes what was set up; must not throw and must be safe after a partial set-up.
+    func tearDown() async
 }
 
 /// The terminal status (and error name, for FAILED) the state machine prescribes.
@@ -35,7 +48,7 @@ enum ChaosCatalog {
     static let scenarios: [any ChaosScenario] = [
         CallbackRejectionScenario(), NeverCallsBackScenario(), WorkerCrashScenario(), PoisonMessageScenario(),
         OrchestratorCrashScenario(), BrokerRestartScenario(), BacklogScenario(), MemoryAlarmScenario(),
-        HeartbeatStormScenario(),
+        HeartbeatStormScenario(), NetworkPartitionScenario(),
     ]
 
     static func named(_ name: String) -> (any ChaosScenario)? { scenarios.first { $0.name == name } }
@@ -49,19 +62,19 @@ struct ChaosContext: Sendable {
     let callbacks: Int
     let seed: UInt64
     /// The scenario's own broker node, when it asked for one.
-    let broker: ChaosBrokerNode?
+    let broker: RabbitMQNode?
+    /// What the scenario's `prepare` set up, if anything.
+    let fixture: (any ChaosFixture)?
     var ledger: ChaosLedger { system.ledger }
 
     /// CreateStateMachine; returns its ARN.
     func createMachine(_ name: String, definition: String) async throws -> String {
-        let request: [String: Any] = [
-            "name": name, "definition": definition, "roleArn": "arn:aws:iam::123456789012:role/chaos",
-        ]
-        let reply = try await client.command("CreateStateMachine", request: jsonText(request))
-        guard let arn = jsonObject(reply)?["stateMachineArn"] as? String else {
-            throw ChaosError("CreateStateMachine answered \(reply)")
+        do {
+            return try await client.createStateMachine(
+                name, definition: definition, roleArn: "arn:aws:iam::123456789012:role/chaos")
+        } catch let error as RemoteError {
+            throw ChaosError("CreateStateMachine \(name): \(error)")
         }
-        return arn
     }
 
     /// Starts `count` executions named `<prefix>-<i>`, `concurrency` at a time. A start that got no reply (the
@@ -88,14 +101,11 @@ struct ChaosContext: Sendable {
     }
 
     private func startOne(_ machine: String, name: String, deadline: Duration) async throws -> String {
-        let request = jsonText(["stateMachineArn": machine, "name": name, "input": "{\"n\":\"\(name)\"}"])
         let end = ContinuousClock.now.advanced(by: deadline)
         while true {
             do {
-                let reply = try await client.command("StartExecution", request: request, timeout: .seconds(5))
-                guard let arn = jsonObject(reply)?["executionArn"] as? String else {
-                    throw ChaosError("StartExecution answered \(reply)")
-                }
+                let arn = try await client.startExecution(
+                    machine, name: name, input: "{\"n\":\"\(name)\"}", timeout: .seconds(5))
                 ledger.started(arn)
                 return arn
             } catch let error as RemoteError where error.type == "RequestTimeout" {
@@ -114,17 +124,11 @@ struct ChaosContext: Sendable {
 
     /// DescribeExecution as a JSON object.
     func describe(_ arn: String) async throws -> [String: Any] {
-        let reply = try await client.command("DescribeExecution", request: jsonText(["executionArn": arn]))
-        return jsonObject(reply) ?? [:]
+        jsonObject(try await client.describeExecution(arn)) ?? [:]
     }
 
     /// The history's event types, oldest first.
-    func historyTypes(_ arn: String) async throws -> [String] {
-        let reply = try await client.command(
-            "GetExecutionHistory", request: jsonText(["executionArn": arn, "maxResults": 1000]))
-        let events = jsonObject(reply)?["events"] as? [[String: Any]] ?? []
-        return events.compactMap { $0["type"] as? String }
-    }
+    func historyTypes(_ arn: String) async throws -> [String] { try await client.historyTypes(arn) }
 }
 
 /// A JSON state machine: one waitForTaskToken task on the chaos task queue, with Catch routes for

@@ -78,13 +78,19 @@ final class ChaosSystem: @unchecked Sendable {
     }
 
     /// Starts a worker-function serving the task queue with the callback function, plus `arguments`.
+    /// - Parameters:
+    ///   - url: the broker URL it connects to (default: the system's).
+    ///   - launcher: a command that execs it (e.g. `ip netns exec NS`).
     @discardableResult
-    func startWorker(_ arguments: [String] = [], seed: Int = 1) throws -> ChaosProcess {
+    func startWorker(_ arguments: [String] = [], seed: Int = 1, url: String? = nil, launcher: [String] = []) throws
+        -> ChaosProcess
+    {
         let worker = try ChaosProcess(
             "worker-function",
             arguments: ["--functions", "callback", "--queue", taskQueue, "--seed", "\(seed)", "--log-level", "info"]
                 + arguments,
-            environment: ["BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix], logDirectory: directory)
+            environment: ["BATON_AMQP_URL": url ?? amqpURL, "BATON_QUEUE_PREFIX": names.prefix],
+            logDirectory: directory, launcher: launcher)
         workers.append(worker)
         return worker
     }

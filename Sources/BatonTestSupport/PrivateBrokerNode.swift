@@ -1,14 +1,11 @@
+import BatonRuntime
 import Foundation
 
-/// An extra RabbitMQ node of the test's own (scripts/rabbitmq-node.sh with its own name and ports), for tests
-/// that stop, restart or throttle a broker without disturbing the shared one.
+/// An extra RabbitMQ node of the test's own, for tests that stop, restart or throttle a broker without disturbing
+/// the shared one: a thin test-facing view of BatonRuntime's ``RabbitMQNode`` (the one launcher) that adds
+/// ``whileRunning(_:)``.
 public struct PrivateBrokerNode: Sendable {
-    /// The node name, e.g. `amqptest1@localhost`.
-    public let name: String
-    /// The AMQP port.
-    public let port: Int
-    private let script: String
-    private let environment: [String: String]
+    private let node: RabbitMQNode
 
     /// Describes a node; nothing is started yet.
     /// - Parameters:
@@ -16,27 +13,16 @@ public struct PrivateBrokerNode: Sendable {
     ///   - port: AMQP port; the distribution port is `port + 20000` and epmd `port - 1000`.
     ///   - filePath: leave the default; it locates the repository root.
     public init(name: String, port: Int, filePath: String = #filePath) {
-        self.name = "\(name)@localhost"
-        self.port = port
-        var root = URL(fileURLWithPath: filePath)
-        while root.path != "/"
-            && !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path)
-        {
-            root.deleteLastPathComponent()
-        }
-        script = root.appendingPathComponent("scripts/rabbitmq-node.sh").path
-        var environment = ProcessInfo.processInfo.environment
-        environment["BATON_RMQ_NODE"] = self.name
-        environment["BATON_RMQ_PORT"] = "\(port)"
-        environment["BATON_RMQ_DIST_PORT"] = "\(port + 20000)"
-        environment["BATON_RMQ_EPMD_PORT"] = "\(port - 1000)"
-        // Its own data directory (derived from the node name), never an inherited one such as the test run's.
-        environment["BATON_RMQ_BASE"] = nil
-        self.environment = environment
+        // The script sits in this checkout (filePath is inside it), so locating it cannot fail in a test build.
+        node = try! RabbitMQNode(name: name, port: port, filePath: filePath)
     }
 
+    /// The node name, e.g. `amqptest1@localhost`.
+    public var name: String { node.name }
+    /// The AMQP port.
+    public var port: Int { node.port }
     /// The node's AMQP URL.
-    public var url: String { "amqp://guest:guest@127.0.0.1:\(port)/%2f" }
+    public var url: String { node.url }
 
     /// Starts the node, runs `body`, and stops the node again, also when `body` throws.
     /// - Parameter body: the test.
@@ -54,77 +40,15 @@ public struct PrivateBrokerNode: Sendable {
     }
 
     /// Starts the node and waits until it accepts connections.
-    /// - Throws: ``NodeScriptFailed`` if the script fails.
-    public func start() async throws { try await run(["start"]) }
+    /// - Throws: `NodeScriptFailed` if the script fails.
+    public func start() async throws { try await node.start() }
 
     /// Stops the node.
-    /// - Throws: ``NodeScriptFailed`` if the script fails.
-    public func stop() async throws { try await run(["stop"]) }
+    /// - Throws: `NodeScriptFailed` if the script fails.
+    public func stop() async throws { try await node.stop() }
 
     /// Runs `rabbitmqctl` against the node.
     /// - Parameter arguments: rabbitmqctl arguments, e.g. `["set_vm_memory_high_watermark", "0.0000001"]`.
-    /// - Throws: ``NodeScriptFailed`` if the command fails.
-    public func ctl(_ arguments: [String]) async throws { try await run(["ctl"] + arguments) }
-
-    /// Runs the script on a thread of its own (it takes seconds; the cooperative pool must not block) with
-    /// posix_spawn and waitpid. Foundation's `Process` is avoided: its exit monitoring was seen to miss the
-    /// child's exit when used from concurrent tests.
-    private func run(_ arguments: [String]) async throws {
-        let argv = ["/bin/bash", script] + arguments
-        let environment = environment.map { "\($0.key)=\($0.value)" }
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "rabbitmq-node-\(UUID().uuidString).log")
-        let status: Int32 = await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: Self.spawnAndWait(argv, environment, log.path)) }
-            thread.start()
-        }
-        defer { try? FileManager.default.removeItem(at: log) }
-        guard status == 0 else {
-            throw NodeScriptFailed(
-                command: "rabbitmq-node.sh \(arguments.joined(separator: " ")) (status \(status))",
-                output: (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            )
-        }
-    }
-
-    /// Output goes to a file, not a pipe: the broker the script starts in the background would inherit a pipe
-    /// and keep it open.
-    private static func spawnAndWait(_ argv: [String], _ environment: [String], _ logPath: String) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup($0) } + [nil]
-        defer { for pointer in cArgv + cEnv { free(pointer) } }
-        // Default dispositions and an empty mask: the test process blocks or ignores signals the broker's
-        // wrapper needs (a blocked SIGTERM turns a 3 s stop into a 30 s wait and a KILL).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, argv[0], &actions, &attributes, cArgv, cEnv) == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    }
-}
-
-/// scripts/rabbitmq-node.sh exited with an error.
-public struct NodeScriptFailed: Error, CustomStringConvertible {
-    /// The command that failed.
-    public var command: String
-    /// What it printed.
-    public var output: String
-    /// The command and its output.
-    public var description: String { "\(command) failed:\n\(output)" }
+    /// - Throws: `NodeScriptFailed` if the command fails.
+    public func ctl(_ arguments: [String]) async throws { try await node.ctl(arguments) }
 }

@@ -76,7 +76,13 @@ struct FunctionWorker: Sendable {
         let answered = stamps ? result.stamped(receivedAt: receivedAt, answeredAt: Date()) : result
         let callback = Callback(taskToken: token, outcome: answered.outcome)
         var pending = [try await callbacks.publish(callback)]
-        try await task.settle(.ack)
+        do {
+            try await task.settle(.ack)
+        } catch {
+            // The delivery came on a connection lost since (a partition, a broker restart): the broker has already
+            // requeued it. The callback went out on the new connection, so its verdict is still worth reading.
+            logger.notice("task delivery lost with its connection; reading the callback's verdict anyway")
+        }
         if decision.duplicate {
             logger.info("sending a duplicate callback (fault injection)")
             pending.append(try await callbacks.publish(callback))
