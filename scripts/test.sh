@@ -38,7 +38,7 @@ BIN_DIR=$(swift build --show-bin-path)
 python3 -c 'import yaml, jsonschema' 2>/dev/null || python3 -m pip install --quiet pyyaml jsonschema
 echo "test.sh: docker-compose.yml against the Compose Specification; its executables, variables and users"
 python3 scripts/compose-check.py --bin-dir "$BIN_DIR"
-BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests)\.'
+BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests|BatonRuntimeTests)\.'
 BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests|WorkerTests|EndToEndTests)\.'
 status=0
 if [ -z "$FILTER" ]; then

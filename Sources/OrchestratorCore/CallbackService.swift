@@ -13,6 +13,7 @@ public final class CallbackService: Service {
     private let bus: any MessageBus
     private let logger: Logger
     private let observer: @Sendable (CallbackOutcome) -> Void
+    private let metrics: OrchestratorMetrics
 
     /// What happened to one callback, for metrics.
     public enum CallbackOutcome: Sendable, Hashable {
@@ -24,14 +25,15 @@ public final class CallbackService: Service {
         case malformed
     }
 
-    /// Creates the service; `observer` sees every outcome (metrics).
+    /// Creates the service; `observer` sees every outcome, `metrics` counts and times them.
     public init(
-        engine: Engine, bus: any MessageBus, logger: Logger,
+        engine: Engine, bus: any MessageBus, logger: Logger, metrics: OrchestratorMetrics = OrchestratorMetrics(),
         observer: @escaping @Sendable (CallbackOutcome) -> Void = { _ in }
     ) {
         self.engine = engine
         self.bus = bus
         self.logger = logger
+        self.metrics = metrics
         self.observer = observer
     }
 
@@ -44,6 +46,7 @@ public final class CallbackService: Service {
     }
 
     func handle(_ delivery: BusDelivery) async {
+        let received = ContinuousClock.now
         let callback: Callback
         do {
             callback = try Callback(decoding: delivery.message.body)
@@ -52,8 +55,12 @@ public final class CallbackService: Service {
             if error.code == .invalidOutput {
                 observer(.rejected(action: "SendTaskSuccess", errorType: error.awsErrorType))
                 await settle(delivery, .ack)
+                metrics.callback(
+                    action: "SendTaskSuccess", door: .broker, errorType: error.awsErrorType,
+                    duration: ContinuousClock.now - received)
             } else {
                 observer(.malformed)
+                metrics.malformedCallback()
                 logger.notice("malformed callback dead-lettered", metadata: ["reason": "\(error)"])
                 await settle(delivery, .deadLetter(reason: error.description))
             }
@@ -61,7 +68,9 @@ public final class CallbackService: Service {
         }
         let outcome: CallbackReply
         do {
-            try await engine.apply(callback)
+            try await metrics.timeCommit("callback") { () async throws(APIError) in
+                try await engine.apply(callback)
+            }
             outcome = .accepted
             observer(.accepted(action: callback.action))
         } catch {
@@ -82,6 +91,9 @@ public final class CallbackService: Service {
         // (TaskTimedOut, since it was applied) instead of never.
         await reply(to: delivery, outcome)
         await settle(delivery, .ack)
+        metrics.callback(
+            action: callback.action, door: .broker, errorType: outcome.errorType,
+            duration: ContinuousClock.now - received)
     }
 
     private func reply(to delivery: BusDelivery, _ reply: CallbackReply) async {

@@ -5,7 +5,8 @@ import StatesLanguage
 
 /// Consumes the command queue: each message `{"action": "<AWS action>", "request": {…}}` with `reply_to` is
 /// served by `StepFunctionsOperations` and answered with the AWS response shape or the AWS error body — the
-/// broker's door into the same operations the HTTP API serves.
+/// broker's door into the same operations the HTTP API serves. A `traceparent` message header is the request's
+/// trace context (a StartExecution without `traceHeader` carries it into its tasks).
 public final class CommandService: Service {
     private let operations: StepFunctionsOperations
     private let bus: any MessageBus
@@ -33,7 +34,8 @@ public final class CommandService: Service {
         let response: JSON
         do {
             let (action, request) = try Self.decode(delivery.message.body)
-            response = try await operations.handle(action: action, request: request)
+            response = try await operations.handle(
+                action: action, request: request, traceparent: delivery.message.headers[TaskHeaders.traceparent])
         } catch {
             if error.code == .internalFailure || error.code == .serviceUnavailable {
                 logger.error("command failed; requeued", metadata: ["error": "\(error)"])

@@ -16,6 +16,7 @@ public final class OutboxDispatcher: Service {
     private let engine: Engine
     private let bus: any MessageBus
     private let logger: Logger
+    private let metrics: OrchestratorMetrics
     private let inbox: AsyncStream<OutboxRow>
     private let inboxContinuation: AsyncStream<OutboxRow>.Continuation
     /// Row ids handed to a publisher and not yet deleted: keeps the start-up scan and the fast path from
@@ -24,11 +25,15 @@ public final class OutboxDispatcher: Service {
     /// Queues already declared by this process (task queues are declared durable on first use).
     private let declared = Mutex<Set<String>>([])
 
-    /// Creates the dispatcher.
-    public init(engine: Engine, bus: any MessageBus, logger: Logger) {
+    /// Creates the dispatcher; `metrics` counts confirmed publishes and failed attempts and times the commits
+    /// that delete confirmed rows.
+    public init(
+        engine: Engine, bus: any MessageBus, logger: Logger, metrics: OrchestratorMetrics = OrchestratorMetrics()
+    ) {
         self.engine = engine
         self.bus = bus
         self.logger = logger
+        self.metrics = metrics
         (inbox, inboxContinuation) = AsyncStream<OutboxRow>.makeStream()
     }
 
@@ -93,9 +98,13 @@ public final class OutboxDispatcher: Service {
                 } else {
                     try await bus.publish(message, toExchange: row.exchange, routingKey: row.routingKey)
                 }
-                try await confirmed(row, completes: completes, messageID: messageID)
+                try await metrics.timeCommit("publish") {
+                    try await confirmed(row, completes: completes, messageID: messageID)
+                }
+                metrics.outboxPublished(true)
                 return
             } catch {
+                metrics.outboxPublished(false)
                 attempt += 1
                 if attempt == 1 || attempt % 20 == 0 {
                     logger.warning(

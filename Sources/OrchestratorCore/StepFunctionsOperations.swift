@@ -8,10 +8,13 @@ import StatesLanguage
 /// the same answer and the same error types through either.
 public struct StepFunctionsOperations: Sendable {
     let engine: Engine
+    let metrics: OrchestratorMetrics
 
-    /// Creates the operations over an engine.
-    public init(engine: Engine) {
+    /// Creates the operations over an engine; `metrics` counts started executions and SendTask* callbacks and
+    /// times the commits.
+    public init(engine: Engine, metrics: OrchestratorMetrics = OrchestratorMetrics()) {
         self.engine = engine
+        self.metrics = metrics
     }
 
     /// The actions served.
@@ -29,9 +32,29 @@ public struct StepFunctionsOperations: Sendable {
     /// - Parameters:
     ///   - action: the AWS action name, e.g. `StartExecution`.
     ///   - request: the request body (a JSON object).
+    ///   - traceparent: the W3C `traceparent` the request arrived with (HTTP or AMQP header), if any. A
+    ///     StartExecution without a `traceHeader` field carries it, or a fresh one when it is absent or invalid.
     /// - Returns: the response body.
     /// - Throws: `APIError` with AWS's error type.
-    public func handle(action: String, request: JSON) async throws(APIError) -> JSON {
+    public func handle(action: String, request: JSON, traceparent: String? = nil) async throws(APIError) -> JSON {
+        guard action.hasPrefix("SendTask") else {
+            return try await perform(action: action, request: request, traceparent: traceparent)
+        }
+        let start = ContinuousClock.now
+        do {
+            let response = try await metrics.timeCommit("callback") { () async throws(APIError) in
+                try await perform(action: action, request: request, traceparent: traceparent)
+            }
+            metrics.callback(action: action, door: .api, errorType: nil, duration: ContinuousClock.now - start)
+            return response
+        } catch {
+            metrics.callback(
+                action: action, door: .api, errorType: error.code.name, duration: ContinuousClock.now - start)
+            throw error
+        }
+    }
+
+    private func perform(action: String, request: JSON, traceparent: String?) async throws(APIError) -> JSON {
         guard case .object(let body) = request else {
             throw APIError(.serialization, "the request body must be a JSON object")
         }
@@ -45,15 +68,19 @@ public struct StepFunctionsOperations: Sendable {
             try await engine.deleteStateMachine(arn: try fields.arn("stateMachineArn"))
             return .object(JSONObject())
         case "ValidateStateMachineDefinition": return try validate(fields)
-        case "StartExecution": return try await startExecution(fields)
+        case "StartExecution": return try await startExecution(fields, traceparent: traceparent)
         case "DescribeExecution": return try await describeExecution(fields)
         case "ListExecutions": return try await listExecutions(fields)
         case "GetExecutionHistory": return try await history(fields)
         case "StopExecution":
-            let date = try await engine.stopExecution(
-                executionArn: try fields.arn("executionArn"),
-                error: try fields.optionalString("error", length: RequestFields.Length.error),
-                cause: try fields.optionalString("cause", length: RequestFields.Length.cause))
+            let (arn, error, cause) = (
+                try fields.arn("executionArn"),
+                try fields.optionalString("error", length: RequestFields.Length.error),
+                try fields.optionalString("cause", length: RequestFields.Length.cause)
+            )
+            let date = try await metrics.timeCommit("stop") { () async throws(APIError) in
+                try await engine.stopExecution(executionArn: arn, error: error, cause: cause)
+            }
             return ["stopDate": .number(date.timeIntervalSince1970)]
         case "SendTaskSuccess":
             try await engine.sendTaskSuccess(
@@ -162,14 +189,24 @@ public struct StepFunctionsOperations: Sendable {
         ]
     }
 
-    private func startExecution(_ fields: RequestFields) async throws(APIError) -> JSON {
+    /// StartExecution. The execution's trace context is the request's `traceHeader` (as AWS keeps it), else the
+    /// `traceparent` it arrived with, else a fresh one: every execution's tasks and callbacks carry one, and
+    /// DescribeExecution shows it as `traceHeader`.
+    private func startExecution(_ fields: RequestFields, traceparent: String?) async throws(APIError) -> JSON {
         let trace = try fields.optionalString("traceHeader", length: RequestFields.Length.traceHeader)
         if let trace, !trace.unicodeScalars.allSatisfy(\.isASCII) {
             throw RequestFields.constraint("traceHeader", "Member must satisfy regular expression pattern: \\p{ASCII}*")
         }
-        let started = try await engine.startExecution(
-            stateMachineArn: try fields.arn("stateMachineArn"), name: try fields.optionalString("name"),
-            input: try fields.optionalString("input"), traceparent: trace)
+        let carried =
+            trace.flatMap { $0.isEmpty ? nil : $0 } ?? traceparent.flatMap { TraceParent.isValid($0) ? $0 : nil }
+        let (arn, name, input) = (
+            try fields.arn("stateMachineArn"), try fields.optionalString("name"), try fields.optionalString("input")
+        )
+        let started = try await metrics.timeCommit("start") { () async throws(APIError) in
+            try await engine.startExecution(
+                stateMachineArn: arn, name: name, input: input, traceparent: carried ?? TraceParent.generate())
+        }
+        metrics.executionStarted()
         return [
             "executionArn": .string(started.executionArn),
             "startDate": .number(started.startDate.timeIntervalSince1970),

@@ -10,6 +10,7 @@ import Synchronization
 public final class TimerService: Service {
     private let engine: Engine
     private let logger: Logger
+    private let metrics: OrchestratorMetrics
     /// The date the service is sleeping until, and the continuation that wakes it early. Guarded by the `Mutex`.
     private let wake = Mutex<Wake>(Wake())
     /// The longest single sleep: a safety net so a lost wake-up delays a timer by at most this much.
@@ -21,10 +22,11 @@ public final class TimerService: Service {
         var pending = false
     }
 
-    /// Creates the service.
-    public init(engine: Engine, logger: Logger) {
+    /// Creates the service; `metrics` counts fired timers and times the sweeps that fire them.
+    public init(engine: Engine, logger: Logger, metrics: OrchestratorMetrics = OrchestratorMetrics()) {
         self.engine = engine
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Tells the service a timer was armed for `date` (the engine's `timerArmed` effect); wakes it if it sleeps
@@ -45,7 +47,11 @@ public final class TimerService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
+                    let sweep = ContinuousClock.now
                     let fired = try await self.engine.fireDueTimers()
+                    // Only sweeps that fired something committed a transition.
+                    if fired > 0 { self.metrics.commit("timers", duration: ContinuousClock.now - sweep) }
+                    self.metrics.timersFired(fired)
                     if fired >= self.engine.configuration.timerBatch { continue }  // more are due right now
                     let clock = self.engine.clock
                     let ceiling = clock.now().addingTimeInterval(self.maximumSleep)

@@ -64,7 +64,9 @@ public struct StepFunctionsAPI: Sendable {
             } catch {
                 throw APIError(.serialization, "the request body is not valid JSON: \(error.reason)")
             }
-            return Self.response(.ok, try await operations.handle(action: action, request: json))
+            let traceparent = request.headers[HTTPField.Name("traceparent")!]
+            return Self.response(
+                .ok, try await operations.handle(action: action, request: json, traceparent: traceparent))
         } catch {
             if error.code.status >= 500 {
                 logger.error("api request failed", metadata: ["error": "\(error)"])

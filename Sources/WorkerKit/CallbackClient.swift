@@ -123,9 +123,11 @@ public final class CallbackClient: Service {
             try await bus.publish(message, toQueue: names.callbackQueue)
         } catch {
             router.expire(id)
+            WorkerMetrics.callbackNotPublished(action: callback.action)
             throw error
         }
         counters.withLock { $0.published += 1 }
+        if case .heartbeat = callback.outcome { WorkerMetrics.heartbeatSent() }
         logger.debug(
             "callback published",
             metadata: [
@@ -157,13 +159,16 @@ public final class CallbackClient: Service {
         switch reply {
         case nil:
             counters.withLock { $0.unanswered += 1 }
+            WorkerMetrics.callbackAnswered(action: pending.action, outcome: "unanswered")
             logger.warning("no reply to callback in time", metadata: metadata.merging(["deadline": "\(limit)"]) { $1 })
         case let reply? where reply.isAccepted:
             counters.withLock { $0.accepted += 1 }
+            WorkerMetrics.callbackAnswered(action: pending.action, outcome: "accepted")
             logger.debug("callback accepted", metadata: metadata)
         case let reply?:
             let type = reply.errorType ?? "?"
             counters.withLock { $0.rejected[type, default: 0] += 1 }
+            WorkerMetrics.callbackAnswered(action: pending.action, outcome: "rejected", errorType: type)
             logger.warning(
                 "callback rejected",
                 metadata: metadata.merging(["error.type": "\(type)", "error.message": "\(reply.message)"]) { $1 })

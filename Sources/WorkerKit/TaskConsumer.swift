@@ -104,6 +104,7 @@ public final class TaskConsumer: Service {
     }
 
     private func process(_ task: IncomingTask) async {
+        WorkerMetrics.taskReceived(queue: task.queue)
         let traceparent = TraceContext.forwardable(task.header(TraceContext.header))
         if let traceparent {
             logger.debug("task received", metadata: ["task.id": "\(task.logID)", "traceparent": "\(traceparent)"])
@@ -112,17 +113,25 @@ public final class TaskConsumer: Service {
     }
 
     private func handle(_ task: IncomingTask) async {
+        let start = ContinuousClock.now
+        func handled(_ outcome: String) {
+            WorkerMetrics.taskHandled(queue: task.queue, outcome: outcome, duration: ContinuousClock.now - start)
+        }
         do {
             try await handler(task)
+            handled("ok")
             try await task.settle(.ack)
         } catch is CancellationError {
+            handled("abandoned")
             // Shutdown past the grace period: leave it unsettled; the broker redelivers it.
             logger.notice("task abandoned at shutdown", metadata: ["task.id": "\(task.logID)"])
         } catch let rejected as TaskRejected {
+            handled("refused")
             logger.warning(
                 "task refused", metadata: ["task.id": "\(task.logID)", "reason": "\(rejected.reason)"])
             _ = try? await task.settle(.deadLetter(reason: rejected.reason))
         } catch {
+            handled("requeued")
             logger.warning("task failed; requeued", metadata: ["task.id": "\(task.logID)", "error": "\(error)"])
             _ = try? await task.settle(.requeue)
         }

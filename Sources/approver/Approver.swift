@@ -19,6 +19,7 @@ struct Approver: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var metricsOptions: MetricsOptions
 
     @Option(
         name: .customLong("queue"),
@@ -45,6 +46,7 @@ struct Approver: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "approver", level: common.logLevel, format: common.logFormat)
+        let metricsServer = try metricsOptions.server(logger: logger)
         let names = Names(prefix: common.queuePrefix)
         let requestQueues =
             queues.isEmpty
@@ -77,6 +79,7 @@ struct Approver: AsyncParsableCommand {
             logger: logger)
         var services: [any Service] = [callbacks, consumer, http]
         if let policy { services.append(PolicyService(policy: policy, desk: desk, logger: logger)) }
+        if let metricsServer { services.append(metricsServer) }
         logger.info(
             "approver started",
             metadata: [

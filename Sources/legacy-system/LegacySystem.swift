@@ -22,6 +22,7 @@ struct LegacySystem: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var metricsOptions: MetricsOptions
 
     @Option(
         name: .customLong("queue"),
@@ -49,6 +50,7 @@ struct LegacySystem: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "legacy-system", level: common.logLevel, format: common.logFormat)
+        let metricsServer = try metricsOptions.server(logger: logger)
         let names = Names(prefix: common.queuePrefix)
         let duration = try DurationText.parse(Setting.resolve(jobDuration, "BATON_JOB_DURATION") ?? "5s")
         let heartbeat = try DurationText.parse(Setting.resolve(heartbeatInterval, "BATON_HEARTBEAT_INTERVAL") ?? "10s")
@@ -74,7 +76,8 @@ struct LegacySystem: AsyncParsableCommand {
         logger.info("legacy-system started", metadata: ["data.dir": "\(store.directory.path)"])
         do {
             try await ServiceRunner.run(
-                [callbacks, JobResumer(runner: runner, logger: logger), consumer], logger: logger)
+                [callbacks, JobResumer(runner: runner, logger: logger), consumer] + [metricsServer].compactMap { $0 },
+                logger: logger)
         } catch {
             await bus.close()
             throw error

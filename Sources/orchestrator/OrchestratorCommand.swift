@@ -25,6 +25,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var metricsOptions: MetricsOptions
 
     @Option(
         name: .customLong("data-dir"),
@@ -87,6 +88,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "orchestrator", level: common.logLevel, format: common.logFormat)
+        let metricsAddress = try metricsOptions.address()
+        let registry = metricsAddress.map { _ in MetricsSetup.bootstrap() }
+        let metrics = OrchestratorMetrics()
         var configuration = OrchestratorConfiguration()
         configuration.region = Setting.resolve(regionFlag, "BATON_REGION") ?? configuration.region
         configuration.account = Setting.resolve(accountFlag, "BATON_ACCOUNT") ?? configuration.account
@@ -134,6 +138,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
                 outboxCommitted: { services.dispatcher?.enqueue($0) },
                 timerArmed: { services.timers?.armed($0) },
                 executionFinished: { finished in
+                    metrics.executionFinished(finished)
                     logger.debug(
                         "execution finished",
                         metadata: ["execution.arn": "\(finished.executionArn)", "status": "\(finished.status)"])
@@ -141,15 +146,15 @@ struct OrchestratorCommand: AsyncParsableCommand {
             ),
             logger: logger
         )
-        let dispatcher = OutboxDispatcher(engine: engine, bus: bus, logger: logger)
-        let timers = TimerService(engine: engine, logger: logger)
+        let dispatcher = OutboxDispatcher(engine: engine, bus: bus, logger: logger, metrics: metrics)
+        let timers = TimerService(engine: engine, logger: logger, metrics: metrics)
         services.dispatcher = dispatcher
         services.timers = timers
         if let directory = Setting.resolve(stateMachinesFlag, "BATON_STATE_MACHINES") {
             let registered = try await engine.registerStateMachines(in: URL(fileURLWithPath: directory))
             logger.info("state machines registered", metadata: ["count": "\(registered.count)", "dir": "\(directory)"])
         }
-        let operations = StepFunctionsOperations(engine: engine)
+        let operations = StepFunctionsOperations(engine: engine, metrics: metrics)
         let waiting = try await store.countWaiting()
         let (redactedURL, shard) = (amqp.redactedURL, configuration.shard)
         let ready: @Sendable (String) -> Void = { api in
@@ -161,9 +166,17 @@ struct OrchestratorCommand: AsyncParsableCommand {
                 ])
         }
         var running: [any Service] = [
-            dispatcher, timers, CallbackService(engine: engine, bus: bus, logger: logger),
+            dispatcher, timers, CallbackService(engine: engine, bus: bus, logger: logger, metrics: metrics),
             CommandService(operations: operations, bus: bus, logger: logger),
         ]
+        if let metricsAddress, let registry {
+            running.append(
+                MetricsServer(address: metricsAddress, registry: registry, logger: logger) {
+                    // Gauges read at scrape time: the dispatcher's unconfirmed rows and the open tasks in the store.
+                    let waiting = (try? await store.countWaiting()) ?? 0
+                    metrics.sample(outboxDepth: dispatcher.inFlightCount, tasksInFlight: waiting)
+                })
+        }
         if let api = try apiServer(operations: operations, logger: logger, ready: ready) {
             running.append(api)
         } else {

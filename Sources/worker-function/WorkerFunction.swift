@@ -18,6 +18,7 @@ struct WorkerFunction: AsyncParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var metricsOptions: MetricsOptions
     @OptionGroup var knobOptions: KnobOptions
 
     @Option(
@@ -51,6 +52,7 @@ struct WorkerFunction: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "worker-function", level: common.logLevel, format: common.logFormat)
+        let metricsServer = try metricsOptions.server(logger: logger)
         let names = try (Setting.resolve(functions, "BATON_FUNCTIONS") ?? "echo,sleep,fail,callback")
             .split(separator: ",").map { name -> BuiltinFunction in
                 let trimmed = name.trimmingCharacters(in: .whitespaces)
@@ -75,7 +77,7 @@ struct WorkerFunction: AsyncParsableCommand {
         let callbacks = try await CallbackClient.start(
             bus: bus, names: Names(prefix: common.queuePrefix), configuration: .init(replyDeadline: replyDeadline),
             logger: logger)
-        var services: [any Service] = [callbacks]
+        var services: [any Service] = [callbacks] + [metricsServer].compactMap { $0 }
         let queueNames = Names(prefix: common.queuePrefix)
         var served: [(queue: String, function: BuiltinFunction)] = names.map {
             (queueNames.functionQueue($0.rawValue), $0)
