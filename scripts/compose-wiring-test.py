@@ -13,11 +13,16 @@ passes when every seed scenario ends as expected, no service exited, and no brok
 The services log JSON at debug level (BATON_LOG_FORMAT/BATON_LOG_LEVEL, as .env would set them), and the test
 checks that the callbacks worker-function and legacy-system sent carried the W3C traceparent `baton demo` started
 the executions with (StartExecution traceHeader → task header → callback header).
+Every Baton service serves Prometheus /metrics (BATON_METRICS_ADDRESS; each replica on its own local port, as each
+container has its own network); deploy/prometheus/prometheus.yml must scrape each on that port, and after the demo
+every process is scraped and its counters must have moved (executions started and finished, callbacks accepted in
+the orchestrator; tasks received in every worker service).
 
   scripts/compose-wiring-test.py --bin-dir .build/debug [--keep]
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -122,6 +127,82 @@ def trace_problems(logs):
     return problems
 
 
+def metrics_wiring_problems(model, services):
+    """Every long-running Baton service serves /metrics, and deploy/prometheus/prometheus.yml scrapes it there."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    targets = set()
+    for job in config.get("scrape_configs", []):
+        for static in job.get("static_configs", []):
+            targets.update(static.get("targets", []))
+        for dns in job.get("dns_sd_configs", []):
+            targets.update(f"{name}:{dns.get('port')}" for name in dns.get("names", []))
+    problems = []
+    for name, service in services.items():
+        if compose_model.command(service)[0] == "baton":
+            continue
+        address = compose_model.environment(service).get("BATON_METRICS_ADDRESS", "")
+        match = re.fullmatch(r"0\.0\.0\.0:(\d+)", address)
+        if not match:
+            problems.append(f"{name}: BATON_METRICS_ADDRESS should be 0.0.0.0:PORT, not '{address}'")
+        elif f"{name}:{match.group(1)}" not in targets:
+            problems.append(f"deploy/prometheus/prometheus.yml does not scrape {name}:{match.group(1)}")
+    return problems
+
+
+def scrape(address):
+    """One scrape of a process's /metrics: {sample with labels: value}."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://{address}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            sample, _, value = line.rpartition(" ")
+            samples[sample] = float(value)
+    return samples
+
+
+def total(samples, name, **labels):
+    """The sum of `name` over the samples whose labels include `labels`."""
+    result = 0.0
+    for sample, value in samples.items():
+        base, _, rest = sample.partition("{")
+        if base == name and all(f'{key}="{wanted}"' in rest for key, wanted in labels.items()):
+            result += value
+    return result
+
+
+def metrics_problems(addresses):
+    """Scrapes every process; the counters of what the demo did must have moved."""
+    problems, by_service = [], {}
+    for label, address in addresses.items():
+        try:
+            by_service.setdefault(label.rsplit("-", 1)[0], []).append(scrape(address))
+        except OSError as error:
+            problems.append(f"{label}: /metrics on {address} did not answer: {error}")
+    expectations = {
+        "orchestrator": [("baton_executions_started_total", {}), ("baton_executions_finished_total", {}),
+                         ("baton_callbacks_accepted_total", {})],
+        "worker-function": [("baton_worker_tasks_received_total", {}),
+                            ("baton_worker_callbacks_sent_total", {"outcome": "accepted"})],
+        "worker-silent": [("baton_worker_tasks_received_total", {})],
+        "legacy-system": [("baton_worker_tasks_received_total", {})],
+        "approver": [("baton_worker_tasks_received_total", {})],
+    }
+    for service, checks in expectations.items():
+        scrapes = by_service.get(service, [])
+        for name, labels in checks:
+            value = sum(total(samples, name, **labels) for samples in scrapes)
+            if value <= 0:
+                problems.append(f"{service}: {name}{json.dumps(labels) if labels else ''} is {value:g} after the demo")
+            else:
+                log(f"{service}: {name}{json.dumps(labels) if labels else ''} = {value:g}")
+    return problems
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin-dir", type=Path, required=True, help="where the built executables are")
@@ -148,6 +229,12 @@ def main():
         mapper = Mapper(model, work / "data", NODE["BATON_RMQ_PORT"])
         services = {name: service for name, service in model["services"].items()
                     if service.get("image") == "baton:local" and not service.get("profiles")}
+        wiring = metrics_wiring_problems(model, services)
+        if wiring:
+            for problem in wiring:
+                log(f"FAIL {problem}")
+            raise SystemExit(1)
+        metrics_addresses = {}
         for name, service in services.items():
             if name == "demo":
                 continue
@@ -157,6 +244,11 @@ def main():
             for directory in [value for key, value in environment.items() if key == "BATON_DATA_DIR"]:
                 Path(directory).mkdir(parents=True, exist_ok=True)
             for replica in range(1, replicas + 1):
+                if replica > 1:  # each container has its own network: locally, each replica its own port
+                    environment = dict(environment, **{key: f"127.0.0.1:{free_port()}"
+                                                       for (owner, key) in mapper.listen if owner == name})
+                if "BATON_METRICS_ADDRESS" in environment:
+                    metrics_addresses[f"{name}-{replica}"] = environment["BATON_METRICS_ADDRESS"]
                 logfile = open(work / "logs" / f"{name}-{replica}.log", "w")
                 env = {"PATH": os.environ.get("PATH", ""), "HOME": str(work), **environment}
                 process = subprocess.Popen([str(bin_dir / argv[0]), *argv[1:]], env=env, cwd=work,
@@ -184,6 +276,7 @@ def main():
                     arguments.keep = True
                     break
         problems += trace_problems(work / "logs")
+        problems += metrics_problems(metrics_addresses)
         if problems:
             arguments.keep = True
             for problem in problems:
