@@ -121,9 +121,10 @@ public final class ExecutionStore: Sendable {
     public func transition<T: Sendable>(planning plan: @escaping @Sendable (Snapshot) throws -> (T, WritePlan))
         async throws -> T
     {
-        // Planned on the calling thread: a synchronous read takes a free reader connection without hopping to its
-        // dispatch queue and back (plans are CPU work over cached pages, like any other work of the caller's task).
-        let (value, writes) = try readHere { [ids] db in try plan(Snapshot(db: db, ids: ids)) }
+        // On a reader's queue, not synchronously on the caller's thread: a synchronous read blocks a cooperative
+        // thread while it waits for a free reader, and the async reads holding the readers need a cooperative
+        // thread to give them back — under load every cooperative thread can end up waiting (seen as a deadlock).
+        let (value, writes) = try await read { [ids] db in try plan(Snapshot(db: db, ids: ids)) }
         if writes.isEmpty { return value }
         try await transition { tx in try writes.apply(tx) }
         return value
@@ -134,15 +135,6 @@ public final class ExecutionStore: Sendable {
 
     /// Reserves an outbox id for an insert planned off the writer (see ``Transaction/enqueueOutbox(_:id:at:)``).
     public func reserveOutboxID() -> Int64 { ids.nextOutboxID() }
-
-    /// Reads a snapshot synchronously on the calling thread.
-    private func readHere<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.read(body)
-        } catch {
-            throw Self.storeError(error)
-        }
-    }
 
     /// Reads through a reader connection (a consistent snapshot of the last commit).
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
