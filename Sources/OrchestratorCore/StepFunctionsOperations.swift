@@ -8,10 +8,24 @@ import StatesLanguage
 /// the same answer and the same error types through either.
 public struct StepFunctionsOperations: Sendable {
     let engine: Engine
+    /// Reaches the other orchestrator shards; `nil` with one orchestrator.
+    let router: ShardRouter?
 
     /// Creates the operations over an engine.
-    public init(engine: Engine) {
+    /// - Parameters:
+    ///   - engine: this orchestrator's engine.
+    ///   - router: the other shards, when there are several; requests for them are forwarded.
+    public init(engine: Engine, router: ShardRouter? = nil) {
         self.engine = engine
+        self.router = router.flatMap { $0.map.isSharded ? $0 : nil }
+    }
+
+    /// Which executions a request may reach.
+    public enum Scope: Sendable {
+        /// Any shard's: requests for another shard are forwarded to it (the default, both doors).
+        case routed
+        /// This shard's store only (a request another shard already routed here).
+        case local
     }
 
     /// The actions served.
@@ -31,10 +45,18 @@ public struct StepFunctionsOperations: Sendable {
     ///   - request: the request body (a JSON object).
     /// - Returns: the response body.
     /// - Throws: `APIError` with AWS's error type.
-    public func handle(action: String, request: JSON) async throws(APIError) -> JSON {
+    public func handle(action: String, request: JSON, scope: Scope = .routed) async throws(APIError) -> JSON {
         guard case .object(let body) = request else {
             throw APIError(.serialization, "the request body must be a JSON object")
         }
+        if scope == .routed, let router {
+            return try await handle(action: action, body: body, router: router)
+        }
+        return try await handleLocally(action: action, body: body)
+    }
+
+    /// Runs one action on this shard's store.
+    func handleLocally(action: String, body: JSONObject) async throws(APIError) -> JSON {
         let fields = RequestFields(body: body, action: action)
         switch action {
         case "CreateStateMachine": return try await createStateMachine(fields)
