@@ -17,6 +17,13 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the orchestrator's reply.")
     var timeout: Double = 10
 
+    @Option(
+        name: .customLong("shards"),
+        help:
+            "Orchestrator shards; commands about one execution go straight to its shard [env: BATON_SHARDS] (default: 1)"
+    )
+    var shardsFlag: Int?
+
     /// Queue and exchange names under the chosen prefix.
     var names: Names { Names(prefix: common.queuePrefix) }
 
@@ -24,7 +31,10 @@ struct ClientOptions: ParsableArguments {
     func withClient<T: Sendable>(_ body: (BatonClient) async throws -> T) async throws -> T {
         let bus = try await connect()
         do {
-            let result = try await BatonClient.withClient(bus: bus, names: names, body)
+            let count = try Setting.integer(shardsFlag, "BATON_SHARDS") ?? 1
+            guard count >= 1 else { throw CLIError("--shards must be at least 1") }
+            let result = try await BatonClient.withClient(
+                bus: bus, names: names, shards: ShardMap(count: count), body)
             await bus.close()
             return result
         } catch {

@@ -2,6 +2,7 @@ import AMQPClient
 import ArgumentParser
 import BatonBroker
 import BatonProtocol
+import BatonRuntime
 import Foundation
 import Logging
 
@@ -25,6 +26,8 @@ struct LoadtestCommand: AsyncParsableCommand {
     var amqpURL: String?
     @Option(help: "Queue prefix of the system under test [env: BATON_QUEUE_PREFIX] (default: baton)")
     var queuePrefix: String?
+    @Option(help: "Orchestrator shards; starts go straight to the shard of their name [env: BATON_SHARDS] (default: 1)")
+    var shards: Int?
     @Option(help: "Open model: arrivals per second, e.g. 2000/s (the first step of --sweep)")
     var rate: String?
     @Option(help: "Closed model: executions in flight (default 16 unless --rate)")
@@ -117,8 +120,12 @@ struct LoadtestCommand: AsyncParsableCommand {
         let bus = try await RabbitBus.connect(configuration: .init(amqp: amqp, names: names), logger: logger)
         let fleet = WorkerFleet()
         do {
-            try await LoadtestSession(configuration: configuration, bus: bus, names: names, fleet: fleet, quiet: quiet)
-                .run(json: json, report: report)
+            let shardCount = try Setting.integer(shards, "BATON_SHARDS") ?? 1
+            guard shardCount >= 1 else { throw ValidationError("--shards must be at least 1") }
+            try await LoadtestSession(
+                configuration: configuration, bus: bus, names: names, shards: ShardMap(count: shardCount), fleet: fleet,
+                quiet: quiet
+            ).run(json: json, report: report)
         } catch {
             await fleet.stop()
             await bus.close()

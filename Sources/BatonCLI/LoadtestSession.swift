@@ -9,6 +9,7 @@ struct LoadtestSession {
     let configuration: LoadtestConfiguration
     let bus: RabbitBus
     let names: Names
+    let shards: ShardMap
     let fleet: WorkerFleet
     let quiet: Bool
 
@@ -18,7 +19,7 @@ struct LoadtestSession {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await events.consume(on: bus) }
             defer { group.cancelAll() }
-            try await BatonClient.withClient(bus: bus, names: names) { client in
+            try await BatonClient.withClient(bus: bus, names: names, shards: shards) { client in
                 let machine = try await registerMachine(client)
                 try await startWorkers()
                 let starter: any ExecutionStarter

@@ -23,6 +23,7 @@ public struct RemoteError: Error, Sendable, Hashable, CustomStringConvertible {
 public final class BatonClient: Sendable {
     private let bus: any MessageBus
     private let names: Names
+    private let shards: ShardMap
     private let replyQueue: String
     /// Requests waiting for a reply, by correlation id. Guarded by the `Mutex`.
     private let waiting = Mutex<[String: Mailbox]>([:])
@@ -34,18 +35,22 @@ public final class BatonClient: Sendable {
         case arrived(Result<[UInt8], any Error>)
     }
 
-    private init(bus: any MessageBus, names: Names) {
+    private init(bus: any MessageBus, names: Names, shards: ShardMap) {
         self.bus = bus
         self.names = names
+        self.shards = shards
         self.replyQueue = names.replyQueue("client-\(UUID().uuidString.prefix(12).lowercased())")
     }
 
     /// Runs `body` with a client whose reply consumer lives exactly as long as `body`.
+    /// - Parameters:
+    ///   - shards: the orchestrator shards (`BATON_SHARDS`): with more than one, commands about one execution go
+    ///     straight to its shard's queue; everything else goes to the entry command queue any shard serves.
     /// - Throws: what declaring the reply queue or `body` throws.
     public static func withClient<T: Sendable>(
-        bus: any MessageBus, names: Names, _ body: (BatonClient) async throws -> T
+        bus: any MessageBus, names: Names, shards: ShardMap = ShardMap(), _ body: (BatonClient) async throws -> T
     ) async throws -> T {
-        let client = BatonClient(bus: bus, names: names)
+        let client = BatonClient(bus: bus, names: names, shards: shards)
         try await bus.declare(QueueSpec(client.replyQueue, exclusive: true))
         let replies = try await bus.consume(client.replyQueue, prefetch: 1024)
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -67,17 +72,46 @@ public final class BatonClient: Sendable {
     public func command(_ action: String, request: String = "{}", timeout: Duration = .seconds(30)) async throws
         -> String
     {
+        try await command(action, request: request, toQueue: commandQueue(action, request), timeout: timeout)
+    }
+
+    /// Sends an AWS action to a given command queue (orchestrator shards forwarding to each other), with headers.
+    /// - Throws: `RemoteError` for an AWS error reply, `RemoteError` `RequestTimeout` when no reply came.
+    public func command(
+        _ action: String, request: String, toQueue queue: String, headers: [String: String] = [:],
+        timeout: Duration = .seconds(30)
+    ) async throws -> String {
         let body = Array("{\"action\":\(Self.quoted(action)),\"request\":\(request)}".utf8)
-        let reply = try await ask(body, queue: names.commandQueue, timeout: timeout)
+        let reply = try await ask(body, to: .queue(queue), headers: headers, timeout: timeout)
         try Self.throwIfError(reply)
         return String(decoding: reply, as: UTF8.self)
+    }
+
+    /// The command queue for an action: its execution's shard when the shards are known and the request names
+    /// one execution, else the entry queue (whose orchestrator routes it).
+    private func commandQueue(_ action: String, _ request: String) -> String {
+        guard shards.isSharded,
+            let object = try? JSONSerialization.jsonObject(with: Data(request.utf8)) as? [String: Any]
+        else { return names.commandQueue }
+        switch action {
+        case "StartExecution":
+            if let name = object["name"] as? String {
+                return names.commandQueue(shard: shards.shard(ofExecutionName: name))
+            }
+        case "DescribeExecution", "GetExecutionHistory", "StopExecution":
+            if let arn = object["executionArn"] as? String, let shard = shards.shard(ofExecutionArn: arn) {
+                return names.commandQueue(shard: shard)
+            }
+        default: break
+        }
+        return names.commandQueue
     }
 
     /// Sends a callback and waits for the orchestrator's verdict.
     /// - Returns: `.accepted` or the rejection (`InvalidToken`, `TaskTimedOut`, …).
     /// - Throws: `RemoteError` `RequestTimeout` when no reply came, or a broker error.
     public func send(_ callback: Callback, timeout: Duration = .seconds(30)) async throws -> CallbackReply {
-        let reply = try await ask(callback.encoded(), queue: names.callbackQueue, timeout: timeout)
+        let reply = try await ask(callback.encoded(), to: .callback(token: callback.taskToken), timeout: timeout)
         return try CallbackReply(decoding: reply)
     }
 
@@ -86,11 +120,23 @@ public final class BatonClient: Sendable {
         try await bus.publish(BusMessage(body: body), toQueue: names.callbackQueue)
     }
 
-    private func ask(_ body: [UInt8], queue: String, timeout: Duration) async throws -> [UInt8] {
+    /// Where a request goes: a queue, or the callback queue of the shard a task token names.
+    private enum Destination {
+        case queue(String)
+        case callback(token: String)
+    }
+
+    private func ask(_ body: [UInt8], to destination: Destination, headers: [String: String] = [:], timeout: Duration)
+        async throws -> [UInt8]
+    {
         let id = UUID().uuidString
         waiting.withLock { $0[id] = .empty }
         defer { _ = waiting.withLock { $0.removeValue(forKey: id) } }
-        try await bus.publish(BusMessage(body: body, correlationID: id, replyTo: replyQueue), toQueue: queue)
+        let message = BusMessage(body: body, headers: headers, correlationID: id, replyTo: replyQueue)
+        switch destination {
+        case .queue(let queue): try await bus.publish(message, toQueue: queue)
+        case .callback(let token): try await bus.publishCallback(message, taskToken: token, names: names)
+        }
         return try await withThrowingTaskGroup(of: [UInt8].self) { group in
             group.addTask { try await self.reply(id) }
             group.addTask {

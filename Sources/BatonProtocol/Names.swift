@@ -17,6 +17,12 @@ public struct Names: Sendable, Hashable {
     public var eventsExchange: String { "\(prefix).events" }
     /// The exchange rejected (malformed) messages are dead-lettered to.
     public var deadLetterExchange: String { "\(prefix).dead-letter" }
+    /// The callback queue of orchestrator shard `shard`: shard 0 keeps ``callbackQueue`` (so one orchestrator
+    /// and every token it ever issued keep today's name), shard `i ≥ 1` has `<prefix>.callbacks.<i>`.
+    public func callbackQueue(shard: Int) -> String { shard == 0 ? callbackQueue : "\(prefix).callbacks.\(shard)" }
+    /// The command queue only orchestrator shard `shard` consumes when there are several shards
+    /// (`<prefix>.commands.<i>`); ``commandQueue`` is then the entry that every shard consumes.
+    public func commandQueue(shard: Int) -> String { "\(prefix).commands.\(shard)" }
     /// The queue that keeps dead-lettered messages for inspection.
     public var deadLetterQueue: String { "\(prefix).dead-letter" }
     /// The queue a worker-function process serves a named function from.

@@ -8,8 +8,13 @@ import ServiceLifecycle
 /// A message that is not a callback is dead-lettered with its reason (it never blocks the queue); an output
 /// that is not JSON or too large answers InvalidOutput and the task keeps waiting; a store failure requeues the
 /// delivery so it is applied later.
+///
+/// With several shards each consumes its own shard's queue (shard 0 keeps the entry name, `<prefix>.callbacks`);
+/// a callback whose token verifies but names another shard (sent by a client that did not route it) is
+/// republished, unchanged and with its `reply_to`, to that shard's queue. Forged tokens are never forwarded.
 public final class CallbackService: Service {
     private let engine: Engine
+    private let router: ShardRouter?
     private let bus: any MessageBus
     private let logger: Logger
     private let observer: @Sendable (CallbackOutcome) -> Void
@@ -27,10 +32,12 @@ public final class CallbackService: Service {
 
     /// Creates the service; `observer` sees every outcome, `metrics` counts and times them.
     public init(
-        engine: Engine, bus: any MessageBus, logger: Logger, metrics: OrchestratorMetrics = OrchestratorMetrics(),
+        engine: Engine, bus: any MessageBus, router: ShardRouter? = nil, logger: Logger,
+        metrics: OrchestratorMetrics = OrchestratorMetrics(),
         observer: @escaping @Sendable (CallbackOutcome) -> Void = { _ in }
     ) {
         self.engine = engine
+        self.router = router.flatMap { $0.map.isSharded ? $0 : nil }
         self.bus = bus
         self.logger = logger
         self.metrics = metrics
@@ -39,7 +46,8 @@ public final class CallbackService: Service {
 
     public func run() async throws {
         try await DeliveryPump(
-            bus: bus, queue: engine.names.callbackQueue, prefetch: engine.configuration.callbackConcurrency
+            bus: bus, queue: engine.names.callbackQueue(shard: engine.configuration.shard),
+            prefetch: engine.configuration.callbackConcurrency
         ) { delivery in
             await self.handle(delivery)
         }.run()
@@ -63,6 +71,17 @@ public final class CallbackService: Service {
                 metrics.malformedCallback()
                 logger.notice("malformed callback dead-lettered", metadata: ["reason": "\(error)"])
                 await settle(delivery, .deadLetter(reason: error.description))
+            }
+            return
+        }
+        if let router, let owner = foreignOwner(of: callback.taskToken, router: router) {
+            do {
+                try await router.republish(delivery, toQueue: router.names.callbackQueue(shard: owner))
+                await settle(delivery, .ack)
+            } catch {
+                logger.warning(
+                    "callback not forwarded; requeued", metadata: ["shard": "\(owner)", "error": "\(error)"])
+                await settle(delivery, .requeue)
             }
             return
         }
@@ -94,6 +113,14 @@ public final class CallbackService: Service {
         metrics.callback(
             action: callback.action, door: .broker, errorType: outcome.errorType,
             duration: ContinuousClock.now - received)
+    }
+
+    /// The other shard a genuine token belongs to, or `nil` (this shard's, or not genuine: the engine refuses it).
+    private func foreignOwner(of token: String, router: ShardRouter) -> Int? {
+        guard let shard = ShardMap.shard(ofTaskToken: token), shard != router.shard, shard < router.map.count,
+            (try? engine.signer.verify(token))?.shard == shard
+        else { return nil }
+        return shard
     }
 
     private func reply(to delivery: BusDelivery, _ reply: CallbackReply) async {

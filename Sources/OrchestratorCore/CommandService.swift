@@ -7,10 +7,15 @@ import StatesLanguage
 /// served by `StepFunctionsOperations` and answered with the AWS response shape or the AWS error body — the
 /// broker's door into the same operations the HTTP API serves. A `traceparent` message header is the request's
 /// trace context (a StartExecution without `traceHeader` carries it into its tasks).
+///
+/// With several shards it consumes the entry queue (shared by every shard) and its own shard's queue; a command
+/// about another shard's execution is republished to that shard's queue with its `reply_to`, so the owner answers
+/// the asker directly; shard-wide commands (state machine changes, ListExecutions) are served through the routed
+/// operations, which ask the other shards.
 public final class CommandService: Service {
     private let operations: StepFunctionsOperations
     private let bus: any MessageBus
-    private let queue: String
+    private let queues: [String]
     private let logger: Logger
 
     /// The largest command body accepted (a definition of 1 MiB plus its JSON escaping).
@@ -20,22 +25,43 @@ public final class CommandService: Service {
     public init(operations: StepFunctionsOperations, bus: any MessageBus, logger: Logger) {
         self.operations = operations
         self.bus = bus
-        self.queue = operations.engine.names.commandQueue
+        let names = operations.engine.names
+        if let router = operations.router {
+            self.queues = [names.commandQueue, names.commandQueue(shard: router.shard)]
+        } else {
+            self.queues = [names.commandQueue]
+        }
         self.logger = logger
     }
 
     public func run() async throws {
-        try await DeliveryPump(bus: bus, queue: queue, prefetch: 64) { delivery in
-            await self.handle(delivery)
-        }.run()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for queue in queues {
+                group.addTask {
+                    try await DeliveryPump(bus: self.bus, queue: queue, prefetch: 64) { delivery in
+                        await self.handle(delivery)
+                    }.run()
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 
     func handle(_ delivery: BusDelivery) async {
         let response: JSON
         do {
             let (action, request) = try Self.decode(delivery.message.body)
+            let scope: StepFunctionsOperations.Scope =
+                delivery.message.headers[ShardRouter.scopeHeader] == nil ? .routed : .local
+            if scope == .routed, let router = operations.router, case .object(let body) = request,
+                case .shard(let owner) = router.route(action: action, request: body)
+            {
+                await forward(delivery, to: router.names.commandQueue(shard: owner), router: router)
+                return
+            }
             response = try await operations.handle(
-                action: action, request: request, traceparent: delivery.message.headers[TaskHeaders.traceparent])
+                action: action, request: request, traceparent: delivery.message.headers[TaskHeaders.traceparent],
+                scope: scope)
         } catch {
             if error.code == .internalFailure || error.code == .serviceUnavailable {
                 logger.error("command failed; requeued", metadata: ["error": "\(error)"])
@@ -55,6 +81,17 @@ public final class CommandService: Service {
             }
         }
         try? await delivery.settle(.ack)
+    }
+
+    /// Hands a command to the shard that owns its execution; the owner answers the asker.
+    private func forward(_ delivery: BusDelivery, to queue: String, router: ShardRouter) async {
+        do {
+            try await router.republish(delivery, toQueue: queue)
+            try? await delivery.settle(.ack)
+        } catch {
+            logger.warning("command not forwarded; requeued", metadata: ["queue": "\(queue)", "error": "\(error)"])
+            try? await delivery.settle(.requeue)
+        }
     }
 
     /// Decodes a command body.

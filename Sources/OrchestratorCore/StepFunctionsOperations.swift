@@ -9,12 +9,26 @@ import StatesLanguage
 public struct StepFunctionsOperations: Sendable {
     let engine: Engine
     let metrics: OrchestratorMetrics
+    /// Reaches the other orchestrator shards; `nil` with one orchestrator.
+    let router: ShardRouter?
 
-    /// Creates the operations over an engine; `metrics` counts started executions and SendTask* callbacks and
-    /// times the commits.
-    public init(engine: Engine, metrics: OrchestratorMetrics = OrchestratorMetrics()) {
+    /// Creates the operations over an engine.
+    /// - Parameters:
+    ///   - engine: this orchestrator's engine.
+    ///   - router: the other shards, when there are several; requests for them are forwarded.
+    ///   - metrics: counts started executions and SendTask* callbacks and times the commits.
+    public init(engine: Engine, router: ShardRouter? = nil, metrics: OrchestratorMetrics = OrchestratorMetrics()) {
         self.engine = engine
+        self.router = router.flatMap { $0.map.isSharded ? $0 : nil }
         self.metrics = metrics
+    }
+
+    /// Which executions a request may reach.
+    public enum Scope: Sendable {
+        /// Any shard's: requests for another shard are forwarded to it (the default, both doors).
+        case routed
+        /// This shard's store only (a request another shard already routed here).
+        case local
     }
 
     /// The actions served.
@@ -34,16 +48,19 @@ public struct StepFunctionsOperations: Sendable {
     ///   - request: the request body (a JSON object).
     ///   - traceparent: the W3C `traceparent` the request arrived with (HTTP or AMQP header), if any. A
     ///     StartExecution without a `traceHeader` field carries it, or a fresh one when it is absent or invalid.
+    ///   - scope: whether the request may be forwarded to another shard.
     /// - Returns: the response body.
     /// - Throws: `APIError` with AWS's error type.
-    public func handle(action: String, request: JSON, traceparent: String? = nil) async throws(APIError) -> JSON {
+    public func handle(action: String, request: JSON, traceparent: String? = nil, scope: Scope = .routed)
+        async throws(APIError) -> JSON
+    {
         guard action.hasPrefix("SendTask") else {
-            return try await perform(action: action, request: request, traceparent: traceparent)
+            return try await perform(action: action, request: request, traceparent: traceparent, scope: scope)
         }
         let start = ContinuousClock.now
         do {
             let response = try await metrics.timeCommit("callback") { () async throws(APIError) in
-                try await perform(action: action, request: request, traceparent: traceparent)
+                try await perform(action: action, request: request, traceparent: traceparent, scope: scope)
             }
             metrics.callback(action: action, door: .api, errorType: nil, duration: ContinuousClock.now - start)
             return response
@@ -54,10 +71,25 @@ public struct StepFunctionsOperations: Sendable {
         }
     }
 
-    private func perform(action: String, request: JSON, traceparent: String?) async throws(APIError) -> JSON {
-        guard case .object(let body) = request else {
+    private func perform(action: String, request: JSON, traceparent: String?, scope: Scope)
+        async throws(APIError) -> JSON
+    {
+        guard case .object(var body) = request else {
             throw APIError(.serialization, "the request body must be a JSON object")
         }
+        if scope == .routed, let router {
+            // The owner shard takes the trace context from the request body when the start is forwarded.
+            if action == "StartExecution", body["traceHeader"] == nil, let traceparent, TraceParent.isValid(traceparent)
+            {
+                body["traceHeader"] = .string(traceparent)
+            }
+            return try await handle(action: action, body: body, router: router)
+        }
+        return try await handleLocally(action: action, body: body, traceparent: traceparent)
+    }
+
+    /// Runs one action on this shard's store.
+    func handleLocally(action: String, body: JSONObject, traceparent: String? = nil) async throws(APIError) -> JSON {
         let fields = RequestFields(body: body, action: action)
         switch action {
         case "CreateStateMachine": return try await createStateMachine(fields)

@@ -120,7 +120,9 @@ public final class CallbackClient: Service {
         var message = BusMessage(body: callback.encoded(), correlationID: id, replyTo: replyQueue, messageID: id)
         if let traceparent { message.headers[TraceContext.header] = traceparent }
         do {
-            try await bus.publish(message, toQueue: names.callbackQueue)
+            // Straight to the owning orchestrator shard's queue (read from the token; the worker need not know
+            // the shards); the entry queue when the token names none.
+            try await bus.publishCallback(message, taskToken: callback.taskToken, names: names)
         } catch {
             router.expire(id)
             WorkerMetrics.callbackNotPublished(action: callback.action)

@@ -54,6 +54,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
     var shardFlag: Int?
 
     @Option(
+        name: .customLong("shards"),
+        help:
+            "Number of orchestrator shards, each with its own store; executions are spread by name [env: BATON_SHARDS] (default: 1)"
+    )
+    var shardsFlag: Int?
+
+    @Option(
         name: .customLong("time-scale"),
         help: "Workflow seconds per real second; 60 makes a 60 s timeout last 1 s [env: BATON_TIME_SCALE] (default: 1)")
     var timeScaleFlag: Double?
@@ -95,6 +102,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         configuration.region = Setting.resolve(regionFlag, "BATON_REGION") ?? configuration.region
         configuration.account = Setting.resolve(accountFlag, "BATON_ACCOUNT") ?? configuration.account
         configuration.shard = try Setting.integer(shardFlag, "BATON_SHARD") ?? 0
+        let shardCount = try Setting.integer(shardsFlag, "BATON_SHARDS") ?? 1
+        guard shardCount >= 1, (0..<shardCount).contains(configuration.shard) else {
+            throw ValidationError("the shard must be in 0..<shards (\(shardCount)), not \(configuration.shard)")
+        }
+        let shards = ShardMap(count: shardCount)
         configuration.callbackConcurrency =
             try Setting.integer(callbackConcurrencyFlag, "BATON_CALLBACK_CONCURRENCY")
             ?? configuration.callbackConcurrency
@@ -128,6 +140,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
             RabbitBus.Configuration(amqp: amqp, names: names, queueType: QueueType(common.queueType)), logger: logger)
         try await bus.declare(QueueSpec(names.callbackQueue))
         try await bus.declare(QueueSpec(names.commandQueue))
+        // Every shard declares every shard's queues, so what is routed to a shard that has not started yet waits.
+        for shard in 0..<shards.count where shards.isSharded {
+            try await bus.declare(QueueSpec(names.callbackQueue(shard: shard)))
+            try await bus.declare(QueueSpec(names.commandQueue(shard: shard)))
+        }
         try await bus.declareExchange(names.eventsExchange, type: "topic")
 
         let services = ServiceBox()
@@ -154,7 +171,6 @@ struct OrchestratorCommand: AsyncParsableCommand {
             let registered = try await engine.registerStateMachines(in: URL(fileURLWithPath: directory))
             logger.info("state machines registered", metadata: ["count": "\(registered.count)", "dir": "\(directory)"])
         }
-        let operations = StepFunctionsOperations(engine: engine, metrics: metrics)
         let waiting = try await store.countWaiting()
         let (redactedURL, shard) = (amqp.redactedURL, configuration.shard)
         let ready: @Sendable (String) -> Void = { api in
@@ -162,28 +178,42 @@ struct OrchestratorCommand: AsyncParsableCommand {
                 "orchestrator ready",
                 metadata: [
                     "broker": "\(redactedURL)", "prefix": "\(names.prefix)", "data.dir": "\(dataDir)",
-                    "shard": "\(shard)", "time.scale": "\(scale)", "waiting": "\(waiting)", "api": "\(api)",
+                    "shard": "\(shard)", "shards": "\(shards.count)", "time.scale": "\(scale)", "waiting": "\(waiting)",
+                    "api": "\(api)",
                 ])
         }
-        var running: [any Service] = [
-            dispatcher, timers, CallbackService(engine: engine, bus: bus, logger: logger, metrics: metrics),
-            CommandService(operations: operations, bus: bus, logger: logger),
-        ]
-        if let metricsAddress, let registry {
-            running.append(
-                MetricsServer(address: metricsAddress, registry: registry, logger: logger) {
-                    // Gauges read at scrape time: the dispatcher's unconfirmed rows and the open tasks in the store.
-                    let waiting = (try? await store.countWaiting()) ?? 0
-                    metrics.sample(outboxDepth: dispatcher.inFlightCount, tasksInFlight: waiting)
-                })
-        }
-        if let api = try apiServer(operations: operations, logger: logger, ready: ready) {
-            running.append(api)
-        } else {
-            ready("off")
+        // With several shards, a client (its exclusive reply queue) collects the answers of the other shards.
+        let serve: @Sendable (ShardRouter?) async throws -> Void = { router in
+            let operations = StepFunctionsOperations(engine: engine, router: router, metrics: metrics)
+            var running: [any Service] = [
+                dispatcher, timers,
+                CallbackService(engine: engine, bus: bus, router: router, logger: logger, metrics: metrics),
+                CommandService(operations: operations, bus: bus, logger: logger),
+            ]
+            if let metricsAddress, let registry {
+                running.append(
+                    MetricsServer(address: metricsAddress, registry: registry, logger: logger) {
+                        // Gauges read at scrape time: the dispatcher's unconfirmed rows and the open tasks in the store.
+                        let waiting = (try? await store.countWaiting()) ?? 0
+                        metrics.sample(outboxDepth: dispatcher.inFlightCount, tasksInFlight: waiting)
+                    })
+            }
+            if let api = try apiServer(operations: operations, logger: logger, ready: ready) {
+                running.append(api)
+            } else {
+                ready("off")
+            }
+            try await ServiceRunner.run(running, logger: logger)
         }
         do {
-            try await ServiceRunner.run(running, logger: logger)
+            if shards.isSharded {
+                try await BatonClient.withClient(bus: bus, names: names, shards: shards) { client in
+                    try await serve(
+                        ShardRouter(shard: shard, map: shards, names: names, bus: bus, client: client))
+                }
+            } else {
+                try await serve(nil)
+            }
         } catch {
             logger.error("orchestrator stopped on an error", metadata: ["error": "\(error)"])
             await bus.close()
