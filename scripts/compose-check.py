@@ -6,9 +6,12 @@
   2. every executable a Baton service runs is one of the package's products (and is built, with --bin-dir);
   3. every BATON_* variable compose sets is read somewhere in Sources/; every ${VAR} compose interpolates is
      in .env.example; no password or key is written into docker-compose.yml;
-  4. deploy/rabbitmq/definitions.json parses, every user has permissions, and the guest user is absent.
+  4. deploy/rabbitmq/definitions.json parses, every user has permissions, and the guest user is absent;
+  5. the scale-out override deploy/compose.scale.yml, merged onto docker-compose.yml, passes 1-3 too, and
+     deploy/rabbitmq/definitions.quorum.json is definitions.json with quorum queues (--write-quorum-definitions
+     regenerates it).
 
-  scripts/compose-check.py [--bin-dir DIR]
+  scripts/compose-check.py [--bin-dir DIR] [--write-quorum-definitions]
 """
 
 import argparse
@@ -78,7 +81,7 @@ def check_executables(model, bin_dir):
                     fail(message)
 
 
-def check_variables(model):
+def check_variables(model, raw_texts=None):
     sources = "\n".join(path.read_text(errors="replace") for path in (ROOT / "Sources").rglob("*.swift"))
     for name, service in baton_services(model).items():
         for variable in compose_model.environment(service):
@@ -87,16 +90,16 @@ def check_variables(model):
             elif not variable.startswith("BATON_"):
                 fail(f"{name}: sets {variable}; Baton's processes read only BATON_* variables")
     example = compose_model.read_dotenv(compose_model.ENV_EXAMPLE)
-    raw = compose_model.raw_text()
-    for variable in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", raw))):
-        if variable not in example:
-            fail(f"docker-compose.yml interpolates ${{{variable}}}, which .env.example does not list")
-    for line_number, line in enumerate(raw.splitlines(), 1):
-        secret = re.match(r"\s*[A-Z_]*(PASSWORD|TOKEN_KEY|CREDENTIALS|SECRET)[A-Z_]*:\s*(\S+)", line)
-        if secret and not secret.group(2).startswith("${"):
-            fail(f"docker-compose.yml:{line_number}: a secret written in the file; take it from .env")
-        if re.search(r"amqp://[^:@/]+:[^$@/][^@]*@", line):
-            fail(f"docker-compose.yml:{line_number}: a broker password written in the file; take it from .env")
+    for file_name, raw in (raw_texts or {"docker-compose.yml": compose_model.raw_text()}).items():
+        for variable in sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", raw))):
+            if variable not in example:
+                fail(f"{file_name} interpolates ${{{variable}}}, which .env.example does not list")
+        for line_number, line in enumerate(raw.splitlines(), 1):
+            secret = re.match(r"\s*[A-Z_]*(PASSWORD|TOKEN_KEY|CREDENTIALS|SECRET|COOKIE)[A-Z_]*:\s*(\S+)", line)
+            if secret and not secret.group(2).startswith("${"):
+                fail(f"{file_name}:{line_number}: a secret written in the file; take it from .env")
+            if re.search(r"amqp://[^:@/]+:[^$@/][^@]*@", line):
+                fail(f"{file_name}:{line_number}: a broker password written in the file; take it from .env")
 
 
 # What each user must (True) and must not (False) be allowed, as (permission, resource name). Each service's
@@ -157,10 +160,52 @@ def check_definitions():
             fail(f"definitions.json: user {user['name']}'s password must be a placeholder filled from .env")
 
 
+SCALE_FILE = ROOT / "deploy" / "compose.scale.yml"
+QUORUM_DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.quorum.json"
+
+
+def quorum_definitions():
+    """definitions.json with every queue a quorum queue, and at-least-once dead-lettering (which RabbitMQ accepts
+    only with x-overflow reject-publish) on the dead-lettered ones — what BATON_QUEUE_TYPE=quorum declares."""
+    definitions = json.loads((ROOT / "deploy" / "rabbitmq" / "definitions.json").read_text())
+    for queue in definitions["queues"]:
+        arguments = queue.setdefault("arguments", {})
+        arguments["x-queue-type"] = "quorum"
+        if "x-dead-letter-exchange" in arguments:
+            arguments["x-dead-letter-strategy"] = "at-least-once"
+            arguments["x-overflow"] = "reject-publish"
+    return json.dumps(definitions, indent=2) + "\n"
+
+
+def check_scale(bin_dir):
+    try:
+        model = compose_model.load(extra_files=(SCALE_FILE,))
+    except compose_model.InterpolationError as error:
+        fail(f"compose.scale.yml: interpolation with .env.example failed: {error}")
+        return
+    check_schema(model)
+    check_executables(model, bin_dir)
+    check_variables(model, {"deploy/compose.scale.yml": SCALE_FILE.read_text()})
+    overridden = compose_model.yaml.safe_load(SCALE_FILE.read_text())["services"]
+    for name, service in baton_services(model).items():
+        environment = compose_model.environment(service)
+        if name in overridden and environment.get("BATON_QUEUE_TYPE", "classic") != "quorum":
+            fail(f"compose.scale.yml: {name} talks to the cluster without BATON_QUEUE_TYPE=quorum")
+    if not QUORUM_DEFINITIONS.exists() or QUORUM_DEFINITIONS.read_text() != quorum_definitions():
+        fail("deploy/rabbitmq/definitions.quorum.json is not definitions.json with quorum queues; "
+             "run scripts/compose-check.py --write-quorum-definitions")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin-dir", type=Path, help="where the built executables are (checks they exist)")
+    parser.add_argument("--write-quorum-definitions", action="store_true",
+                        help="regenerate deploy/rabbitmq/definitions.quorum.json from definitions.json and exit")
     arguments = parser.parse_args()
+    if arguments.write_quorum_definitions:
+        QUORUM_DEFINITIONS.write_text(quorum_definitions())
+        print(f"compose-check: wrote {QUORUM_DEFINITIONS.relative_to(ROOT)}")
+        return
     try:
         model = compose_model.load()
     except compose_model.InterpolationError as error:
@@ -169,11 +214,13 @@ def main():
     check_executables(model, arguments.bin_dir)
     check_variables(model)
     check_definitions()
+    check_scale(arguments.bin_dir)
     if failures:
         sys.exit(f"compose-check: {len(failures)} problem(s)")
     services = ", ".join(model["services"])
     print(f"compose-check: docker-compose.yml valid (Compose Specification); services {services}; "
-          "executables, BATON_* variables, .env.example and definitions.json consistent")
+          "executables, BATON_* variables, .env.example and definitions.json consistent; deploy/compose.scale.yml "
+          "merged onto it valid, with quorum definitions")
 
 
 if __name__ == "__main__":

@@ -73,9 +73,23 @@ def _walk(node, variables):
     return node
 
 
-def load(env_file: Path = ENV_EXAMPLE, overrides: dict | None = None) -> dict:
-    """The interpolated model: the process environment wins over `env_file`, `overrides` over both."""
+def merge(base, override):
+    """`docker compose -f base -f override`: mappings merge key by key, anything else is replaced (compose unions
+    some lists, such as volumes, by target; the checks here do not need that)."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            merged[key] = merge(base[key], value) if key in base else value
+        return merged
+    return override
+
+
+def load(env_file: Path = ENV_EXAMPLE, overrides: dict | None = None, extra_files: tuple = ()) -> dict:
+    """The interpolated model: the process environment wins over `env_file`, `overrides` over both; each of
+    `extra_files` (compose override files, e.g. deploy/compose.scale.yml) is merged on top, in order."""
     raw = yaml.safe_load(COMPOSE_FILE.read_text())
+    for path in extra_files:
+        raw = merge(raw, yaml.safe_load(Path(path).read_text()))
     variables = read_dotenv(env_file) if env_file and env_file.exists() else {}
     variables.update(os.environ)
     variables.update(overrides or {})

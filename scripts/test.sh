@@ -20,12 +20,24 @@ export BATON_RMQ_EPMD_PORT=${BATON_RMQ_EPMD_PORT:-4380}
 # scenarios start (with their own names) never share this one's directory.
 TEST_NODE_BASE=$ROOT/.rabbitmq/${BATON_RMQ_NODE%@*}
 
-stop_node() { scripts/rabbitmq-node.sh stop >/dev/null 2>&1 || true; }
+# The cluster suite's 3-node cluster (scripts/rabbitmq-cluster.sh), on ports apart from the node's and the demo's.
+export BATON_CLUSTER_NAME=${BATON_CLUSTER_NAME:-baton-test-cluster}
+export BATON_CLUSTER_PORT=${BATON_CLUSTER_PORT:-5681}
+CLUSTER_OUT=$(mktemp -d)
+
+stop_node() {
+  scripts/rabbitmq-node.sh stop >/dev/null 2>&1 || true
+  scripts/rabbitmq-cluster.sh stop >/dev/null 2>&1 || true
+  rm -rf "$CLUSTER_OUT"
+}
 trap stop_node EXIT
 rm -rf "$TEST_NODE_BASE"                     # a fresh node every run: no queue left over from an earlier run
 BATON_AMQP_URL=$(scripts/rabbitmq-node.sh start)
 export BATON_AMQP_URL
 echo "test.sh: private broker at $BATON_AMQP_URL"
+# The cluster boots (about 25 s) while the build runs; ClusterFailoverTests fails, saying why, if it did not.
+scripts/rabbitmq-cluster.sh start 3 >"$CLUSTER_OUT/urls" 2>"$CLUSTER_OUT/log" &
+CLUSTER_PID=$!
 
 echo "test.sh: swift format lint --strict (STYLE.md: .swift-format is checked in)"
 swift format lint --strict --recursive Sources Tests
@@ -40,6 +52,14 @@ echo "test.sh: docker-compose.yml against the Compose Specification; its executa
 python3 scripts/compose-check.py --bin-dir "$BIN_DIR"
 BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests|BatonRuntimeTests)\.'
 BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests|WorkerTests|EndToEndTests)\.'
+if wait "$CLUSTER_PID"; then
+  BATON_CLUSTER_AMQP_URL=$(cat "$CLUSTER_OUT/urls")
+  export BATON_CLUSTER_AMQP_URL
+  echo "test.sh: 3-node broker cluster at $BATON_CLUSTER_AMQP_URL ($(tail -1 "$CLUSTER_OUT/log"))"
+else
+  echo "test.sh: the broker cluster did not start (the cluster tests will fail):" >&2
+  cat "$CLUSTER_OUT/log" >&2
+fi
 status=0
 if [ -z "$FILTER" ]; then
   echo "test.sh: broker-free suites"

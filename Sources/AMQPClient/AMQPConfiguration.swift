@@ -31,10 +31,44 @@ public struct AMQPConfiguration: Sendable, Hashable {
         }
     }
 
-    /// Broker host name or address. Default `127.0.0.1`.
-    public var host: String = "127.0.0.1"
-    /// Broker port. Default 5672.
-    public var port: Int = 5672
+    /// One broker address (a node of a cluster).
+    public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+        /// Host name or address.
+        public var host: String
+        /// AMQP port.
+        public var port: Int
+
+        /// Creates an endpoint.
+        /// - Parameters:
+        ///   - host: host name or address.
+        ///   - port: AMQP port.
+        public init(host: String = "127.0.0.1", port: Int = 5672) {
+            self.host = host
+            self.port = port
+        }
+
+        /// `host:port` (IPv6 addresses in brackets).
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// The broker addresses, in the order they are tried: on connect, and again on every reconnect, the
+    /// connection tries each in turn until one accepts it, starting after the node it lost (so a stopped node
+    /// is tried last). Never empty: an empty list means the default `127.0.0.1:5672`. Default one endpoint.
+    public var endpoints: [Endpoint] = [Endpoint()] {
+        didSet { if endpoints.isEmpty { endpoints = [Endpoint()] } }
+    }
+
+    /// The first endpoint's host name or address. Default `127.0.0.1`.
+    public var host: String {
+        get { endpoints[0].host }
+        set { endpoints[0].host = newValue }
+    }
+
+    /// The first endpoint's port. Default 5672.
+    public var port: Int {
+        get { endpoints[0].port }
+        set { endpoints[0].port = newValue }
+    }
     /// SASL PLAIN user. Default `guest`.
     public var user: String = "guest"
     /// SASL PLAIN password. Default `guest`.
@@ -67,57 +101,88 @@ public struct AMQPConfiguration: Sendable, Hashable {
     /// Creates a configuration with all defaults (guest@127.0.0.1:5672, vhost `/`).
     public init() {}
 
-    /// Parses `amqp://user:pass@host:port/vhost`.
+    /// Parses `amqp://user:pass@host:port/vhost`, or a comma-separated list of such URLs (one per node of a
+    /// cluster) that share user, password and vhost.
     ///
     /// User, password and vhost are percent-decoded (`%2f` is `/`); an empty or missing path means vhost `/`.
     /// A missing port means 5672, a missing user info means guest/guest.
-    /// - Parameter url: the URL.
-    /// - Throws: ``AMQPError`` with code ``AMQPError/Code/invalidConfiguration`` if the URL is malformed.
+    /// - Parameter url: the URL, or URLs separated by commas.
+    /// - Throws: ``AMQPError`` with code ``AMQPError/Code/invalidConfiguration`` if a URL is malformed or the
+    ///   URLs of a list disagree on user, password or vhost.
     public init(url: String) throws(AMQPError) {
-        func invalid(_ why: String) -> AMQPError {
-            AMQPError(.invalidConfiguration, message: "invalid AMQP URL: \(why)")
+        let parts = url.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
         }
-        guard let schemeEnd = url.range(of: "://") else { throw invalid("missing scheme (amqp://...)") }
-        let scheme = url[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "amqp" else { throw invalid("unsupported scheme '\(scheme)' (only amqp is supported)") }
-        var rest = Substring(url[schemeEnd.upperBound...])
-        var path: Substring = ""
-        if let slash = rest.firstIndex(of: "/") {
-            path = rest[rest.index(after: slash)...]
-            rest = rest[..<slash]
+        var parsed: [ParsedURL] = []
+        for part in parts { parsed.append(try ParsedURL(part)) }
+        let first = parsed[0]
+        for other in parsed.dropFirst()
+        where other.user != first.user || other.password != first.password || other.virtualHost != first.virtualHost {
+            throw AMQPError(
+                .invalidConfiguration,
+                message: "invalid AMQP URL list: every URL must use the same user, password and vhost")
         }
-        var authority = rest
-        if let at = rest.lastIndex(of: "@") {
-            let userInfo = rest[..<at]
-            authority = rest[rest.index(after: at)...]
-            if let colon = userInfo.firstIndex(of: ":") {
-                user = try Self.percentDecoded(userInfo[..<colon])
-                password = try Self.percentDecoded(userInfo[userInfo.index(after: colon)...])
-            } else {
-                user = try Self.percentDecoded(userInfo)
+        user = first.user
+        password = first.password
+        virtualHost = first.virtualHost
+        endpoints = parsed.map(\.endpoint)
+    }
+
+    /// One parsed `amqp://` URL.
+    private struct ParsedURL {
+        var user = "guest"
+        var password = "guest"
+        var endpoint = Endpoint()
+        var virtualHost = "/"
+
+        init(_ url: String) throws(AMQPError) {
+            func invalid(_ why: String) -> AMQPError {
+                AMQPError(.invalidConfiguration, message: "invalid AMQP URL: \(why)")
             }
-        }
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
-            host = String(authority[authority.index(after: authority.startIndex)..<close])
-            authority = authority[authority.index(after: close)...]
-            if authority.hasPrefix(":") {
-                guard let value = Int(authority.dropFirst()), (1...65535).contains(value) else {
+            guard !url.isEmpty else { throw invalid("empty (check the commas of the list)") }
+            guard let schemeEnd = url.range(of: "://") else { throw invalid("missing scheme (amqp://...)") }
+            let scheme = url[..<schemeEnd.lowerBound].lowercased()
+            guard scheme == "amqp" else { throw invalid("unsupported scheme '\(scheme)' (only amqp is supported)") }
+            var rest = Substring(url[schemeEnd.upperBound...])
+            var path: Substring = ""
+            if let slash = rest.firstIndex(of: "/") {
+                path = rest[rest.index(after: slash)...]
+                rest = rest[..<slash]
+            }
+            var authority = rest
+            if let at = rest.lastIndex(of: "@") {
+                let userInfo = rest[..<at]
+                authority = rest[rest.index(after: at)...]
+                if let colon = userInfo.firstIndex(of: ":") {
+                    user = try AMQPConfiguration.percentDecoded(userInfo[..<colon])
+                    password = try AMQPConfiguration.percentDecoded(userInfo[userInfo.index(after: colon)...])
+                } else {
+                    user = try AMQPConfiguration.percentDecoded(userInfo)
+                }
+            }
+            if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+                endpoint.host = String(authority[authority.index(after: authority.startIndex)..<close])
+                authority = authority[authority.index(after: close)...]
+                if authority.hasPrefix(":") {
+                    guard let value = Int(authority.dropFirst()), (1...65535).contains(value) else {
+                        throw invalid("bad port")
+                    }
+                    endpoint.port = value
+                }
+            } else if let colon = authority.lastIndex(of: ":") {
+                endpoint.host = String(authority[..<colon])
+                guard let value = Int(authority[authority.index(after: colon)...]), (1...65535).contains(value)
+                else {
                     throw invalid("bad port")
                 }
-                port = value
+                endpoint.port = value
+            } else {
+                endpoint.host = String(authority)
             }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = String(authority[..<colon])
-            guard let value = Int(authority[authority.index(after: colon)...]), (1...65535).contains(value) else {
-                throw invalid("bad port")
-            }
-            port = value
-        } else {
-            host = String(authority)
+            if endpoint.host.isEmpty { endpoint.host = "127.0.0.1" }
+            if let query = path.firstIndex(of: "?") { path = path[..<query] }
+            virtualHost = path.isEmpty ? "/" : try AMQPConfiguration.percentDecoded(path)
         }
-        if host.isEmpty { host = "127.0.0.1" }
-        if let query = path.firstIndex(of: "?") { path = path[..<query] }
-        virtualHost = path.isEmpty ? "/" : try Self.percentDecoded(path)
     }
 
     private static func percentDecoded(_ text: Substring) throws(AMQPError) -> String {
@@ -145,6 +210,12 @@ public struct AMQPConfiguration: Sendable, Hashable {
         }
     }
 
-    /// The URL without the password, for logs.
-    public var redactedURL: String { "amqp://\(user)@\(host):\(port)/\(virtualHost == "/" ? "%2f" : virtualHost)" }
+    /// The URL (every endpoint's, comma-separated) without the password, for logs.
+    public var redactedURL: String { endpoints.map(redactedURL(of:)).joined(separator: ",") }
+
+    /// The URL of one endpoint without the password, for logs.
+    /// - Parameter endpoint: the endpoint.
+    public func redactedURL(of endpoint: Endpoint) -> String {
+        "amqp://\(user)@\(endpoint)/\(virtualHost == "/" ? "%2f" : virtualHost)"
+    }
 }

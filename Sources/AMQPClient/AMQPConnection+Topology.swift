@@ -12,10 +12,19 @@ extension AMQPConnection {
     /// Declares a queue and remembers it for re-declaration after a reconnect.
     /// - Parameter queue: the queue.
     /// - Returns: the number of messages ready in the queue and its number of consumers.
-    /// - Throws: ``AMQPError`` (`channelClosed` with 406 if it exists with other arguments).
+    /// - Throws: ``AMQPError`` (`channelClosed` with 406 if it exists with other arguments;
+    ///   `invalidConfiguration`, before asking the broker, for a quorum queue that is not durable or is
+    ///   exclusive or auto-delete, which RabbitMQ refuses).
     @discardableResult
     public func declare(_ queue: QueueDeclaration) async throws(AMQPError) -> (messages: Int, consumers: Int) {
-        try await perform { driver throws(AMQPError) in
+        if queue.arguments["x-queue-type"] == .string(QueueType.quorum.name)
+            && (!queue.durable || queue.exclusive || queue.autoDelete)
+        {
+            throw AMQPError(
+                .invalidConfiguration,
+                message: "quorum queue \(queue.name) must be durable, not exclusive and not auto-delete")
+        }
+        return try await perform { driver throws(AMQPError) in
             let counts = try driver.declareOnBroker(queue, passive: false)
             driver.topology.record(queue)
             return counts

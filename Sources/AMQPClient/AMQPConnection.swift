@@ -5,8 +5,9 @@ import Synchronization
 /// One AMQP 0-9-1 connection to RabbitMQ, driven by its own thread.
 ///
 /// The connection publishes with publisher confirms on one channel, runs topology RPCs on another, and gives
-/// each consumer its own channel. When the connection drops it reconnects with capped exponential backoff,
-/// re-declares the topology declared through it and re-subscribes its consumers; publishes that were not
+/// each consumer its own channel. When the connection drops it reconnects with capped exponential backoff, moving
+/// on to the next endpoint of a cluster's list (``AMQPConfiguration/endpoints``), re-declares the topology declared
+/// through it and re-subscribes its consumers; publishes that were not
 /// confirmed when it dropped fail with ``AMQPError/Code/connectionLost``. Publish and consume on separate
 /// connections when a blocked publisher must not stall consumption.
 ///
@@ -28,8 +29,9 @@ public final class AMQPConnection: Sendable {
         core.submit(.close(done: {}))
     }
 
-    /// Opens a connection; the first attempt is not retried, so a wrong password or a missing broker is
-    /// reported here. Later losses reconnect automatically.
+    /// Opens a connection, trying each of the configuration's endpoints once in turn; the first round is not
+    /// retried, so a wrong password or a missing broker is reported here. Later losses reconnect automatically,
+    /// failing over to the other endpoints.
     /// - Parameters:
     ///   - configuration: where and how to connect.
     ///   - logger: where the connection logs (never bootstrapped here).
@@ -59,6 +61,10 @@ public final class AMQPConnection: Sendable {
 
     /// Whether the connection is currently up (false while reconnecting or after ``close()``).
     public var isConnected: Bool { core.state.withLock { $0.connected } }
+
+    /// The broker endpoint the connection is currently open to (one of ``AMQPConfiguration/endpoints``);
+    /// nil while reconnecting or after ``close()``.
+    public var currentEndpoint: AMQPConfiguration.Endpoint? { core.state.withLock { $0.endpoint } }
 
     /// How many times the connection has been re-established after a loss.
     public var reconnectCount: Int { core.state.withLock { $0.reconnects } }

@@ -17,6 +17,8 @@ final class ConnectionCore: Sendable {
         var reconnects = 0
         /// The broker has sent `connection.blocked` and not yet `connection.unblocked`.
         var blocked = false
+        /// The endpoint of the current connection (nil while reconnecting).
+        var endpoint: AMQPConfiguration.Endpoint?
     }
 
     let state = Mutex(State())

@@ -7,14 +7,41 @@ import Synchronization
 #endif
 
 extension ConnectionDriver {
+    /// Tries each endpoint once, in turn from ``nextEndpoint``, and stays on the first that opens. On failure
+    /// the cursor has moved past every endpoint tried, so the next round starts where this one ended.
+    /// - Throws: the endpoint's error when there is one endpoint, else an error naming every endpoint's failure.
+    func openAnyEndpoint() throws(AMQPError) {
+        let endpoints = configuration.endpoints
+        var failures: [(endpoint: AMQPConfiguration.Endpoint, error: AMQPError)] = []
+        for _ in endpoints.indices {
+            let index = nextEndpoint % endpoints.count
+            do {
+                try open(endpoints[index])
+                nextEndpoint = index
+                return
+            } catch {
+                failures.append((endpoints[index], error))
+                nextEndpoint = (index + 1) % endpoints.count
+            }
+        }
+        guard failures.count > 1 else { throw failures[0].error }
+        let refusedLogin = failures.first { $0.error.code == .authenticationFailed }
+        throw AMQPError(
+            refusedLogin?.error.code ?? failures[0].error.code,
+            message: "no broker of the list accepted the connection: "
+                + failures.map { "\($0.endpoint): \($0.error.message)" }.joined(separator: "; "),
+            underlying: refusedLogin?.error ?? failures[0].error
+        )
+    }
+
     /// Opens socket, logs in, opens the publish channel in confirm mode, then restores the recorded topology
     /// and consumers. On failure nothing is left open.
-    func open() throws(AMQPError) {
+    private func open(_ endpoint: AMQPConfiguration.Endpoint) throws(AMQPError) {
         guard let state = amqp_new_connection() else {
             throw AMQPError(.protocolError, message: "amqp_new_connection returned NULL")
         }
         do {
-            try connectAndLogIn(state)
+            try connectAndLogIn(state, endpoint)
         } catch {
             amqp_destroy_connection(state)
             throw error
@@ -34,6 +61,7 @@ extension ConnectionDriver {
                 $0.connected = true
                 $0.epoch = epoch
                 $0.blocked = false
+                $0.endpoint = endpoint
             }
             try restoreConsumers()
         } catch {
@@ -41,25 +69,30 @@ extension ConnectionDriver {
             connection = nil
             rpcChannelOpen = false
             openConsumerChannels = []
-            core.state.withLock { $0.connected = false }
+            core.state.withLock {
+                $0.connected = false
+                $0.endpoint = nil
+            }
             throw error
         }
-        logger.debug("AMQP connection open", metadata: ["amqp.url": "\(configuration.redactedURL)"])
+        logger.debug("AMQP connection open", metadata: ["amqp.url": "\(configuration.redactedURL(of: endpoint))"])
     }
 
-    private func connectAndLogIn(_ state: amqp_connection_state_t) throws(AMQPError) {
+    private func connectAndLogIn(_ state: amqp_connection_state_t, _ endpoint: AMQPConfiguration.Endpoint)
+        throws(AMQPError)
+    {
         guard let socket = amqp_tcp_socket_new(state) else {
             throw AMQPError(.protocolError, message: "amqp_tcp_socket_new returned NULL")
         }
         var connectTimeout = timeval(configuration.connectTimeout)
-        let status = amqp_socket_open_noblock(socket, configuration.host, Int32(configuration.port), &connectTimeout)
+        let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &connectTimeout)
         guard status == AMQP_STATUS_OK.rawValue else {
             let reason = String(cString: amqp_error_string2(status))
             let code: AMQPError.Code = status == AMQP_STATUS_TIMEOUT.rawValue ? .timeout : .connectionRefused
             throw AMQPError(
                 code,
                 message:
-                    "cannot connect to \(configuration.host):\(configuration.port): \(reason) (amqp_socket_open_noblock)"
+                    "cannot connect to \(endpoint): \(reason) (amqp_socket_open_noblock)"
             )
         }
         if configuration.tcpKeepAlive {
@@ -101,7 +134,7 @@ extension ConnectionDriver {
             guard refused, error.code != .timeout else { throw error }
             throw AMQPError(
                 .authenticationFailed,
-                message: "login refused by \(configuration.host):\(configuration.port): wrong user or password "
+                message: "login refused by \(endpoint): wrong user or password "
                     + "for vhost '\(configuration.virtualHost)' (user '\(configuration.user)')",
                 replyCode: error.replyCode,
                 replyText: error.replyText,

@@ -45,6 +45,8 @@ final class ConnectionDriver: @unchecked Sendable {
     var assembly: ContentAssembly?
     /// Set by the check funnel when an error means the connection is unusable; the loop then reconnects.
     var pendingLoss: AMQPError?
+    /// Index into `configuration.endpoints`: the endpoint connected to, or the next one to try.
+    var nextEndpoint = 0
 
     init(configuration: AMQPConfiguration, logger: Logger, core: ConnectionCore) {
         self.configuration = configuration
@@ -60,7 +62,7 @@ final class ConnectionDriver: @unchecked Sendable {
     /// The thread body: connect once (reporting the result), then serve and reconnect until closed.
     func run(onOpen: @Sendable (Result<Void, AMQPError>) -> Void) {
         do {
-            try open()
+            try openAnyEndpoint()
         } catch {
             core.state.withLock { $0.closed = true }
             onOpen(.failure(error))
@@ -76,6 +78,10 @@ final class ConnectionDriver: @unchecked Sendable {
                 break lifetime
             case .lost(let error):
                 dropConnection(error)
+                // The lost node is tried last: a stopped cluster node refuses at once, but a vanished host
+                // would cost a connect timeout first.
+                let lost = configuration.endpoints[nextEndpoint]
+                nextEndpoint = (nextEndpoint + 1) % configuration.endpoints.count
                 var delay = configuration.reconnectBackoff.initial
                 while true {
                     if let closeDone = waitWhileDisconnected(delay) {
@@ -83,10 +89,15 @@ final class ConnectionDriver: @unchecked Sendable {
                         break lifetime
                     }
                     do {
-                        try open()
+                        try openAnyEndpoint()
                         core.state.withLock { $0.reconnects += 1 }
+                        let endpoint = configuration.endpoints[nextEndpoint]
                         logger.info(
-                            "AMQP connection re-established", metadata: ["amqp.url": "\(configuration.redactedURL)"])
+                            endpoint == lost ? "AMQP connection re-established" : "AMQP connection failed over",
+                            metadata: [
+                                "amqp.url": "\(configuration.redactedURL(of: endpoint))",
+                                "amqp.lost": "\(lost)",
+                            ])
                         break
                     } catch {
                         logger.info(
@@ -114,10 +125,22 @@ final class ConnectionDriver: @unchecked Sendable {
         do throws(AMQPError) {
             while true {
                 let commands = core.takeCommands()
-                for command in commands {
-                    if case .close(let done) = command { return .close(done: done) }
+                for (index, command) in commands.enumerated() {
+                    if case .close(let done) = command {
+                        settleRest(
+                            commands[(index + 1)...], AMQPError(.closed, message: "the connection has been closed"))
+                        return .close(done: done)
+                    }
                     execute(command)
-                    if let loss = pendingLoss { throw loss }
+                    if let loss = pendingLoss {
+                        // The rest of this batch was taken from the queue already: fail it here, or its callers
+                        // would wait forever (a close among it still closes).
+                        let lost = AMQPError(
+                            .connectionLost, message: "the connection to the broker was lost; reconnecting",
+                            underlying: loss)
+                        if let done = settleRest(commands[(index + 1)...], lost) { return .close(done: done) }
+                        throw loss
+                    }
                 }
                 if socketReady || amqp_frames_enqueued(connection) != 0 || amqp_data_in_buffer(connection) != 0 {
                     try pumpFrames()
@@ -137,6 +160,20 @@ final class ConnectionDriver: @unchecked Sendable {
         } catch {
             return .lost(error)
         }
+    }
+
+    /// Fails commands taken from the queue but not run; returns the first close's callback among them, if any.
+    @discardableResult
+    private func settleRest(_ rest: ArraySlice<Command>, _ error: AMQPError) -> (@Sendable () -> Void)? {
+        var close: (@Sendable () -> Void)?
+        for command in rest {
+            if case .close(let done) = command, close == nil {
+                close = done
+            } else {
+                command.fail(error)
+            }
+        }
+        return close
     }
 
     private func pollTimeoutMilliseconds() -> Int32 {
@@ -224,6 +261,7 @@ final class ConnectionDriver: @unchecked Sendable {
         core.state.withLock {
             $0.connected = false
             $0.blocked = false
+            $0.endpoint = nil
         }
         if let connection { amqp_destroy_connection(connection) }
         connection = nil
@@ -246,6 +284,7 @@ final class ConnectionDriver: @unchecked Sendable {
         core.state.withLock {
             $0.closed = true
             $0.connected = false
+            $0.endpoint = nil
         }
         let closed = AMQPError(.closed, message: "the connection has been closed")
         for command in core.takeCommands() { command.fail(closed) }

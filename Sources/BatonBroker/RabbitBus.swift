@@ -58,7 +58,8 @@ public final class RabbitBus: MessageBus {
         let bus = RabbitBus(configuration: configuration, publisher: publisher, consumer: consumer, logger: logger)
         let names = configuration.names
         try await publisher.declare(ExchangeDeclaration(name: names.deadLetterExchange, type: "fanout"))
-        try await publisher.declare(QueueDeclaration(name: names.deadLetterQueue, type: configuration.queueType))
+        try await publisher.declare(
+            configuration.declaration(of: QueueSpec(names.deadLetterQueue, deadLettered: false)))
         try await publisher.bind(
             QueueBinding(queue: names.deadLetterQueue, exchange: names.deadLetterExchange, routingKey: ""))
         return bus
@@ -74,17 +75,9 @@ public final class RabbitBus: MessageBus {
     public var isConnected: Bool { publisher.isConnected && consumer.isConnected }
 
     public func declare(_ queue: QueueSpec) async throws {
-        if queue.exclusive {
-            // Exclusive queues belong to the connection that consumes them, and are always classic.
-            try await consumer.declare(QueueDeclaration(name: queue.name, durable: false, exclusive: true))
-            return
-        }
-        try await publisher.declare(
-            QueueDeclaration(
-                name: queue.name,
-                type: configuration.queueType,
-                deadLetterExchange: queue.deadLettered ? configuration.names.deadLetterExchange : nil
-            ))
+        // Exclusive queues belong to the connection that consumes them.
+        let connection = queue.exclusive ? consumer : publisher
+        try await connection.declare(configuration.declaration(of: queue))
     }
 
     /// Declares a durable exchange (e.g. the topic exchange for execution events).

@@ -61,7 +61,8 @@ struct ClientOptions: ParsableArguments {
             amqp.clientName = "baton-cli"
             amqp.connectTimeout = .seconds(3)
             amqp.handshakeTimeout = .seconds(5)
-            return try await RabbitBus.connect(configuration: .init(amqp: amqp, names: names), logger: logger)
+            return try await RabbitBus.connect(
+                configuration: .init(amqp: amqp, names: names, queueType: QueueType(common.queueType)), logger: logger)
         } catch {
             throw CLIError("cannot reach RabbitMQ at \(Self.redacted(common.amqpURL)): \(error)")
         }

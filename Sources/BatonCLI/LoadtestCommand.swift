@@ -22,8 +22,10 @@ struct LoadtestCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Broker URL [env: BATON_AMQP_URL]")
+    @Option(help: "Broker URL, or a cluster's comma-separated URL list [env: BATON_AMQP_URL]")
     var amqpURL: String?
+    @Option(help: "classic or quorum, as the system under test [env: BATON_QUEUE_TYPE] (default: classic)")
+    var queueType: String?
     @Option(help: "Queue prefix of the system under test [env: BATON_QUEUE_PREFIX] (default: baton)")
     var queuePrefix: String?
     @Option(help: "Orchestrator shards; starts go straight to the shard of their name [env: BATON_SHARDS] (default: 1)")
@@ -91,12 +93,15 @@ struct LoadtestCommand: AsyncParsableCommand {
         let model: LoadtestConfiguration.Model = (parsedRate != nil || sweep) ? .open : .closed
         if model == .open && concurrency != nil { throw ValidationError("--concurrency and --rate exclude each other") }
         guard ["broker", "http"].contains(startPath) else { throw ValidationError("--start-path is broker or http") }
+        let type = queueType ?? environment["BATON_QUEUE_TYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? "classic"
+        guard ["classic", "quorum"].contains(type) else { throw ValidationError("--queue-type is classic or quorum") }
         let measured = try duration.map { try seconds($0, "--duration") } ?? (executions == nil ? 10 : nil)
         let inFlight = concurrency ?? 16
         guard inFlight >= 1, messageSize >= 0, workers >= 0 else { throw ValidationError("counts must be positive") }
         return LoadtestConfiguration(
             amqpURL: amqpURL ?? environment["BATON_AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5672/%2f",
-            queuePrefix: prefix, model: model, rate: parsedRate ?? (sweep ? 200 : 0), concurrency: inFlight,
+            queuePrefix: prefix, queueType: type, model: model, rate: parsedRate ?? (sweep ? 200 : 0),
+            concurrency: inFlight,
             duration: measured, warmup: try seconds(warmup, "--warmup"), executions: executions,
             stateMachineFile: stateMachine, taskQueue: taskQueue ?? "\(prefix).loadtest", messageSize: messageSize,
             workerLatency: workerLatency, workers: workers, workerPrefetch: workerPrefetch ?? max(16, 2 * inFlight),
@@ -117,7 +122,9 @@ struct LoadtestCommand: AsyncParsableCommand {
         let names = Names(prefix: configuration.queuePrefix)
         var amqp = try AMQPConfiguration(url: configuration.amqpURL)
         amqp.clientName = "baton-loadtest"
-        let bus = try await RabbitBus.connect(configuration: .init(amqp: amqp, names: names), logger: logger)
+        let bus = try await RabbitBus.connect(
+            configuration: .init(amqp: amqp, names: names, queueType: QueueType(configuration.queueType)),
+            logger: logger)
         let fleet = WorkerFleet()
         do {
             let shardCount = try Setting.integer(shards, "BATON_SHARDS") ?? 1

@@ -9,6 +9,8 @@ struct LoadtestConfiguration: Sendable, Codable {
 
     var amqpURL: String
     var queuePrefix: String
+    /// `classic` or `quorum`: the type of the queues the run declares (the system under test must use the same).
+    var queueType: String
     var model: Model
     /// Arrivals per second (open model, and the first step of a sweep).
     var rate: Double
@@ -52,11 +54,14 @@ struct LoadtestConfiguration: Sendable, Codable {
         var minimumCompletedFraction: Double
     }
 
-    /// The broker URL with its password replaced, as reports show it.
+    /// The broker URL (each of a cluster's URL list) with its password replaced, as reports show it.
     var redactedAMQPURL: String {
-        guard var components = URLComponents(string: amqpURL), components.password != nil else { return amqpURL }
-        components.password = "***"
-        return components.string ?? amqpURL
+        amqpURL.split(separator: ",").map { part in
+            let url = part.trimmingCharacters(in: .whitespaces)
+            guard var components = URLComponents(string: url), components.password != nil else { return url }
+            components.password = "***"
+            return components.string ?? url
+        }.joined(separator: ",")
     }
 }
 

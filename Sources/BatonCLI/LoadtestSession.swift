@@ -111,7 +111,7 @@ struct LoadtestSession {
         guard configuration.workers > 0 else { return }
         try fleet.start(
             count: configuration.workers, amqpURL: configuration.amqpURL, prefix: configuration.queuePrefix,
-            queue: configuration.taskQueue, prefetch: configuration.workerPrefetch,
+            queueType: configuration.queueType, queue: configuration.taskQueue, prefetch: configuration.workerPrefetch,
             latency: configuration.workerLatency)
         let deadline = Date().addingTimeInterval(30)
         while try await bus.consumerCount(configuration.taskQueue) < configuration.workers {

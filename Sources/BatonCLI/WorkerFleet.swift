@@ -28,7 +28,8 @@ final class WorkerFleet: @unchecked Sendable {
 
     /// Starts `count` workers serving `queue` with the callback function (with `--stamps`).
     func start(
-        count: Int, amqpURL: String, prefix: String, queue: String, prefetch: Int, latency: String?
+        count: Int, amqpURL: String, prefix: String, queueType: String, queue: String, prefetch: Int,
+        latency: String?
     ) throws {
         guard count > 0 else { return }
         let binary = try Self.executable()
@@ -45,6 +46,7 @@ final class WorkerFleet: @unchecked Sendable {
             var environment = ProcessInfo.processInfo.environment
             environment["BATON_AMQP_URL"] = amqpURL
             environment["BATON_QUEUE_PREFIX"] = prefix
+            environment["BATON_QUEUE_TYPE"] = queueType
             process.environment = environment
             let log = logDirectory.appendingPathComponent("worker-\(index).log")
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)

@@ -4,7 +4,11 @@ import Foundation
 /// The options every Baton process shares. Each flag has an environment variable twin (12-factor): the flag
 /// wins, then `BATON_…`, then the documented default — so the same binaries run from scripts, tests and compose.
 public struct CommonOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("amqp-url"), help: "RabbitMQ URL amqp://user:pass@host:port/vhost [env: BATON_AMQP_URL]")
+    @Option(
+        name: .customLong("amqp-url"),
+        help: ArgumentHelp(
+            "RabbitMQ URL amqp://user:pass@host:port/vhost, or a cluster's URLs separated by commas (tried in turn "
+                + "on connect and reconnect) [env: BATON_AMQP_URL]"))
     var amqpURLFlag: String?
 
     @Option(
@@ -12,7 +16,11 @@ public struct CommonOptions: ParsableArguments, Sendable {
         help: "Prefix of every queue and exchange name [env: BATON_QUEUE_PREFIX] (default: baton)")
     var queuePrefixFlag: String?
 
-    @Option(name: .customLong("queue-type"), help: "classic or quorum [env: BATON_QUEUE_TYPE] (default: classic)")
+    @Option(
+        name: .customLong("queue-type"),
+        help: ArgumentHelp(
+            "classic or quorum: the type of every durable queue declared; quorum for a cluster "
+                + "[env: BATON_QUEUE_TYPE] (default: classic)"))
     var queueTypeFlag: String?
 
     @Option(

@@ -1,3 +1,4 @@
+import AMQPClient
 import BatonBroker
 import BatonProtocol
 import Foundation
@@ -14,24 +15,38 @@ public final class SystemFixture: @unchecked Sendable {
     public let bus: RabbitBus
     /// This fixture's scratch directory (data dirs, logs).
     public let directory: URL
+    /// The broker URL (or comma-separated cluster URL list) the orchestrator, the workers and ``bus`` use.
+    public let amqpURL: String
     /// The orchestrator process (replaced by `restartOrchestrator`).
     public private(set) var orchestrator: ManagedProcess
     private var processes: [ManagedProcess] = []
     private let orchestratorEnvironment: [String: String]
     private var queues: Set<String> = []
+    private let queueType: QueueType
 
     /// Starts an orchestrator under a fresh prefix and waits until it is ready.
-    /// - Parameter environment: extra `BATON_*` settings for the orchestrator (e.g. `BATON_TIME_SCALE`).
-    public init(label: String, environment: [String: String] = [:]) async throws {
+    /// - Parameters:
+    ///   - label: names the prefix and scratch directory.
+    ///   - amqpURL: the broker, or a cluster's URL list (default: the test broker, `BATON_AMQP_URL`).
+    ///   - queueType: `classic` or `quorum`, for the orchestrator, the workers and ``bus`` alike.
+    ///   - environment: extra `BATON_*` settings for the orchestrator (e.g. `BATON_TIME_SCALE`).
+    public init(
+        label: String, amqpURL: String? = nil, queueType: QueueType = .classic, environment: [String: String] = [:]
+    ) async throws {
         let names = Names(prefix: TestBroker.uniqueName(label))
         self.names = names
+        let amqpURL = try amqpURL ?? TestBroker.url()
+        self.amqpURL = amqpURL
+        self.queueType = queueType
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-e2e-\(names.prefix)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         bus = try await RabbitBus.connect(
-            configuration: .init(amqp: try TestBroker.configuration(clientName: "e2e-\(label)"), names: names),
+            configuration: .init(
+                amqp: try TestBroker.configuration(url: amqpURL, clientName: "e2e-\(label)"), names: names,
+                queueType: queueType),
             logger: Logger(label: "test.e2e"))
         orchestratorEnvironment = [
-            "BATON_AMQP_URL": try TestBroker.url(), "BATON_QUEUE_PREFIX": names.prefix,
+            "BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.name,
             "BATON_DATA_DIR": directory.appendingPathComponent("orchestrator").path,
             "BATON_TOKEN_KEY": "test-key-\(names.prefix)", "BATON_LOG_LEVEL": "info",
             "BATON_API_ADDRESS": "127.0.0.1:0",
@@ -52,7 +67,9 @@ public final class SystemFixture: @unchecked Sendable {
 
     /// The environment a worker process needs to join this system.
     public var workerEnvironment: [String: String] {
-        get throws { ["BATON_AMQP_URL": try TestBroker.url(), "BATON_QUEUE_PREFIX": names.prefix] }
+        get throws {
+            ["BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.name]
+        }
     }
 
     /// Starts another Baton process (a worker) in this system; it is stopped by `shutdown()`.

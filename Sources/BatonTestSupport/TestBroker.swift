@@ -21,11 +21,15 @@ public enum TestBroker {
         return url
     }
 
-    /// A configuration for the test broker with a short heartbeat and fast reconnects.
-    /// - Parameter clientName: shown in the management UI.
+    /// A configuration for the test broker (or `url`) with a short heartbeat and fast reconnects.
+    /// - Parameters:
+    ///   - url: another broker or cluster URL list; default `BATON_AMQP_URL`.
+    ///   - clientName: shown in the management UI.
     /// - Throws: ``MissingBroker`` or an invalid-URL ``AMQPError``.
-    public static func configuration(clientName: String = "baton-tests") throws -> AMQPConfiguration {
-        var configuration = try AMQPConfiguration(url: url())
+    public static func configuration(url: String? = nil, clientName: String = "baton-tests") throws
+        -> AMQPConfiguration
+    {
+        var configuration = try AMQPConfiguration(url: url ?? Self.url())
         configuration.clientName = clientName
         configuration.heartbeatSeconds = 2
         configuration.reconnectBackoff = .init(initial: .milliseconds(50), maximum: .milliseconds(500))

@@ -38,3 +38,36 @@ import Testing
         #expect(delays == [.milliseconds(100), .milliseconds(200), .milliseconds(350), .milliseconds(350)])
     }
 }
+
+@Suite struct EndpointListTests {
+    @Test func commaSeparatedURLsBecomeEndpointsInOrder() throws {
+        let configuration = try AMQPConfiguration(
+            url: "amqp://u:p@node1:5701/baton, amqp://u:p@node2:5702/baton,amqp://u:p@[::1]:5703/baton")
+        #expect(
+            configuration.endpoints == [
+                .init(host: "node1", port: 5701), .init(host: "node2", port: 5702), .init(host: "::1", port: 5703),
+            ])
+        #expect(configuration.user == "u" && configuration.password == "p" && configuration.virtualHost == "baton")
+        #expect(configuration.host == "node1" && configuration.port == 5701)
+        #expect(
+            configuration.redactedURL == "amqp://u@node1:5701/baton,amqp://u@node2:5702/baton,amqp://u@[::1]:5703/baton"
+        )
+        #expect(!configuration.redactedURL.contains(":p@"))
+    }
+
+    @Test func hostAndPortEditTheFirstEndpointOnly() throws {
+        var configuration = try AMQPConfiguration(url: "amqp://a:5701,amqp://b:5702")
+        configuration.port = 1
+        #expect(configuration.endpoints == [.init(host: "a", port: 1), .init(host: "b", port: 5702)])
+        configuration.endpoints = []
+        #expect(configuration.endpoints == [.init(host: "127.0.0.1", port: 5672)])
+    }
+
+    @Test func listsMustShareCredentialsAndHaveNoEmptyEntries() {
+        for url in [
+            "amqp://u:p@a/v,amqp://u:q@b/v", "amqp://u:p@a/v,amqp://u:p@b/w", "amqp://a,", "amqp://a,,amqp://b",
+        ] {
+            #expect(throws: AMQPError.self, "\(url)") { try AMQPConfiguration(url: url) }
+        }
+    }
+}

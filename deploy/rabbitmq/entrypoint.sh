@@ -32,7 +32,13 @@ if [ "${1:-}" = "--render" ]; then
   render "$2" "$3"
   exit 0
 fi
-render /etc/baton-rabbitmq/definitions.json /tmp/baton/definitions.json
+# deploy/compose.scale.yml picks the quorum-queue definitions and gives the cluster's nodes a shared cookie.
+render "/etc/baton-rabbitmq/${RABBITMQ_BATON_DEFINITIONS:-definitions.json}" /tmp/baton/definitions.json
+if [ -n "${RABBITMQ_CLUSTER_COOKIE:-}" ]; then
+  umask 077
+  printf '%s' "$RABBITMQ_CLUSTER_COOKIE" > /var/lib/rabbitmq/.erlang.cookie
+  if [ "$(id -u)" = 0 ]; then chown rabbitmq:rabbitmq /var/lib/rabbitmq/.erlang.cookie; fi
+fi
 # The official entrypoint drops from root to the rabbitmq user; that user must read the rendered file.
 if [ "$(id -u)" = 0 ]; then chown -R rabbitmq:rabbitmq /tmp/baton; fi
 exec docker-entrypoint.sh "$@"
