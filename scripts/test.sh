@@ -50,6 +50,8 @@ BIN_DIR=$(swift build --show-bin-path)
 python3 -c 'import yaml, jsonschema' 2>/dev/null || python3 -m pip install --quiet pyyaml jsonschema
 echo "test.sh: docker-compose.yml against the Compose Specification; its executables, variables and users"
 python3 scripts/compose-check.py --bin-dir "$BIN_DIR"
+echo "test.sh: docs/configuration.md matches every executable's --help"
+python3 scripts/configuration-doc.py --bin-dir "$BIN_DIR" --check
 BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests|BatonRuntimeTests)\.'
 BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests|WorkerTests|EndToEndTests)\.'
 if wait "$CLUSTER_PID"; then
