@@ -26,13 +26,8 @@ SRC="$ROOT/../shared/bench/amqp_roundtrip.c"
 [ -f "$SRC" ] || { echo "bench: the C baseline is missing: $SRC" >&2; exit 1; }
 cc -O2 -o "$OUT/amqp_roundtrip" "$SRC" -lrabbitmq -lpthread
 
-if [ -z "${BATON_BIN_DIR:-}" ]; then
-  for product in baton orchestrator worker-function; do
-    (cd "$ROOT" && swift build -c release --scratch-path .build-bench --product "$product" >&2)
-  done
-  BATON_BIN_DIR="$ROOT/.build-bench/release"
-fi
-BIN=$BATON_BIN_DIR
+. "$HERE/bench-lib.sh"
+bench_binaries "$ROOT"
 
 URL=$("$HERE/rabbitmq-node.sh" start)
 PORT=$(echo "$URL" | sed -E 's#.*:([0-9]+)/.*#\1#')

@@ -80,26 +80,35 @@ public struct RabbitMQNode: Sendable {
         return nil
     }
 
-    /// Runs the script on a thread of its own (it takes seconds; the cooperative pool must not block) with
-    /// posix_spawn and waitpid. Foundation's `Process` is avoided: its exit monitoring was seen to miss the
-    /// child's exit when used from concurrent tests.
     @discardableResult
     private func run(_ arguments: [String]) async throws -> String {
-        let argv = ["/bin/bash", script] + arguments
-        let environment = environment.map { "\($0.key)=\($0.value)" }
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "rabbitmq-node-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: log) }
-        let status: Int32 = await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: Self.spawnAndWait(argv, environment, log.path)) }
-            thread.start()
-        }
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let (status, output) = await ScriptRunner.run(script: script, arguments: arguments, environment: environment)
         guard status == 0 else {
             throw NodeScriptFailed(
                 command: "rabbitmq-node.sh \(arguments.joined(separator: " ")) (status \(status))", output: output)
         }
         return output
+    }
+}
+
+/// Runs the project's node scripts (scripts/rabbitmq-node.sh, scripts/rabbitmq-cluster.sh).
+public enum ScriptRunner {
+    /// Runs `bash script arguments…` on a thread of its own (it takes seconds; the cooperative pool must not block)
+    /// with posix_spawn and waitpid. Foundation's `Process` is avoided: its exit monitoring was seen to miss the
+    /// child's exit when used from concurrent tests.
+    /// - Returns: the exit status (128 + signal when killed) and everything it printed.
+    public static func run(script: String, arguments: [String], environment: [String: String]) async -> (
+        status: Int32, output: String
+    ) {
+        let argv = ["/bin/bash", script] + arguments
+        let environment = environment.map { "\($0.key)=\($0.value)" }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("baton-script-\(UUID().uuidString).log")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let status: Int32 = await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: spawnAndWait(argv, environment, log.path)) }
+            thread.start()
+        }
+        return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 
     /// Output goes to a file, not a pipe: the broker the script starts in the background would inherit a pipe

@@ -1,3 +1,4 @@
+import BatonRuntime
 import Foundation
 
 #if canImport(Glibc)
@@ -64,52 +65,17 @@ public struct BrokerCluster: Sendable {
         try await run(["ctl", "\(index)"] + arguments)
     }
 
-    /// Runs the script on a thread of its own with posix_spawn and waitpid, output to a file (a pipe would be
-    /// held open by the broker the script starts), default signal dispositions and an empty mask (the broker's
-    /// wrapper needs SIGTERM) — as `PrivateBrokerNode` does for single nodes.
+    /// Runs the script through `ScriptRunner` (a thread of its own, posix_spawn, output to a file), with this
+    /// process's environment.
     @discardableResult
     private func run(_ arguments: [String]) async throws -> String {
-        let argv = ["/bin/bash", script] + arguments
-        let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("rabbitmq-cluster-\(UUID()).log")
-        defer { try? FileManager.default.removeItem(at: log) }
-        let status: Int32 = await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: Self.spawnAndWait(argv, environment, log.path)) }
-            thread.start()
-        }
-        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        let (status, output) = await ScriptRunner.run(
+            script: script, arguments: arguments, environment: ProcessInfo.processInfo.environment)
         guard status == 0 else {
             throw ClusterScriptFailed(
                 command: "rabbitmq-cluster.sh \(arguments.joined(separator: " ")) (status \(status))", output: output)
         }
         return output
-    }
-
-    private static func spawnAndWait(_ argv: [String], _ environment: [String], _ logPath: String) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup($0) } + [nil]
-        defer { for pointer in cArgv + cEnv { free(pointer) } }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, argv[0], &actions, &attributes, cArgv, cEnv) == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
 
