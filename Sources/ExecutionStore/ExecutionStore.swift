@@ -130,12 +130,6 @@ public final class ExecutionStore: Sendable {
         return value
     }
 
-    /// Reserves an execution id for an insert planned off the writer (see ``Transaction/insertExecution(_:id:)``).
-    public func reserveExecutionID() -> Int64 { ids.nextExecutionID() }
-
-    /// Reserves an outbox id for an insert planned off the writer (see ``Transaction/enqueueOutbox(_:id:at:)``).
-    public func reserveOutboxID() -> Int64 { ids.nextOutboxID() }
-
     /// Reads through a reader connection (a consistent snapshot of the last commit).
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {

@@ -47,10 +47,10 @@ public struct Snapshot {
         try StateMachineRecord.definition(db, arn: arn, revision: revision)
     }
 
-    /// Reserves an execution id (see ``ExecutionStore/reserveExecutionID()``).
+    /// Reserves an execution id for an insert this plan makes (see ``Transaction/insertExecution(_:id:)``).
     public func reserveExecutionID() -> Int64 { ids.nextExecutionID() }
 
-    /// Reserves an outbox id (see ``ExecutionStore/reserveOutboxID()``).
+    /// Reserves an outbox id for an insert this plan makes (see ``Transaction/enqueueOutbox(_:id:at:)``).
     public func reserveOutboxID() -> Int64 { ids.nextOutboxID() }
 }
 

@@ -8,7 +8,7 @@ extension Transaction {
     /// confirmed it (see ``ExecutionStore/pendingOutbox(after:limit:)``).
     /// - Parameters:
     ///   - message: the message.
-    ///   - id: the id reserved with ``ExecutionStore/reserveOutboxID()``; a fresh one when `nil`.
+    ///   - id: the id reserved with ``Snapshot/reserveOutboxID()``; a fresh one when `nil`.
     ///   - date: when it was enqueued.
     /// - Returns: the outbox id.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.

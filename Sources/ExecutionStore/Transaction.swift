@@ -23,7 +23,7 @@ extension Transaction {
     /// Inserts a new RUNNING execution and returns it with its assigned id (and `nextEventID` 1).
     /// - Parameters:
     ///   - execution: the new execution.
-    ///   - id: the id reserved for it with ``ExecutionStore/reserveExecutionID()`` (a planned transition needs
+    ///   - id: the id reserved for it with ``Snapshot/reserveExecutionID()`` (a planned transition needs
     ///     the id before it commits); a fresh one when `nil`.
     /// - Returns: the stored record.
     /// - Throws: ``ExecutionStoreError`` `executionAlreadyExists` if an execution has the same ARN (the

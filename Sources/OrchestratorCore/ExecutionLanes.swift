@@ -13,7 +13,7 @@ final class ExecutionLanes: Sendable {
     private let lanes = Mutex<[Int64: Lane]>([:])
 
     /// Waits until the lane of `executionID` is free and takes it; pair with ``release(_:)``.
-    func acquire(_ executionID: Int64) async {
+    private func acquire(_ executionID: Int64) async {
         let free = lanes.withLock { lanes -> Bool in
             guard lanes[executionID] == nil else { return false }
             lanes[executionID] = Lane()
@@ -34,7 +34,7 @@ final class ExecutionLanes: Sendable {
     }
 
     /// Frees the lane, handing it to the next waiter if there is one.
-    func release(_ executionID: Int64) {
+    private func release(_ executionID: Int64) {
         let next = lanes.withLock { lanes -> CheckedContinuation<Void, Never>? in
             guard var lane = lanes[executionID], !lane.waiters.isEmpty else {
                 lanes[executionID] = nil
@@ -54,7 +54,4 @@ final class ExecutionLanes: Sendable {
         defer { release(executionID) }
         return try await body()
     }
-
-    /// How many executions have a transition running or waiting (for tests).
-    var busyCount: Int { lanes.withLock { $0.count } }
 }

@@ -28,7 +28,4 @@ final class StateCache: Sendable {
             entries[executionID] = state
         }
     }
-
-    /// How many states are cached.
-    var count: Int { entries.withLock { $0.count } }
 }

@@ -274,4 +274,9 @@ enum HistoryCoding {
 extension Engine {
     /// The store's key for an open task: execution id and task id (each attempt has its own task id).
     static func tokenID(executionID: Int64, taskID: String) -> String { "\(executionID):\(taskID)" }
+
+    /// The execution an open task's store key (``tokenID(executionID:taskID:)``) belongs to.
+    static func executionID(ofTokenID tokenID: String) -> Int64? {
+        tokenID.split(separator: ":", maxSplits: 1).first.flatMap { Int64($0) }
+    }
 }
