@@ -37,8 +37,16 @@ final class DeliveryRelay: @unchecked Sendable {
         )
         let bus = self.bus
         let queue = self.queue
-        return BusDelivery(message: message, queue: queue, redelivered: delivery.redelivered) { settlement in
-            try await bus.settle(delivery, queue: queue, settlement)
-        }
+        return BusDelivery(
+            message: message, queue: queue, redelivered: delivery.redelivered,
+            settler: { settlement in try await bus.settle(delivery, queue: queue, settlement) },
+            immediateSettler: { settlement in
+                switch settlement {
+                case .ack: try delivery.settle(.ack())
+                case .requeue: try delivery.settle(.nack(requeue: true))
+                case .deadLetter: return false
+                }
+                return true
+            })
     }
 }

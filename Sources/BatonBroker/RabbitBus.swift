@@ -132,6 +132,24 @@ public final class RabbitBus: MessageBus {
             message.body, exchange: exchange, routingKey: routingKey, mandatory: false, properties: properties(message))
     }
 
+    public func publish(
+        _ message: BusMessage, toQueue queue: String,
+        completion: @escaping @Sendable (Result<Void, any Error>) -> Void
+    ) {
+        publisher.publish(message.body, routingKey: queue, mandatory: true, properties: properties(message)) {
+            completion($0.mapError { $0 })
+        }
+    }
+
+    public func publish(
+        _ message: BusMessage, toExchange exchange: String, routingKey: String,
+        completion: @escaping @Sendable (Result<Void, any Error>) -> Void
+    ) {
+        publisher.publish(
+            message.body, exchange: exchange, routingKey: routingKey, mandatory: false, properties: properties(message)
+        ) { completion($0.mapError { $0 }) }
+    }
+
     public func consume(_ queue: String, prefetch: Int) async throws -> AsyncThrowingStream<BusDelivery, any Error> {
         let amqpConsumer = try await consumer.consume(queue: queue, prefetch: UInt16(clamping: prefetch))
         let relay = DeliveryRelay(bus: self, queue: queue, source: amqpConsumer)

@@ -38,3 +38,21 @@ public struct CallbackReply: Sendable, Hashable {
         self.message = message
     }
 }
+
+/// Which answers a sender with `reply_to` wants, from the message header `x-baton-reply` (callbacks and
+/// commands): every answer (no header, the default) or only refusals (`errors`) — for senders that publish at a
+/// high rate and only act on refusals, so an accepted message costs no reply message.
+public enum ReplyMode: String, Sendable, Hashable {
+    /// Answer every message.
+    case all
+    /// Answer only refusals (`{"__type": …}`); an applied message gets no reply.
+    case errors
+
+    /// The header that carries the mode.
+    public static let header = "x-baton-reply"
+
+    /// The mode a message's headers ask for (`all` when absent or unknown).
+    public init(headers: [String: String]) {
+        self = headers[Self.header].flatMap(ReplyMode.init(rawValue:)) ?? .all
+    }
+}

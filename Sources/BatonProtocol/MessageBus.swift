@@ -51,24 +51,49 @@ public struct BusDelivery: Sendable {
     /// Whether the broker delivered it before (to a consumer that went away without settling it).
     public var redelivered: Bool
     private let settler: @Sendable (Settlement) async throws -> Void
+    private let immediateSettler: (@Sendable (Settlement) throws -> Bool)?
 
-    /// Creates a delivery whose `settle` runs `settler`.
+    /// Creates a delivery whose `settle` runs `settler`; `immediateSettler`, when given, settles without
+    /// suspending and returns `false` for a settlement it cannot make that way (dead-lettering publishes first).
     public init(
         message: BusMessage,
         queue: String,
         redelivered: Bool,
-        settler: @escaping @Sendable (Settlement) async throws -> Void
+        settler: @escaping @Sendable (Settlement) async throws -> Void,
+        immediateSettler: (@Sendable (Settlement) throws -> Bool)? = nil
     ) {
         self.message = message
         self.queue = queue
         self.redelivered = redelivered
         self.settler = settler
+        self.immediateSettler = immediateSettler
     }
 
     /// Settles the delivery. Settle only after the work it caused is durable.
     /// - Throws: when the connection the delivery came on is gone (the broker will redeliver it).
     public func settle(_ settlement: Settlement) async throws {
         try await settler(settlement)
+    }
+
+    /// Settles the delivery without suspending the caller: on RabbitMQ an ack or a requeue is handed to the
+    /// connection's thread at once; anything else (or another bus) runs `settle` in a task. Safe to call from a
+    /// bus thread (a publish completion).
+    /// - Parameter failed: told when the settlement failed (the connection is gone: the broker redelivers).
+    public func settleWithoutWaiting(
+        _ settlement: Settlement, failed: @escaping @Sendable (any Error) -> Void = { _ in }
+    ) {
+        if let immediateSettler {
+            do {
+                if try immediateSettler(settlement) { return }
+            } catch {
+                failed(error)
+                return
+            }
+        }
+        let settler = self.settler
+        Task {
+            do { try await settler(settlement) } catch { failed(error) }
+        }
     }
 }
 
@@ -105,4 +130,49 @@ public protocol MessageBus: Sendable {
 
     /// Starts consuming a queue with at most `prefetch` unsettled deliveries.
     func consume(_ queue: String, prefetch: Int) async throws -> AsyncThrowingStream<BusDelivery, any Error>
+
+    /// Publishes to a queue like ``publish(_:toQueue:)`` without suspending the caller: `completion` receives the
+    /// outcome once the broker confirmed or refused it. It may run on a thread of the bus: keep it short and
+    /// never block in it.
+    func publish(
+        _ message: BusMessage, toQueue queue: String,
+        completion: @escaping @Sendable (Result<Void, any Error>) -> Void)
+
+    /// Publishes to an exchange like ``publish(_:toExchange:routingKey:)`` without suspending the caller; see
+    /// ``publish(_:toQueue:completion:)``.
+    func publish(
+        _ message: BusMessage, toExchange exchange: String, routingKey: String,
+        completion: @escaping @Sendable (Result<Void, any Error>) -> Void)
+}
+
+extension MessageBus {
+    /// The default: the awaiting publish in a task.
+    public func publish(
+        _ message: BusMessage, toQueue queue: String,
+        completion: @escaping @Sendable (Result<Void, any Error>) -> Void
+    ) {
+        Task {
+            do {
+                try await publish(message, toQueue: queue)
+                completion(.success(()))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
+
+    /// The default: the awaiting publish in a task.
+    public func publish(
+        _ message: BusMessage, toExchange exchange: String, routingKey: String,
+        completion: @escaping @Sendable (Result<Void, any Error>) -> Void
+    ) {
+        Task {
+            do {
+                try await publish(message, toExchange: exchange, routingKey: routingKey)
+                completion(.success(()))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
 }

@@ -164,6 +164,12 @@ extension ExecutionStore {
         }
     }
 
+    /// Deletes outbox rows in the next group commit without waiting for it (the dispatcher's path once the broker
+    /// confirmed a message): see ``GroupCommitter``. A deletion lost to a crash republishes the row after restart.
+    public func deleteOutboxSoon(ids: [Int64]) {
+        committer.deleteOutboxSoon(ids)
+    }
+
     /// Deletes outbox rows the broker confirmed (group-committed like any transition).
     /// - Parameter ids: the confirmed outbox ids.
     /// - Returns: how many rows existed.

@@ -31,7 +31,7 @@ public final class ExecutionStore: Sendable {
     public let configuration: ExecutionStoreConfiguration
 
     let pool: DatabasePool
-    private let committer: GroupCommitter
+    let committer: GroupCommitter
     let ids: IDAllocator
 
     /// Opens (creating if needed) the store in `directory`, and migrates its schema to the current version.

@@ -23,6 +23,8 @@ final class GroupCommitter: Sendable {
 
     private struct State: ~Copyable {
         var queue: [Job] = []
+        /// Outbox row ids to delete in the next batch (nobody waits for these).
+        var outboxDeletions: [Int64] = []
         var draining = false
         var closed = false
     }
@@ -61,6 +63,21 @@ final class GroupCommitter: Sendable {
         }
     }
 
+    /// Queues outbox rows for deletion in the next batch and returns at once: nobody waits for it. A deletion
+    /// lost to a crash or a rolled-back batch only means the row is published again after a restart, which the
+    /// outbox's consumers already tolerate (they are idempotent by token).
+    func deleteOutboxSoon(_ ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        state.withLock { state in
+            guard !state.closed else { return }
+            state.outboxDeletions += ids
+            if !state.draining {
+                state.draining = true
+                pool.asyncWriteWithoutTransaction { [self] db in drain(db) }
+            }
+        }
+    }
+
     /// Refuses new jobs; jobs already accepted still commit (the caller then waits for a writer barrier).
     func close() {
         state.withLock { $0.closed = true }
@@ -69,18 +86,20 @@ final class GroupCommitter: Sendable {
     /// Runs on the writer queue until no job is left.
     private func drain(_ db: Database) {
         while true {
-            let batch = state.withLock { state -> [Job] in
-                guard !state.queue.isEmpty else {
+            let (batch, deletions) = state.withLock { state -> ([Job], [Int64]) in
+                guard !state.queue.isEmpty || !state.outboxDeletions.isEmpty else {
                     state.draining = false
-                    return []
+                    return ([], [])
                 }
                 let count = min(state.queue.count, maximumBatchSize)
                 let batch = Array(state.queue.prefix(count))
                 state.queue.removeFirst(count)
-                return batch
+                let deletions = state.outboxDeletions
+                state.outboxDeletions = []
+                return (batch, deletions)
             }
-            if batch.isEmpty { return }
-            commit(batch, db)
+            if batch.isEmpty && deletions.isEmpty { return }
+            commit(batch, deleting: deletions, db)
         }
     }
 
@@ -91,11 +110,16 @@ final class GroupCommitter: Sendable {
         case failed(any Error)
     }
 
-    /// Commits one batch: each job in a savepoint, so a throwing job rolls back alone.
-    private func commit(_ batch: [Job], _ db: Database) {
+    /// Commits one batch: the queued outbox deletions, then each job in a savepoint, so a throwing job rolls back
+    /// alone.
+    private func commit(_ batch: [Job], deleting outboxIDs: [Int64], _ db: Database) {
         var outcomes = [Outcome](repeating: .notRun, count: batch.count)
         do {
             try db.inTransaction(.immediate) {
+                if !outboxIDs.isEmpty {
+                    let statement = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
+                    for id in outboxIDs { try statement.execute(arguments: [id]) }
+                }
                 for (index, job) in batch.enumerated() {
                     do {
                         var resume: (@Sendable () -> Void)?

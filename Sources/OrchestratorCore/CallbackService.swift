@@ -59,14 +59,14 @@ public final class CallbackService: Service {
         do {
             callback = try Callback(decoding: delivery.message.body)
         } catch {
-            await reply(to: delivery, .rejected(error.awsErrorType, error.message))
             if error.code == .invalidOutput {
                 observer(.rejected(action: "SendTaskSuccess", errorType: error.awsErrorType))
-                await settle(delivery, .ack)
+                answerThenAck(delivery, .rejected(error.awsErrorType, error.message))
                 metrics.callback(
                     action: "SendTaskSuccess", door: .broker, errorType: error.awsErrorType,
                     duration: ContinuousClock.now - received)
             } else {
+                await reply(to: delivery, .rejected(error.awsErrorType, error.message))
                 observer(.malformed)
                 metrics.malformedCallback()
                 logger.notice("malformed callback dead-lettered", metadata: ["reason": "\(error)"])
@@ -77,7 +77,7 @@ public final class CallbackService: Service {
         if let router, let owner = foreignOwner(of: callback.taskToken, router: router) {
             do {
                 try await router.republish(delivery, toQueue: router.names.callbackQueue(shard: owner))
-                await settle(delivery, .ack)
+                ack(delivery)
             } catch {
                 logger.warning(
                     "callback not forwarded; requeued", metadata: ["shard": "\(owner)", "error": "\(error)"])
@@ -106,10 +106,7 @@ public final class CallbackService: Service {
                     "token.id": "\(TaskTokenSigner.shortID(of: callback.taskToken))", "error": "\(error.code.name)",
                 ])
         }
-        // Answer before acking: if the process dies in between, the redelivered callback is answered again
-        // (TaskTimedOut, since it was applied) instead of never.
-        await reply(to: delivery, outcome)
-        await settle(delivery, .ack)
+        answerThenAck(delivery, outcome)
         metrics.callback(
             action: callback.action, door: .broker, errorType: outcome.errorType,
             duration: ContinuousClock.now - received)
@@ -121,6 +118,35 @@ public final class CallbackService: Service {
             (try? engine.signer.verify(token))?.shard == shard
         else { return nil }
         return shard
+    }
+
+    /// Answers the sender when it asked (`reply_to`, and `x-baton-reply` allows this answer), then acks —
+    /// neither waits: the ack is made when the broker confirmed the reply, on the bus's thread. Answer before
+    /// acking: if the process dies in between, the redelivered callback is answered again (TaskTimedOut, since it
+    /// was applied) instead of never.
+    private func answerThenAck(_ delivery: BusDelivery, _ reply: CallbackReply) {
+        guard let replyTo = delivery.message.replyTo, !replyTo.isEmpty,
+            reply.errorType != nil || ReplyMode(headers: delivery.message.headers) == .all
+        else {
+            ack(delivery)
+            return
+        }
+        let message = BusMessage(
+            body: reply.encoded(), correlationID: delivery.message.correlationID, persistent: false)
+        bus.publish(message, toQueue: replyTo) { [self] result in
+            if case .failure(let error) = result {
+                // The asker is gone (its exclusive reply queue with it): the outcome is committed all the same.
+                logger.debug("reply not delivered", metadata: ["reply_to": "\(replyTo)", "error": "\(error)"])
+            }
+            ack(delivery)
+        }
+    }
+
+    private func ack(_ delivery: BusDelivery) {
+        delivery.settleWithoutWaiting(.ack) { [logger] error in
+            // The connection dropped: the broker redelivers, and a second application answers TaskTimedOut.
+            logger.warning("delivery not settled", metadata: ["error": "\(error)"])
+        }
     }
 
     private func reply(to delivery: BusDelivery, _ reply: CallbackReply) async {

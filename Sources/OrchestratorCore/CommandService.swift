@@ -70,17 +70,23 @@ public final class CommandService: Service {
             }
             response = ["__type": .string(error.code.name), "message": .string(error.message)]
         }
-        if let replyTo = delivery.message.replyTo, !replyTo.isEmpty {
-            let message = BusMessage(
-                body: Array(response.serialized.utf8), correlationID: delivery.message.correlationID,
-                persistent: false)
-            do {
-                try await bus.publish(message, toQueue: replyTo)
-            } catch {
+        let refused: Bool
+        if case .object(let object) = response, object["__type"] != nil { refused = true } else { refused = false }
+        guard let replyTo = delivery.message.replyTo, !replyTo.isEmpty,
+            refused || ReplyMode(headers: delivery.message.headers) == .all
+        else {
+            delivery.settleWithoutWaiting(.ack)
+            return
+        }
+        // Answer, then ack once the broker has the answer; neither waits.
+        let message = BusMessage(
+            body: response.serializedBytes, correlationID: delivery.message.correlationID, persistent: false)
+        bus.publish(message, toQueue: replyTo) { [logger] result in
+            if case .failure(let error) = result {
                 logger.debug("command reply not delivered", metadata: ["error": "\(error)"])
             }
+            delivery.settleWithoutWaiting(.ack)
         }
-        try? await delivery.settle(.ack)
     }
 
     /// Hands a command to the shard that owns its execution; the owner answers the asker.

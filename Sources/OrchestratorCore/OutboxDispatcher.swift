@@ -12,21 +12,52 @@ import Synchronization
 /// Rows arrive on the fast path right after their commit (`enqueue`) and, at start, from a scan of the store.
 /// Up to `publishWindow` publishes are in flight at once; a failed publish (broker away, blocked) is retried
 /// after `publishRetryDelay` until it is confirmed or the service stops.
+///
+/// No task per row and no queue hop: `enqueue` hands the message to the bus on the caller's thread (the task
+/// that committed it), and the broker's confirm, on the bus's thread, queues the row's deletion into the store's
+/// next group commit (`deleteOutboxSoon`) and starts the next waiting row. Only first-use queue declarations,
+/// retries and plain `sqs:sendMessage` completions (a transition) run in a task.
 public final class OutboxDispatcher: Service {
     private let engine: Engine
     private let bus: any MessageBus
     private let logger: Logger
     private let metrics: OrchestratorMetrics
-    private let inbox: AsyncStream<OutboxRow>
-    private let inboxContinuation: AsyncStream<OutboxRow>.Continuation
-    /// Row ids handed to a publisher and not yet deleted: keeps the start-up scan and the fast path from
-    /// publishing one row twice. Guarded by the `Mutex`.
-    private let inFlight = Mutex<Set<Int64>>([])
+    private let window: Int
+
+    private struct State {
+        /// Row ids handed to a publisher and not yet confirmed: keeps the start-up scan and the fast path from
+        /// publishing one row twice.
+        var inFlight: Set<Int64> = []
+        /// Rows being published (or waiting for a retry): at most `window`.
+        var publishing = 0
+        /// Rows waiting for a free publishing slot, oldest first from `waitingHead`.
+        var waiting: [OutboxRow] = []
+        var waitingHead = 0
+
+        mutating func nextWaiting() -> OutboxRow? {
+            guard waitingHead < waiting.count else { return nil }
+            let row = waiting[waitingHead]
+            waitingHead += 1
+            if waitingHead == waiting.count {
+                waiting.removeAll(keepingCapacity: true)
+                waitingHead = 0
+            } else if waitingHead >= 1024, waitingHead * 2 >= waiting.count {
+                waiting.removeFirst(waitingHead)
+                waitingHead = 0
+            }
+            return row
+        }
+        /// Set on graceful shutdown: no new publishes; rows left are published after a restart.
+        var stopped = false
+        /// Resumed when `stopped` and nothing is publishing any more.
+        var drained: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
     /// Queues already declared by this process (task queues are declared durable on first use).
     private let declared = Mutex<Set<String>>([])
 
-    /// Creates the dispatcher; `metrics` counts confirmed publishes and failed attempts and times the commits
-    /// that delete confirmed rows.
+    /// Creates the dispatcher; `metrics` counts confirmed publishes and failed attempts.
     public init(
         engine: Engine, bus: any MessageBus, logger: Logger, metrics: OrchestratorMetrics = OrchestratorMetrics()
     ) {
@@ -34,43 +65,55 @@ public final class OutboxDispatcher: Service {
         self.bus = bus
         self.logger = logger
         self.metrics = metrics
-        (inbox, inboxContinuation) = AsyncStream<OutboxRow>.makeStream()
+        self.window = max(1, engine.configuration.publishWindow)
     }
 
-    /// Hands freshly committed rows to the dispatcher (the engine's `outboxCommitted` effect).
+    /// Hands freshly committed rows to the dispatcher (the engine's `outboxCommitted` effect); publishes start
+    /// before this returns, as far as the window allows.
     public func enqueue(_ rows: [OutboxRow]) {
-        for row in rows where inFlight.withLock({ $0.insert(row.id).inserted }) {
-            inboxContinuation.yield(row)
+        let ready = state.withLock { state -> [OutboxRow] in
+            guard !state.stopped else { return [] }
+            var ready: [OutboxRow] = []
+            for row in rows where state.inFlight.insert(row.id).inserted {
+                if state.publishing < window {
+                    state.publishing += 1
+                    ready.append(row)
+                } else {
+                    state.waiting.append(row)
+                }
+            }
+            return ready
         }
+        for row in ready { publish(row, attempt: 0) }
     }
 
     /// The number of rows handed to publishers and not yet confirmed.
-    public var inFlightCount: Int { inFlight.withLock { $0.count } }
+    public var inFlightCount: Int { state.withLock { $0.inFlight.count } }
 
     public func run() async throws {
-        let window = max(1, engine.configuration.publishWindow)
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.scanStore() }
-                var running = 1
-                for await row in inbox {
-                    if running >= window {
-                        await group.next()
-                        running -= 1
-                    }
-                    group.addTask { await self.publish(row) }
-                    running += 1
-                }
-            }
+            await scanStore()
+            try? await gracefulShutdown()
         } onGracefulShutdown: {
-            self.inboxContinuation.finish()
+            self.state.withLock { $0.stopped = true }
+        }
+        // Let the publishes already handed to the broker finish (their rows are deleted on confirm).
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                state.waiting.removeAll()
+                state.waitingHead = 0
+                if state.publishing == 0 { return true }
+                state.drained = continuation
+                return false
+            }
+            if done { continuation.resume() }
         }
     }
 
     /// Feeds every row already in the store (left by an earlier run) to the publishers.
     private func scanStore() async {
         var after: Int64?
-        while !Task.isCancelled {
+        while !Task.isCancelled, !state.withLock({ $0.stopped }) {
             do {
                 let page = try await engine.store.pendingOutbox(after: after, limit: 1000)
                 if page.isEmpty { return }
@@ -84,57 +127,92 @@ public final class OutboxDispatcher: Service {
         }
     }
 
-    private func publish(_ row: OutboxRow) async {
+    /// Publishes one row (it holds a publishing slot until it is confirmed or the dispatcher stops).
+    private func publish(_ row: OutboxRow, attempt: Int) {
         var headers = row.headers
         let messageID = headers.removeValue(forKey: OutboxHeaders.messageID)
         let completes = headers.removeValue(forKey: OutboxHeaders.completesTask)
         let message = BusMessage(body: Array(row.body), headers: headers, messageID: messageID)
-        var attempt = 0
-        while true {
-            do {
-                if row.exchange.isEmpty {
-                    try await declareOnce(row.routingKey)
-                    try await bus.publish(message, toQueue: row.routingKey)
-                } else {
-                    try await bus.publish(message, toExchange: row.exchange, routingKey: row.routingKey)
-                }
-                try await metrics.timeCommit("publish") {
-                    try await confirmed(row, completes: completes, messageID: messageID)
-                }
+        let completion: @Sendable (Result<Void, any Error>) -> Void = { [self] result in
+            switch result {
+            case .success:
                 metrics.outboxPublished(true)
-                return
-            } catch {
-                metrics.outboxPublished(false)
-                attempt += 1
-                if attempt == 1 || attempt % 20 == 0 {
-                    logger.warning(
-                        "publish failed; retrying",
-                        metadata: ["queue": "\(row.routingKey)", "attempt": "\(attempt)", "error": "\(error)"])
+                confirmed(row, completes: completes, messageID: messageID)
+            case .failure(let error):
+                failed(row, attempt: attempt + 1, error: error)
+            }
+        }
+        if row.exchange.isEmpty {
+            if declared.withLock({ $0.contains(row.routingKey) }) {
+                bus.publish(message, toQueue: row.routingKey, completion: completion)
+            } else {
+                Task {
+                    do {
+                        try await bus.declare(QueueSpec(row.routingKey))
+                        _ = declared.withLock { $0.insert(row.routingKey) }
+                        bus.publish(message, toQueue: row.routingKey, completion: completion)
+                    } catch {
+                        completion(.failure(error))
+                    }
                 }
-                declared.withLock { _ = $0.remove(row.routingKey) }
+            }
+        } else {
+            bus.publish(message, toExchange: row.exchange, routingKey: row.routingKey, completion: completion)
+        }
+    }
+
+    /// The broker has the message: delete the row (in the next group commit, without waiting) or, for a plain
+    /// `sqs:sendMessage` task, complete the task in a transition that deletes it; then free the slot.
+    private func confirmed(_ row: OutboxRow, completes tokenID: String?, messageID: String?) {
+        if let tokenID {
+            Task {
                 do {
-                    try await Task.sleep(for: engine.configuration.publishRetryDelay)
+                    try await engine.taskPublished(
+                        tokenID: tokenID, messageID: messageID ?? "\(row.id)", body: row.body, outboxID: row.id)
                 } catch {
-                    return  // shutting down: the row stays in the store and is published after a restart
+                    // The row stays and is published again after a restart; the task is completed then.
+                    logger.error(
+                        "published task not completed", metadata: ["outbox.id": "\(row.id)", "error": "\(error)"])
                 }
+                release(row)
+            }
+        } else {
+            engine.store.deleteOutboxSoon(ids: [row.id])
+            release(row)
+        }
+    }
+
+    private func failed(_ row: OutboxRow, attempt: Int, error: any Error) {
+        metrics.outboxPublished(false)
+        if attempt == 1 || attempt % 20 == 0 {
+            logger.warning(
+                "publish failed; retrying",
+                metadata: ["queue": "\(row.routingKey)", "attempt": "\(attempt)", "error": "\(error)"])
+        }
+        declared.withLock { _ = $0.remove(row.routingKey) }
+        Task {
+            try? await Task.sleep(for: engine.configuration.publishRetryDelay)
+            if state.withLock({ $0.stopped }) {
+                release(row)  // the row stays in the store and is published after a restart
+            } else {
+                publish(row, attempt: attempt)
             }
         }
     }
 
-    private func confirmed(_ row: OutboxRow, completes tokenID: String?, messageID: String?) async throws {
-        if let tokenID {
-            try await engine.taskPublished(
-                tokenID: tokenID, messageID: messageID ?? "\(row.id)", body: row.body,
-                outboxID: row.id)
-        } else {
-            try await engine.store.deleteOutbox(ids: [row.id])
+    /// Frees the row's slot and hands it to the next waiting row.
+    private func release(_ row: OutboxRow) {
+        let (next, drained) = state.withLock { state -> (OutboxRow?, CheckedContinuation<Void, Never>?) in
+            state.inFlight.remove(row.id)
+            if !state.stopped, let next = state.nextWaiting() { return (next, nil) }
+            state.publishing -= 1
+            if state.stopped, state.publishing == 0, let drained = state.drained {
+                state.drained = nil
+                return (nil, drained)
+            }
+            return (nil, nil)
         }
-        _ = inFlight.withLock { $0.remove(row.id) }
-    }
-
-    private func declareOnce(_ queue: String) async throws {
-        guard !declared.withLock({ $0.contains(queue) }) else { return }
-        try await bus.declare(QueueSpec(queue))
-        _ = declared.withLock { $0.insert(queue) }
+        if let next { publish(next, attempt: 0) }
+        drained?.resume()
     }
 }
