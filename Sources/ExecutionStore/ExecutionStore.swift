@@ -115,12 +115,27 @@ public final class ExecutionStore: Sendable {
     /// transitions of one execution apart (the engine runs them one at a time per execution), and the plan's
     /// writes check what they depend on and throw ``ExecutionStoreError`` `conflict` (nothing of the plan is
     /// then kept) when it moved — the caller plans again.
+    ///
+    /// With `detached`, `plan` first runs on the caller's thread with a detached ``Snapshot`` (no reader hop); if
+    /// it makes a read (`snapshotRequired`), it runs again on a real snapshot. A detached plan must therefore be
+    /// free of effects outside its return value, and every write it makes still carries its own guards.
     /// - Parameter plan: reads the snapshot; returns a value and the writes.
     /// - Returns: the value, once the writes are committed (at once when there are none).
     /// - Throws: what `plan` or a write threw; `conflict`, `batchAborted`, `closed` as for ``transition(_:)``.
-    public func transition<T: Sendable>(planning plan: @escaping @Sendable (Snapshot) throws -> (T, WritePlan))
-        async throws -> T
-    {
+    public func transition<T: Sendable>(
+        planning plan: @escaping @Sendable (Snapshot) throws -> (T, WritePlan), detached: Bool = false
+    ) async throws -> T {
+        if detached {
+            // First without a snapshot, on the caller's thread: no hop to a reader when the caller knows enough.
+            do {
+                let (value, writes) = try plan(Snapshot(db: nil, ids: ids))
+                if writes.isEmpty { return value }
+                try await transition { tx in try writes.apply(tx) }
+                return value
+            } catch let error as ExecutionStoreError where error.code == .snapshotRequired {
+                // It needed a read: plan again on a snapshot.
+            }
+        }
         // On a reader's queue, not synchronously on the caller's thread: a synchronous read blocks a cooperative
         // thread while it waits for a free reader, and the async reads holding the readers need a cooperative
         // thread to give them back — under load every cooperative thread can end up waiting (seen as a deadlock).

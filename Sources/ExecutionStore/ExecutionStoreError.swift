@@ -15,6 +15,7 @@ public struct ExecutionStoreError: Error, Sendable, CustomStringConvertible {
             case invalidCursor
             case batchAborted
             case conflict
+            case snapshotRequired
             case closed
             case database
         }
@@ -39,6 +40,9 @@ public struct ExecutionStoreError: Error, Sendable, CustomStringConvertible {
         /// A planned transition found the rows it read changed by the time it was applied; nothing of it was
         /// committed and it must be planned again from a fresh snapshot.
         public static let conflict = Code(.conflict)
+        /// A plan made without a snapshot (``ExecutionStore/transition(planning:detached:)``) needed a read the
+        /// caller could not answer from memory; the store plans it again on a snapshot.
+        public static let snapshotRequired = Code(.snapshotRequired)
         /// The store was closed.
         public static let closed = Code(.closed)
         /// SQLite reported an error; see ``ExecutionStoreError/underlying``.

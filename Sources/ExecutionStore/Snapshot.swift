@@ -3,9 +3,30 @@ import GRDB
 
 /// The reads a planned transition makes (see ``ExecutionStore/transition(planning:)``): a consistent snapshot of
 /// the last commit, on a reader connection. Valid only inside the closure that received it.
+///
+/// A *detached* snapshot (``isDetached``) has no connection: the plan runs on the caller's thread and must answer
+/// its reads from what it already knows; every read here throws ``ExecutionStoreError/Code/snapshotRequired``,
+/// and the store then plans again on a real snapshot.
 public struct Snapshot {
-    let db: Database
+    private let connection: Database?
     let ids: IDAllocator
+
+    init(db: Database?, ids: IDAllocator) {
+        self.connection = db
+        self.ids = ids
+    }
+
+    /// Whether this snapshot has no connection (every read throws `snapshotRequired`).
+    public var isDetached: Bool { connection == nil }
+
+    private var db: Database {
+        get throws {
+            guard let connection else {
+                throw ExecutionStoreError(.snapshotRequired, message: "the plan needs a read from the store")
+            }
+            return connection
+        }
+    }
 
     /// The execution with this id, or `nil`.
     public func execution(id: Int64) throws -> ExecutionRecord? {

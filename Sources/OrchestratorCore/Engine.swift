@@ -23,6 +23,7 @@ public final class Engine: Sendable {
     let effects: EngineEffects
     let lanes = ExecutionLanes()
     let states = StateCache(capacity: 20_000)
+    let machines = MachineCache()
 
     /// Creates the engine.
     /// - Parameters:
@@ -56,6 +57,10 @@ public final class Engine: Sendable {
     func commit<T: Sendable>(_ body: @escaping @Sendable (inout TransitionContext) throws -> T) async throws -> T {
         let engine = self
         let now = clock.now()
+        // State machine changes run here: cached rows are dropped before (no plan caches a row read from now on)
+        // and after (nor one read meanwhile).
+        machines.invalidate()
+        defer { machines.invalidate() }
         let (value, produced) = try await store.transition { tx in
             var context = TransitionContext(engine: engine, tx: TransitionStore(tx), now: now)
             let value = try body(&context)
@@ -85,15 +90,31 @@ public final class Engine: Sendable {
                 let now = clock.now()
                 let preloaded = cached
                 cached = nil
+                // Without a snapshot when the engine knows the execution (or it is new): the plan runs right here
+                // and reads nothing; any read it still needs sends it to a snapshot (see ExecutionStore).
+                let detached = attempt == 0 && (executionID == nil || preloaded?.1.known != nil)
                 do {
-                    let (value, produced) = try await store.transition(planning: { snapshot in
-                        let store = TransitionStore(snapshot)
-                        var context = TransitionContext(engine: engine, tx: store, now: now)
-                        context.preloadedState = preloaded
-                        let value = try body(&context)
-                        return ((value, context.produced), store.plan)
-                    })
-                    if let (id, state) = produced.savedState { states.put(id, state) }
+                    let (value, produced) = try await store.transition(
+                        planning: { snapshot in
+                            let store = TransitionStore(
+                                snapshot, known: preloaded?.1.known, machines: engine.machines,
+                                newExecution: executionID == nil)
+                            var context = TransitionContext(engine: engine, tx: store, now: now)
+                            context.preloadedState = preloaded.map { ($0.0, $0.1.state) }
+                            let value = try body(&context)
+                            if let (id, state) = context.produced.savedState {
+                                context.produced.cacheEntry = (
+                                    id, CachedExecution(state: state, known: store.knownAfter(executionID: id))
+                                )
+                            } else if let (id, entry) = preloaded, !store.finishes(executionID: id) {
+                                // Nothing saved (a heartbeat, a refused event): the state is unchanged.
+                                context.produced.cacheEntry = (
+                                    id, CachedExecution(state: entry.state, known: store.knownAfter(executionID: id))
+                                )
+                            }
+                            return ((value, context.produced), store.plan)
+                        }, detached: detached)
+                    if let (id, entry) = produced.cacheEntry { states.put(id, entry) }
                     announce(produced)
                     return value
                 } catch let error as ExecutionStoreError

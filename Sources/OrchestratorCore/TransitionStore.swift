@@ -29,9 +29,58 @@ final class TransitionStore {
     private var openedTasks: [String: OpenTask] = [:]
     private var closedTasks: Set<String> = []
     private var deletedTimers: Set<Int64> = []
+    /// What the engine knew of the execution before this transition (planned mode), answering its reads.
+    private let known: KnownExecution?
+    /// State machine rows, for starts planned without a snapshot.
+    private let machines: MachineCache?
+    private let machineGeneration: Int
+    /// For a new execution planned without a snapshot: an ARN nobody has yet is assumed free (the insert's
+    /// unique index refuses it otherwise, and the engine plans again on a snapshot).
+    private let assumesNewName: Bool
 
-    init(_ tx: Transaction) { mode = .direct(tx) }
-    init(_ snapshot: Snapshot) { mode = .planned(snapshot) }
+    init(_ tx: Transaction) {
+        mode = .direct(tx)
+        known = nil
+        machines = nil
+        machineGeneration = 0
+        assumesNewName = false
+    }
+
+    init(_ snapshot: Snapshot, known: KnownExecution? = nil, machines: MachineCache? = nil, newExecution: Bool = false)
+    {
+        mode = .planned(snapshot)
+        self.known = known
+        self.machines = machines
+        self.machineGeneration = machines?.generation ?? 0
+        self.assumesNewName = newExecution && snapshot.isDetached
+    }
+
+    /// Whether this transition ends the execution.
+    func finishes(executionID: Int64) -> Bool { finished.contains(executionID) }
+
+    /// What is known of an execution after this transition's writes, when everything about it was known before
+    /// (it was inserted here, or the engine knew it): its row and its open tasks. `nil` when unknown or finished.
+    func knownAfter(executionID: Int64) -> KnownExecution? {
+        guard !finished.contains(executionID) else { return nil }
+        var base: KnownExecution
+        if let record = inserted[executionID] {
+            base = KnownExecution(record: record, openTasks: [:])
+        } else if let known, known.record.id == executionID {
+            base = known
+        } else {
+            return nil
+        }
+        if let next = nextEventIDs[executionID] { base.record.nextEventID = next }
+        for tokenID in closedTasks { base.openTasks.removeValue(forKey: tokenID) }
+        for (tokenID, task) in openedTasks where task.executionID == executionID {
+            var stored = task
+            // As the store keeps it: whole milliseconds.
+            stored.createdAt = Date(
+                timeIntervalSince1970: (task.createdAt.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+            base.openTasks[tokenID] = stored
+        }
+        return base
+    }
 
     /// The writer's transaction, for operations that only run in direct mode.
     func transaction() throws -> Transaction {
@@ -60,7 +109,10 @@ final class TransitionStore {
     func execution(id: Int64) throws -> ExecutionRecord? {
         switch mode {
         case .direct(let tx): return try tx.execution(id: id)
-        case .planned(let snapshot): return try inserted[id] ?? snapshot.execution(id: id)
+        case .planned(let snapshot):
+            if let record = inserted[id] { return record }
+            if let known, known.record.id == id { return known.record }
+            return try snapshot.execution(id: id)
         }
     }
 
@@ -68,7 +120,10 @@ final class TransitionStore {
         switch mode {
         case .direct(let tx): return try tx.execution(arn: arn)
         case .planned(let snapshot):
-            return try inserted.values.first(where: { $0.arn == arn }) ?? snapshot.execution(arn: arn)
+            if let record = inserted.values.first(where: { $0.arn == arn }) { return record }
+            if let known, known.record.arn == arn { return known.record }
+            if assumesNewName { return nil }
+            return try snapshot.execution(arn: arn)
         }
     }
 
@@ -120,6 +175,8 @@ final class TransitionStore {
             let first: Int64
             if let next = nextEventIDs[executionID] {
                 first = next
+            } else if let known, known.record.id == executionID {
+                first = known.record.nextEventID
             } else if let record = try snapshot.execution(id: executionID) {
                 first = record.nextEventID
             } else {
@@ -148,7 +205,11 @@ final class TransitionStore {
         case .direct(let tx): return try tx.openTask(tokenID: tokenID)
         case .planned(let snapshot):
             if closedTasks.contains(tokenID) { return nil }
-            return try openedTasks[tokenID] ?? snapshot.openTask(tokenID: tokenID)
+            if let task = openedTasks[tokenID] { return task }
+            if let known, Engine.executionID(ofTokenID: tokenID) == known.record.id {
+                return known.openTasks[tokenID]
+            }
+            return try snapshot.openTask(tokenID: tokenID)
         }
     }
 
@@ -225,7 +286,11 @@ final class TransitionStore {
     func stateMachine(arn: String) throws -> StateMachineRecord? {
         switch mode {
         case .direct(let tx): return try tx.stateMachine(arn: arn)
-        case .planned(let snapshot): return try snapshot.stateMachine(arn: arn)
+        case .planned(let snapshot):
+            if let machine = machines?.get(arn) { return machine }
+            let machine = try snapshot.stateMachine(arn: arn)
+            if let machine { machines?.put(machine, readIn: machineGeneration) }
+            return machine
         }
     }
 
