@@ -7,7 +7,8 @@
 # usage: scripts/bench-cpu.sh [-k "1 2"] [-r rate/s=250] [-d seconds=30] [-o OUT] [-c]
 #   -c   on the 3-node cluster of scripts/rabbitmq-cluster.sh with BATON_QUEUE_TYPE=quorum (default: one node,
 #        classic queues)
-# env:   BATON_BIN_DIR (skip the release build)
+# env:   BATON_BIN_DIR (skip the release build), CALLBACK_REPLIES (the worker's --callback-replies; default errors:
+#        only refusals are answered)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -52,7 +53,8 @@ for K in $SHARD_COUNTS; do
     grep -q "orchestrator ready" "$OUT/orchestrator-$PREFIX-$i.log" || { echo "shard $i did not start" >&2; exit 1; }
   done
   BATON_AMQP_URL=$URL BATON_QUEUE_PREFIX=$PREFIX BATON_QUEUE_TYPE=$QUEUE_TYPE "$BIN/worker-function" \
-    --functions callback --queue "$PREFIX.loadtest" --prefetch 512 --log-level warning > "$OUT/worker-$PREFIX.log" 2>&1 &
+    --functions callback --queue "$PREFIX.loadtest" --prefetch 512 --callback-replies "${CALLBACK_REPLIES:-errors}" \
+    --log-level warning > "$OUT/worker-$PREFIX.log" 2>&1 &
   WORKER=$!; PIDS+=($WORKER)
   # Warm-up run (declares queues, fills caches), then the measured one.
   "$BIN/baton" loadtest --amqp-url "$URL" --queue-prefix "$PREFIX" --queue-type "$QUEUE_TYPE" --shards "$K" \

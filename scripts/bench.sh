@@ -7,7 +7,9 @@
 # Prints both, with the ratio Baton/C per W, and writes results.md, results.json-per-W and chart.svg to OUT.
 #
 # usage: scripts/bench.sh [-w "1 16 128"] [-d seconds=20] [-u warmup=3] [-r rounds=1] [-s size=512] [-o OUT]
-# env:   BATON_BIN_DIR (skip the release build and use these binaries), BATON_DURABILITY (process-crash|power-loss)
+# env:   BATON_BIN_DIR (skip the release build and use these binaries), BATON_DURABILITY (process-crash|power-loss),
+#        CALLBACK_REPLIES (the worker's --callback-replies; default errors: only refusals are answered, as the C
+#        baseline has no replies either)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -48,7 +50,8 @@ start_system() {
     BATON_DURABILITY=${BATON_DURABILITY:-process-crash} "$BIN/orchestrator" > "$OUT/orchestrator-$PREFIX.log" 2>&1 &
   ORCH=$!; PIDS+=("$ORCH")
   BATON_AMQP_URL=$URL BATON_QUEUE_PREFIX=$PREFIX "$BIN/worker-function" --functions callback \
-    --queue "$PREFIX.loadtest" --prefetch 512 --stamps --log-level warning > "$OUT/worker-$PREFIX.log" 2>&1 &
+    --queue "$PREFIX.loadtest" --prefetch 512 --stamps --callback-replies "${CALLBACK_REPLIES:-errors}" \
+    --log-level warning > "$OUT/worker-$PREFIX.log" 2>&1 &
   WORKER=$!; PIDS+=("$WORKER")
   for _ in $(seq 1 300); do grep -q "orchestrator ready" "$OUT/orchestrator-$PREFIX.log" 2>/dev/null && break; sleep 0.1; done
   grep -q "orchestrator ready" "$OUT/orchestrator-$PREFIX.log" || { echo "orchestrator did not start" >&2; exit 1; }

@@ -52,6 +52,11 @@ struct LoadtestCommand: AsyncParsableCommand {
     var workers = 0
     @Option(help: "Prefetch of each started worker (default: 2 × concurrency, at least 16)")
     var workerPrefetch: Int?
+    @Option(
+        help:
+            "Callback replies the workers --workers starts ask for: errors (only refusals are answered, as a throughput benchmark wants) or all (worker-function's own default)"
+    )
+    var callbackReplies = "errors"
     @Option(help: "broker (StartExecution on the command queue) or http (the AWS JSON API at --api-url)")
     var startPath = "broker"
     @Option(help: "Step Functions HTTP API endpoint for --start-path http [env: BATON_API_URL]")
@@ -93,6 +98,9 @@ struct LoadtestCommand: AsyncParsableCommand {
         let model: LoadtestConfiguration.Model = (parsedRate != nil || sweep) ? .open : .closed
         if model == .open && concurrency != nil { throw ValidationError("--concurrency and --rate exclude each other") }
         guard ["broker", "http"].contains(startPath) else { throw ValidationError("--start-path is broker or http") }
+        guard ["all", "errors"].contains(callbackReplies) else {
+            throw ValidationError("--callback-replies is all or errors")
+        }
         let type = queueType ?? environment["BATON_QUEUE_TYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? "classic"
         guard ["classic", "quorum"].contains(type) else { throw ValidationError("--queue-type is classic or quorum") }
         let measured = try duration.map { try seconds($0, "--duration") } ?? (executions == nil ? 10 : nil)
@@ -105,6 +113,7 @@ struct LoadtestCommand: AsyncParsableCommand {
             duration: measured, warmup: try seconds(warmup, "--warmup"), executions: executions,
             stateMachineFile: stateMachine, taskQueue: taskQueue ?? "\(prefix).loadtest", messageSize: messageSize,
             workerLatency: workerLatency, workers: workers, workerPrefetch: workerPrefetch ?? max(16, 2 * inFlight),
+            workerCallbackReplies: callbackReplies,
             startPath: startPath,
             apiURL: apiURL ?? environment["BATON_API_URL"] ?? "http://127.0.0.1:8080/",
             drainTimeout: try seconds(drainTimeout, "--drain-timeout"), maxInFlight: maxInFlight,

@@ -30,6 +30,8 @@ struct LoadtestConfiguration: Sendable, Codable {
     var workerLatency: String?
     var workers: Int
     var workerPrefetch: Int
+    /// `all` or `errors`: the `--callback-replies` of the workers `--workers` starts.
+    var workerCallbackReplies: String
     /// `broker` (StartExecution on the command queue) or `http` (the AWS JSON API at `apiURL`).
     var startPath: String
     var apiURL: String

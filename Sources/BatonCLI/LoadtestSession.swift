@@ -112,7 +112,7 @@ struct LoadtestSession {
         try fleet.start(
             count: configuration.workers, amqpURL: configuration.amqpURL, prefix: configuration.queuePrefix,
             queueType: configuration.queueType, queue: configuration.taskQueue, prefetch: configuration.workerPrefetch,
-            latency: configuration.workerLatency)
+            latency: configuration.workerLatency, callbackReplies: configuration.workerCallbackReplies)
         let deadline = Date().addingTimeInterval(30)
         while try await bus.consumerCount(configuration.taskQueue) < configuration.workers {
             if let exited = fleet.exitedWorker { throw LoadtestError(exited) }

@@ -26,10 +26,11 @@ final class WorkerFleet: @unchecked Sendable {
         return candidate
     }
 
-    /// Starts `count` workers serving `queue` with the callback function (with `--stamps`).
+    /// Starts `count` workers serving `queue` with the callback function (with `--stamps`), asking for
+    /// `callbackReplies` (`all` or `errors`).
     func start(
         count: Int, amqpURL: String, prefix: String, queueType: String, queue: String, prefetch: Int,
-        latency: String?
+        latency: String?, callbackReplies: String
     ) throws {
         guard count > 0 else { return }
         let binary = try Self.executable()
@@ -39,7 +40,7 @@ final class WorkerFleet: @unchecked Sendable {
             process.executableURL = binary
             var arguments = [
                 "--functions", "callback", "--queue", queue, "--prefetch", "\(prefetch)", "--stamps",
-                "--log-level", "warning", "--seed", "\(index + 1)",
+                "--log-level", "warning", "--seed", "\(index + 1)", "--callback-replies", callbackReplies,
             ]
             if let latency { arguments += ["--latency", latency] }
             process.arguments = arguments

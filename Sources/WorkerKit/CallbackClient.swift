@@ -11,17 +11,27 @@ import Synchronization
 /// rejection (`{"__type": …}`) is logged with its error type and counted, never retried: a refused callback
 /// stays refused. A reply that does not come within ``Configuration/replyDeadline`` is logged and counted.
 ///
+/// With ``Configuration/replyMode`` `.errors` the callbacks also carry `x-baton-reply: errors`: the orchestrator
+/// answers only refusals, so an applied callback costs no reply message and nobody waits for one. Refusals still
+/// arrive on the reply queue (their correlation id names the callback's action) and are logged and counted as
+/// in `.all` mode; acceptances are not known, so ``Statistics/accepted`` (unless an orchestrator that ignores the
+/// header answers `{}`) and ``Statistics/unanswered`` stay 0.
+///
 /// Run it as a `Service` (it consumes the reply queue); put it before the services that use it in the
 /// `ServiceGroup`, so a graceful shutdown stops it after them.
 public final class CallbackClient: Service {
-    /// How long to wait for replies.
+    /// Which replies to ask for and how long to wait for them.
     public struct Configuration: Sendable {
-        /// How long a callback waits for the orchestrator's reply before it is logged as unanswered.
+        /// How long a callback waits for the orchestrator's reply before it is logged as unanswered (`.all` mode).
         public var replyDeadline: Duration = .seconds(10)
+        /// `.all` (default): every callback is answered and waited for. `.errors`: only refusals are answered
+        /// (`x-baton-reply: errors`) and nothing waits; refusals are counted as they arrive.
+        public var replyMode: ReplyMode = .all
 
         /// Creates a configuration with the documented defaults.
-        public init(replyDeadline: Duration = .seconds(10)) {
+        public init(replyDeadline: Duration = .seconds(10), replyMode: ReplyMode = .all) {
             self.replyDeadline = replyDeadline
+            self.replyMode = replyMode
         }
     }
 
@@ -29,11 +39,11 @@ public final class CallbackClient: Service {
     public struct Statistics: Sendable, Hashable {
         /// Callbacks published (confirmed by the broker).
         public var published = 0
-        /// Replies `{}`: applied.
+        /// Replies `{}`: applied (`.all` mode; `.errors` mode gets no such replies).
         public var accepted = 0
-        /// Rejections by `__type` (`TaskTimedOut`, `InvalidToken`, …).
+        /// Rejections by `__type` (`TaskTimedOut`, `InvalidToken`, …), in both modes.
         public var rejected: [String: Int] = [:]
-        /// Callbacks with no reply before the deadline.
+        /// Callbacks with no reply before the deadline (`.all` mode only).
         public var unanswered = 0
     }
 
@@ -43,6 +53,8 @@ public final class CallbackClient: Service {
         public let correlationID: String
         /// The callback's action, for logs.
         public let action: String
+        /// Whether a reply will be waited for: false when the callback went out with `x-baton-reply: errors`.
+        public let awaitsReply: Bool
     }
 
     private let bus: any MessageBus
@@ -97,7 +109,11 @@ public final class CallbackClient: Service {
                 guard let id = delivery.message.correlationID else { continue }
                 do {
                     let reply = try CallbackReply(decoding: delivery.message.body)
-                    if !self.router.deliver(reply, for: id) {
+                    if self.router.deliver(reply, for: id) { continue }
+                    if let action = Self.action(inUnawaitedID: id) {
+                        // `.errors` mode: a refusal (or `{}` from an orchestrator that ignores the header).
+                        self.record(reply, action: action, correlationID: id, deadline: nil)
+                    } else {
                         self.logger.debug("reply for no waiting callback", metadata: ["correlation.id": "\(id)"])
                     }
                 } catch {
@@ -107,7 +123,8 @@ public final class CallbackClient: Service {
         }
     }
 
-    /// Publishes a callback and returns once the broker has confirmed it.
+    /// Publishes a callback and returns once the broker has confirmed it. In `.errors` mode it carries
+    /// `x-baton-reply: errors` and no reply is registered (a refusal is counted when it arrives).
     /// - Parameters:
     ///   - callback: the callback.
     ///   - traceparent: the W3C trace context to send with it; default: the task's (``TraceContext``).
@@ -115,16 +132,18 @@ public final class CallbackClient: Service {
     public func publish(_ callback: Callback, traceparent: String? = TraceContext.traceparent) async throws
         -> PendingReply
     {
-        let id = UUID().uuidString.lowercased()
-        router.register(id)
+        let awaitsReply = configuration.replyMode == .all
+        let id = awaitsReply ? UUID().uuidString.lowercased() : Self.unawaitedID(action: callback.action)
+        if awaitsReply { router.register(id) }
         var message = BusMessage(body: callback.encoded(), correlationID: id, replyTo: replyQueue, messageID: id)
         if let traceparent { message.headers[TraceContext.header] = traceparent }
+        if !awaitsReply { message.headers[ReplyMode.header] = ReplyMode.errors.rawValue }
         do {
             // Straight to the owning orchestrator shard's queue (read from the token; the worker need not know
             // the shards); the entry queue when the token names none.
             try await bus.publishCallback(message, taskToken: callback.taskToken, names: names)
         } catch {
-            router.expire(id)
+            if awaitsReply { router.expire(id) }
             WorkerMetrics.callbackNotPublished(action: callback.action)
             throw error
         }
@@ -136,14 +155,16 @@ public final class CallbackClient: Service {
                 "callback.action": "\(callback.action)", "token.id": "\(Self.shortID(callback.taskToken))",
                 "traceparent": "\(traceparent ?? "-")",
             ])
-        return PendingReply(correlationID: id, action: callback.action)
+        return PendingReply(correlationID: id, action: callback.action, awaitsReply: awaitsReply)
     }
 
     /// Waits for the reply to a published callback, at most `deadline` (default: the configured one); logs and
-    /// counts the outcome.
-    /// - Returns: the reply, or `nil` when none came in time.
+    /// counts the outcome. A callback sent in `.errors` mode (``PendingReply/awaitsReply`` false) has no reply to
+    /// wait for: this returns `nil` at once and counts nothing (a refusal is counted when it arrives).
+    /// - Returns: the reply; `nil` when none came in time, or when none is expected (`.errors` mode).
     @discardableResult
     public func reply(to pending: PendingReply, deadline: Duration? = nil) async -> CallbackReply? {
+        guard pending.awaitsReply else { return nil }
         let id = pending.correlationID
         let limit = deadline ?? configuration.replyDeadline
         let reply = await withTaskGroup(of: CallbackReply?.self) { group in
@@ -157,28 +178,45 @@ public final class CallbackClient: Service {
             group.cancelAll()
             return first
         }
-        let metadata: Logger.Metadata = ["callback.action": "\(pending.action)", "correlation.id": "\(id)"]
+        record(reply, action: pending.action, correlationID: id, deadline: limit)
+        return reply
+    }
+
+    /// Logs and counts an answer (`nil`: none before `deadline`).
+    private func record(_ reply: CallbackReply?, action: String, correlationID id: String, deadline: Duration?) {
+        let metadata: Logger.Metadata = ["callback.action": "\(action)", "correlation.id": "\(id)"]
         switch reply {
         case nil:
             counters.withLock { $0.unanswered += 1 }
-            WorkerMetrics.callbackAnswered(action: pending.action, outcome: "unanswered")
-            logger.warning("no reply to callback in time", metadata: metadata.merging(["deadline": "\(limit)"]) { $1 })
+            WorkerMetrics.callbackAnswered(action: action, outcome: "unanswered")
+            logger.warning(
+                "no reply to callback in time", metadata: metadata.merging(["deadline": "\(deadline ?? .zero)"]) { $1 })
         case let reply? where reply.isAccepted:
             counters.withLock { $0.accepted += 1 }
-            WorkerMetrics.callbackAnswered(action: pending.action, outcome: "accepted")
+            WorkerMetrics.callbackAnswered(action: action, outcome: "accepted")
             logger.debug("callback accepted", metadata: metadata)
         case let reply?:
             let type = reply.errorType ?? "?"
             counters.withLock { $0.rejected[type, default: 0] += 1 }
-            WorkerMetrics.callbackAnswered(action: pending.action, outcome: "rejected", errorType: type)
+            WorkerMetrics.callbackAnswered(action: action, outcome: "rejected", errorType: type)
             logger.warning(
                 "callback rejected",
                 metadata: metadata.merging(["error.type": "\(type)", "error.message": "\(reply.message)"]) { $1 })
         }
-        return reply
     }
 
-    /// Publishes a callback and waits for its reply (see ``publish(_:)`` and ``reply(to:deadline:)``).
+    /// The correlation id of a callback nobody waits for (`.errors` mode): `<action>/<uuid>`, so that a refusal,
+    /// which arrives with only this id, can still be logged and counted under its action.
+    static func unawaitedID(action: String) -> String { action + "/" + UUID().uuidString.lowercased() }
+
+    /// The action in an id made by ``unawaitedID(action:)``; `nil` for the plain ids of awaited callbacks.
+    static func action(inUnawaitedID id: String) -> String? {
+        guard let slash = id.firstIndex(of: "/"), slash != id.startIndex else { return nil }
+        return String(id[..<slash])
+    }
+
+    /// Publishes a callback and waits for its reply (see ``publish(_:)`` and ``reply(to:deadline:)``); in
+    /// `.errors` mode returns `nil` as soon as the broker confirmed the publish.
     /// - Throws: when the publish fails.
     @discardableResult
     public func send(_ callback: Callback) async throws -> CallbackReply? {

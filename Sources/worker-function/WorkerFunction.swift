@@ -41,6 +41,12 @@ struct WorkerFunction: AsyncParsableCommand {
         help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
     var replyTimeout: String?
 
+    @Option(
+        help:
+            "Replies to ask for: all (every callback answered and waited for) or errors (x-baton-reply: errors: only refusals are answered, nothing waits; fewer broker messages) [env: BATON_CALLBACK_REPLIES] (default: all)"
+    )
+    var callbackReplies: String?
+
     @Flag(
         help:
             "Add the worker's receive and answer times to callback outputs, for baton loadtest [env: BATON_WORKER_STAMPS=1]"
@@ -66,6 +72,10 @@ struct WorkerFunction: AsyncParsableCommand {
             ? (Setting.resolve(nil, "BATON_QUEUES") ?? "").split(separator: ",").map(String.init) : queues
         let prefetch = try Setting.integer(prefetch, "BATON_PREFETCH") ?? 8
         let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
+        let replyText = Setting.resolve(callbackReplies, "BATON_CALLBACK_REPLIES") ?? "all"
+        guard let replyMode = ReplyMode(rawValue: replyText) else {
+            throw ValidationError("--callback-replies must be all or errors, not '\(replyText)'")
+        }
         let grace = try DurationText.parse(Setting.resolve(gracePeriod, "BATON_GRACE_PERIOD") ?? "20s")
         let knobs = try knobOptions.knobSet()
         let script = try knobOptions.loadScript()
@@ -75,8 +85,8 @@ struct WorkerFunction: AsyncParsableCommand {
             url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType,
             clientName: "worker-function", logger: logger)
         let callbacks = try await CallbackClient.start(
-            bus: bus, names: Names(prefix: common.queuePrefix), configuration: .init(replyDeadline: replyDeadline),
-            logger: logger)
+            bus: bus, names: Names(prefix: common.queuePrefix),
+            configuration: .init(replyDeadline: replyDeadline, replyMode: replyMode), logger: logger)
         var services: [any Service] = [callbacks] + [metricsServer].compactMap { $0 }
         let queueNames = Names(prefix: common.queuePrefix)
         var served: [(queue: String, function: BuiltinFunction)] = names.map {
@@ -93,7 +103,11 @@ struct WorkerFunction: AsyncParsableCommand {
                     try await worker.handle($0)
                 })
         }
-        logger.info("worker-function started", metadata: ["functions": "\(names.map(\.rawValue))", "seed": "\(seed)"])
+        logger.info(
+            "worker-function started",
+            metadata: [
+                "functions": "\(names.map(\.rawValue))", "seed": "\(seed)", "callback.replies": "\(replyMode.rawValue)",
+            ])
         do {
             try await ServiceRunner.run(services, gracePeriod: grace, logger: logger)
         } catch {

@@ -7,7 +7,8 @@ import Synchronization
 import Testing
 
 /// Plays the orchestrator for worker tests: publishes task messages as docs/protocol.md says, consumes the
-/// callback queue, decodes each `Callback` and replies to its `reply_to` (`{}` unless told otherwise).
+/// callback queue, decodes each `Callback` and replies to its `reply_to` (`{}` unless told otherwise) — as the
+/// orchestrator does, only refusals when the callback carries `x-baton-reply: errors`.
 final class OrchestratorDouble: Sendable {
     let names: Names
     let bus: RabbitBus
@@ -37,8 +38,14 @@ final class OrchestratorDouble: Sendable {
                         list.append(callback)
                         return list.count - 1
                     }
+                    received.messages.withLock { $0.append(delivery.message) }
                     if let replyTo = delivery.message.replyTo {
                         let reply = replies(index, callback)
+                        guard reply.errorType != nil || ReplyMode(headers: delivery.message.headers) == .all else {
+                            try? await delivery.settle(.ack)
+                            continue
+                        }
+                        received.repliesSent.withLock { $0 += 1 }
                         try? await bus.publish(
                             BusMessage(body: reply.encoded(), correlationID: delivery.message.correlationID),
                             toQueue: replyTo)
@@ -82,6 +89,12 @@ final class OrchestratorDouble: Sendable {
     /// Every callback so far.
     var callbacks: [Callback] { received.list.withLock { $0 } }
 
+    /// Every callback message so far (headers, `reply_to`, `correlation_id`), in arrival order.
+    var callbackMessages: [BusMessage] { received.messages.withLock { $0 } }
+
+    /// How many replies this double has published.
+    var repliesSent: Int { received.repliesSent.withLock { $0 } }
+
     /// Waits until `count` callbacks (heartbeats excluded unless asked) have arrived.
     func waitForCallbacks(
         _ count: Int, including heartbeats: Bool = false, deadline: Duration = .seconds(20)
@@ -107,6 +120,8 @@ final class OrchestratorDouble: Sendable {
 /// The callbacks received so far, shared with the consuming task.
 final class Received: Sendable {
     let list = Mutex<[Callback]>([])
+    let messages = Mutex<[BusMessage]>([])
+    let repliesSent = Mutex(0)
 }
 
 /// Runs `body` with an orchestrator double and always cleans up; stops the processes the test started.
