@@ -7,7 +7,8 @@
 # usage: scripts/bench-cpu.sh [-k "1 2"] [-r rate/s=250] [-d seconds=30] [-o OUT] [-c]
 #   -c   on the 3-node cluster of scripts/rabbitmq-cluster.sh with BATON_QUEUE_TYPE=quorum (default: one node,
 #        classic queues)
-# env:   BATON_BIN_DIR (skip the release build), CALLBACK_REPLIES (the worker's --callback-replies; default errors:
+# env:   START_REPLIES (the loadtest's --start-replies; default errors),
+#        BATON_BIN_DIR (skip the release build), CALLBACK_REPLIES (the worker's --callback-replies; default errors:
 #        only refusals are answered)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -58,9 +59,9 @@ for K in $SHARD_COUNTS; do
   WORKER=$!; PIDS+=($WORKER)
   # Warm-up run (declares queues, fills caches), then the measured one.
   "$BIN/baton" loadtest --amqp-url "$URL" --queue-prefix "$PREFIX" --queue-type "$QUEUE_TYPE" --shards "$K" \
-    --rate "${RATE}/s" --duration 3s --quiet > /dev/null 2>&1 || true
+    --rate "${RATE}/s" --start-replies "${START_REPLIES:-errors}" --duration 3s --quiet > /dev/null 2>&1 || true
   "$BIN/baton" loadtest --amqp-url "$URL" --queue-prefix "$PREFIX" --queue-type "$QUEUE_TYPE" --shards "$K" \
-    --rate "${RATE}/s" --duration "${DURATION}s" --quiet --json "$OUT/loadtest-k$K.json" > "$OUT/loadtest-k$K.txt" 2>&1 &
+    --rate "${RATE}/s" --start-replies "${START_REPLIES:-errors}" --duration "${DURATION}s" --quiet --json "$OUT/loadtest-k$K.json" > "$OUT/loadtest-k$K.txt" 2>&1 &
   LOADTEST=$!
   sleep 1
   declare -A BEFORE=()

@@ -9,7 +9,8 @@
 # usage: scripts/bench.sh [-w "1 16 128"] [-d seconds=20] [-u warmup=3] [-r rounds=1] [-s size=512] [-o OUT]
 # env:   BATON_BIN_DIR (skip the release build and use these binaries), BATON_DURABILITY (process-crash|power-loss),
 #        CALLBACK_REPLIES (the worker's --callback-replies; default errors: only refusals are answered, as the C
-#        baseline has no replies either)
+#        baseline has no replies either), START_REPLIES (the loadtest's --start-replies; default errors: starts wait
+#        for the broker only and refusals still count as errors; `all` also measures the start-reply phase)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -64,7 +65,8 @@ for round in $(seq 1 "$ROUNDS"); do
     "$OUT/amqp_roundtrip" -m rt -d 1 -s "$SIZE" -w "$w" -n 1000000 -T "$DURATION" -P "$PORT" -l c | tee -a "$OUT/results.txt" || true  # non-zero when the time cap cut it
     start_system "w$w-r$round"
     "$BIN/baton" loadtest --amqp-url "$URL" --queue-prefix "$PREFIX" --concurrency "$w" --duration "${DURATION}s" \
-      --warmup "${WARMUP}s" --message-size "$SIZE" --quiet --json "$OUT/baton-w$w-r$round.json" \
+      --warmup "${WARMUP}s" --message-size "$SIZE" --start-replies "${START_REPLIES:-errors}" --quiet \
+      --json "$OUT/baton-w$w-r$round.json" \
       --report "$OUT/baton-w$w-r$round.html" > "$OUT/baton-w$w-r$round.txt" || echo "loadtest W=$w exited $?" >&2
     stop_system
     python3 - "$OUT/baton-w$w-r$round.json" "$w" >> "$OUT/results.txt" <<'EOF'

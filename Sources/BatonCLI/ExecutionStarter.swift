@@ -9,6 +9,16 @@ import Foundation
 protocol ExecutionStarter: Sendable {
     /// Starts an execution; throws with the AWS error type (`RemoteError`) or a transport error.
     func start(stateMachineArn: String, name: String, input: String) async throws
+    /// Whether `start` returns with the orchestrator's answer (`false`: once the request is sent; a refusal then
+    /// arrives later, through `attach`).
+    var awaitsAnswer: Bool { get }
+    /// Routes late refusals of this run's starts to its ledger (starters that wait for answers need not).
+    func attach(_ ledger: LoadLedger)
+}
+
+extension ExecutionStarter {
+    var awaitsAnswer: Bool { true }
+    func attach(_ ledger: LoadLedger) {}
 }
 
 extension ExecutionStarter {
@@ -19,12 +29,29 @@ extension ExecutionStarter {
 }
 
 /// StartExecution on the orchestrator's command queue (`--start-path broker`).
+/// With `answers: .errors` (`--start-replies errors`) it waits only for the broker, and refusals come back later.
 struct BrokerStarter: ExecutionStarter {
     let client: BatonClient
+    var answers: ReplyMode = .all
+
+    var awaitsAnswer: Bool { answers == .all }
 
     func start(stateMachineArn: String, name: String, input: String) async throws {
-        _ = try await client.command(
-            "StartExecution", request: Self.request(stateMachineArn: stateMachineArn, name: name, input: input))
+        let request = Self.request(stateMachineArn: stateMachineArn, name: name, input: input)
+        switch answers {
+        case .all: _ = try await client.command("StartExecution", request: request)
+        case .errors: try await client.post("StartExecution", request: request, correlationID: "start/\(name)")
+        }
+    }
+
+    func attach(_ ledger: LoadLedger) {
+        guard answers == .errors else { return }
+        client.onUnansweredReply { correlationID, body in
+            guard correlationID.hasPrefix("start/"), let seq = ledger.sequenceNumber(of: correlationID.dropFirst(6))
+            else { return }
+            let type = BatonClient.remoteError(in: body)?.type ?? "UnexpectedReply"
+            ledger.refused(seq, error: type, at: LoadLedger.now())
+        }
     }
 }
 

@@ -14,6 +14,8 @@ final class LoadLedger: Sendable {
         var measured = false
         var ends = 0
         var endedAt: Double = 0
+        /// A refusal that arrived before the start was recorded (`--start-replies errors`).
+        var refusal: String?
     }
 
     /// Counters and histograms; latencies in microseconds.
@@ -76,6 +78,12 @@ final class LoadLedger: Sendable {
 
     func name(_ seq: Int) -> String { "\(runID)-\(seq)" }
 
+    /// The sequence number of one of this run's execution names.
+    func sequenceNumber(of name: Substring) -> Int? {
+        guard name.hasPrefix(runID + "-") else { return nil }
+        return Int(name.dropFirst(runID.count + 1))
+    }
+
     /// The next sequence number (closed model: slots share one counter).
     func claimSequenceNumber() -> Int {
         state.withLock { state in
@@ -104,14 +112,16 @@ final class LoadLedger: Sendable {
         state.withLock { state in state.entries[seq]?.sent = sent }
     }
 
-    /// Records the start request's outcome.
-    func started(_ seq: Int, sent: Double, replied: Double, error: String?, lateBy threshold: Double?) {
+    /// Records the start request's outcome; `replied` is `nil` when no answer was awaited (only a refusal comes,
+    /// later: `refused`).
+    func started(_ seq: Int, sent: Double, replied: Double?, error: String?, lateBy threshold: Double?) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard var entry = state.entries[seq] else { return nil }
             entry.sent = sent
             if let threshold, sent - entry.intended > threshold { state.late += 1 }
             state.timeline[second(of: sent), default: Second()].started += 1
-            if let error {
+            if let error = error ?? entry.refusal {
+                let replied = replied ?? Self.now()
                 state.errors[error, default: 0] += 1
                 state.timeline[second(of: replied), default: Second()].errors += 1
                 state.entries[seq] = nil
@@ -124,10 +134,33 @@ final class LoadLedger: Sendable {
                 state.measuredStarted += 1
                 state.firstMeasuredIntended = min(state.firstMeasuredIntended ?? entry.intended, entry.intended)
                 state.lastMeasuredIntended = max(state.lastMeasuredIntended, entry.intended)
-                _ = state.startReply.record(Self.micros(replied - sent))
+                if let replied { _ = state.startReply.record(Self.micros(replied - sent)) }
             }
             state.entries[seq] = entry
             return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Applies a refusal that came after `start` returned (`--start-replies errors`): the start counts as failed
+    /// with `error`, as if its answer had said so.
+    func refused(_ seq: Int, error: String, at time: Double) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard var entry = state.entries[seq], entry.ends == 0 else { return nil }
+            guard entry.started else {
+                entry.refusal = error  // `started` has not run yet: it takes the error path
+                state.entries[seq] = entry
+                return nil
+            }
+            state.started -= 1
+            if entry.measured {
+                state.measuredStarted -= 1
+            }
+            state.errors[error, default: 0] += 1
+            state.timeline[second(of: time), default: Second()].errors += 1
+            state.entries[seq] = nil
+            state.inFlight -= 1
+            return state.waiters.removeValue(forKey: seq)
         }
         waiter?.resume()
     }

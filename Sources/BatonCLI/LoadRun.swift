@@ -20,6 +20,7 @@ struct LoadRun: Sendable {
         let ledger = LoadLedger(
             runID: runID, origin: origin, warmup: configuration.warmup, duration: configuration.duration)
         events.register(ledger)
+        starter.attach(ledger)
         let stopAt = configuration.duration.map { origin + configuration.warmup + $0 }
         let startsEnded = await withTaskGroup(of: Void.self) { group -> Double in
             if progress { group.addTask { await printProgress(ledger) } }
@@ -47,7 +48,8 @@ struct LoadRun: Sendable {
         ledger.sending(seq, at: sent)
         do {
             try await starter.start(stateMachineArn: stateMachineArn, name: ledger.name(seq), input: input)
-            ledger.started(seq, sent: sent, replied: LoadLedger.now(), error: nil, lateBy: threshold)
+            ledger.started(
+                seq, sent: sent, replied: starter.awaitsAnswer ? LoadLedger.now() : nil, error: nil, lateBy: threshold)
         } catch {
             ledger.started(seq, sent: sent, replied: LoadLedger.now(), error: errorType(error), lateBy: threshold)
         }

@@ -59,6 +59,11 @@ struct LoadtestCommand: AsyncParsableCommand {
     var callbackReplies = "errors"
     @Option(help: "broker (StartExecution on the command queue) or http (the AWS JSON API at --api-url)")
     var startPath = "broker"
+    @Option(
+        help:
+            "Answers to broker starts: all (each start waits for its reply; the start-reply phase is measured) or errors (only refusals are answered and counted as start errors; one broker message less per execution)"
+    )
+    var startReplies = "all"
     @Option(help: "Step Functions HTTP API endpoint for --start-path http [env: BATON_API_URL]")
     var apiURL: String?
     @Option(help: "Wait this long for executions still running when starting stops")
@@ -101,6 +106,9 @@ struct LoadtestCommand: AsyncParsableCommand {
         guard ["all", "errors"].contains(callbackReplies) else {
             throw ValidationError("--callback-replies is all or errors")
         }
+        guard ["all", "errors"].contains(startReplies) else {
+            throw ValidationError("--start-replies is all or errors")
+        }
         let type = queueType ?? environment["BATON_QUEUE_TYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? "classic"
         guard ["classic", "quorum"].contains(type) else { throw ValidationError("--queue-type is classic or quorum") }
         let measured = try duration.map { try seconds($0, "--duration") } ?? (executions == nil ? 10 : nil)
@@ -114,7 +122,7 @@ struct LoadtestCommand: AsyncParsableCommand {
             stateMachineFile: stateMachine, taskQueue: taskQueue ?? "\(prefix).loadtest", messageSize: messageSize,
             workerLatency: workerLatency, workers: workers, workerPrefetch: workerPrefetch ?? max(16, 2 * inFlight),
             workerCallbackReplies: callbackReplies,
-            startPath: startPath,
+            startPath: startPath, startReplies: startReplies,
             apiURL: apiURL ?? environment["BATON_API_URL"] ?? "http://127.0.0.1:8080/",
             drainTimeout: try seconds(drainTimeout, "--drain-timeout"), maxInFlight: maxInFlight,
             lateThresholdMilliseconds: lateThresholdMs,

@@ -34,6 +34,9 @@ struct LoadtestConfiguration: Sendable, Codable {
     var workerCallbackReplies: String
     /// `broker` (StartExecution on the command queue) or `http` (the AWS JSON API at `apiURL`).
     var startPath: String
+    /// `all` (each broker start waits for its answer) or `errors` (only refusals are answered; no start-reply
+    /// phase is measured).
+    var startReplies: String = "all"
     var apiURL: String
     /// How long to wait for the terminal events of executions still running when starting stops.
     var drainTimeout: Double

@@ -31,7 +31,8 @@ struct LoadtestSession {
                     try await http.probe()
                     starter = http
                 } else {
-                    starter = BrokerStarter(client: client)
+                    starter = BrokerStarter(
+                        client: client, answers: ReplyMode(rawValue: configuration.startReplies) ?? .all)
                 }
                 let input = Self.input(size: configuration.messageSize)
                 func run(rate: Double) async -> LoadReport {

@@ -27,6 +27,8 @@ public final class BatonClient: Sendable {
     private let replyQueue: String
     /// Requests waiting for a reply, by correlation id. Guarded by the `Mutex`.
     private let waiting = Mutex<[String: Mailbox]>([:])
+    /// Told about replies nobody waits for (the refusals of ``post(_:request:correlationID:)``).
+    private let unanswered = Mutex<(@Sendable (_ correlationID: String, _ body: [UInt8]) -> Void)?>(nil)
 
     /// A request's slot: registered before the request is published, so a fast reply is never missed.
     private enum Mailbox {
@@ -85,6 +87,35 @@ public final class BatonClient: Sendable {
         let reply = try await ask(body, to: .queue(queue), headers: headers, timeout: timeout)
         try Self.throwIfError(reply)
         return String(decoding: reply, as: UTF8.self)
+    }
+
+    /// Sends an AWS action without waiting for its answer: the message asks for refusals only
+    /// (`x-baton-reply: errors`), so an accepted one is answered by nothing and a refused one by an AWS error body
+    /// that reaches the handler of ``onUnansweredReply(_:)`` with `correlationID`. Returns once the broker has
+    /// the message.
+    /// - Throws: a broker error when the publish fails.
+    public func post(_ action: String, request: String, correlationID: String) async throws {
+        let body = Array("{\"action\":\(Self.quoted(action)),\"request\":\(request)}".utf8)
+        let message = BusMessage(
+            body: body, headers: [ReplyMode.header: ReplyMode.errors.rawValue], correlationID: correlationID,
+            replyTo: replyQueue)
+        try await bus.publish(message, toQueue: commandQueue(action, request))
+    }
+
+    /// Sets the handler told about every reply nobody waits for, with its correlation id and body (e.g. the
+    /// refusals of ``post(_:request:correlationID:)``). It runs on the reply consumer's task: keep it short.
+    public func onUnansweredReply(_ handler: @escaping @Sendable (_ correlationID: String, _ body: [UInt8]) -> Void) {
+        unanswered.withLock { $0 = handler }
+    }
+
+    /// The AWS error a reply body carries, if it is one (`{"__type": …, "message": …}`).
+    public static func remoteError(in reply: [UInt8]) -> RemoteError? {
+        do {
+            try throwIfError(reply)
+            return nil
+        } catch {
+            return error as? RemoteError
+        }
     }
 
     /// The command queue for an action: its execution's shard when the shards are known and the request names
@@ -170,25 +201,33 @@ public final class BatonClient: Sendable {
 
     private func pumpReplies(_ replies: AsyncThrowingStream<BusDelivery, any Error>) async throws {
         for try await delivery in replies {
-            if let id = delivery.message.correlationID { resume(id, with: .success(delivery.message.body)) }
-            try? await delivery.settle(.ack)
+            if let id = delivery.message.correlationID, !resume(id, with: .success(delivery.message.body)) {
+                unanswered.withLock { $0 }?(id, delivery.message.body)
+            }
+            delivery.settleWithoutWaiting(.ack)
         }
     }
 
-    private func resume(_ id: String, with result: Result<[UInt8], any Error>) {
-        let continuation = waiting.withLock { waiting -> CheckedContinuation<[UInt8], any Error>? in
+    /// Hands a reply to its request; `false` when no request waits for `id`.
+    @discardableResult
+    private func resume(_ id: String, with result: Result<[UInt8], any Error>) -> Bool {
+        let (claimed, continuation) = waiting.withLock {
+            waiting -> (Bool, CheckedContinuation<[UInt8], any Error>?) in
             switch waiting[id] {
             case .waiting(let continuation):
                 waiting[id] = .empty
-                return continuation
+                return (true, continuation)
             case .empty:
                 waiting[id] = .arrived(result)
-                return nil
-            case .arrived, nil:
-                return nil
+                return (true, nil)
+            case .arrived:
+                return (true, nil)
+            case nil:
+                return (false, nil)
             }
         }
         continuation?.resume(with: result)
+        return claimed
     }
 
     private func failAll(_ error: any Error) {

@@ -50,6 +50,34 @@ import Testing
         await system.shutdown()
     }
 
+    /// `--start-replies errors`: starts wait only for the broker, accepted ones get no answer (no start-reply phase)
+    /// and refused ones are still counted, by their AWS error type, from the late refusal.
+    @Test func startsThatAskForRefusalsOnlyStillCountRefusals() async throws {
+        let system = try await SystemFixture(label: "loadtest-refusals")
+        do {
+            let report = try await loadtest(
+                system, ["--executions", "100", "--concurrency", "16", "--start-replies", "errors"])
+            #expect(report["completed"] as? Int == 100)
+            #expect((report["errors"] as? [String: Int])?.isEmpty == true)
+            #expect((report["ledger"] as? [String: Any])?["ended_exactly_once"] as? Int == 100)
+            let phases = try #require(report["phases_ms"] as? [String: [String: Any]])
+            #expect(phases["start_reply"]?["count"] as? Int == 0, "no start reply is awaited")
+            #expect(phases["task_to_callback"]?["count"] as? Int == 100)
+
+            // Inputs over the 262,144-byte limit: every start is refused with InvalidExecutionInput.
+            let refused = try await loadtest(
+                system,
+                ["--executions", "5", "--concurrency", "2", "--start-replies", "errors", "--message-size", "300000"])
+            #expect(refused["completed"] as? Int == 0)
+            #expect((refused["errors"] as? [String: Int]) == ["InvalidExecutionInput": 5])
+            #expect((refused["ledger"] as? [String: Any])?["started"] as? Int == 0)
+        } catch {
+            await system.shutdown(keepFiles: true)
+            throw error
+        }
+        await system.shutdown()
+    }
+
     @Test func openModelMeasuresFromTheSchedule() async throws {
         let system = try await SystemFixture(label: "loadtest-open")
         do {
