@@ -46,21 +46,46 @@ final class GroupCommitter: Sendable {
     var transitionCount: Int { committedTransitions.load(ordering: .relaxed) }
 
     /// Queues `job`; it runs in the next batch. Fails the job at once if the committer is closed.
+    ///
+    /// When no batch is being committed, the submitter commits this batch itself, synchronously on its own
+    /// thread through GRDB's writer (a lone transition then costs no hop to the writer's queue and back); later
+    /// arrivals meanwhile queue up and are handed to the writer's queue as the next batch. A blocked submitter
+    /// waits only for SQLite, never for another task, so this cannot deadlock the caller's executor.
     func submit(_ job: Job) {
-        let accepted = state.withLock { state -> Bool in
-            guard !state.closed else { return false }
+        enum Action { case refuse, queued, commitHere }
+        let action = state.withLock { state -> Action in
+            guard !state.closed else { return .refuse }
             state.queue.append(job)
-            if !state.draining {
-                state.draining = true
-                // Scheduling is a non-blocking dispatch onto GRDB's writer queue; doing it under the lock keeps
-                // "closed" and "drain scheduled" consistent for close().
-                pool.asyncWriteWithoutTransaction { [self] db in drain(db) }
+            if state.draining { return .queued }
+            state.draining = true
+            return .commitHere
+        }
+        switch action {
+        case .refuse:
+            job.fail(ExecutionStoreError(.closed, message: "the execution store is closed"))
+        case .queued:
+            break
+        case .commitHere:
+            // A closed store fails the batch inside (SQLite refuses), like the writer's queue would.
+            pool.writeWithoutTransaction { db in drainOnce(db) }
+        }
+    }
+
+    /// Commits one batch on the submitter's thread, then hands whatever arrived meanwhile to the writer's queue.
+    private func drainOnce(_ db: Database) {
+        if let (batch, deletions) = takeBatch() {
+            commit(batch, deleting: deletions, db)
+        } else {
+            return
+        }
+        let more = state.withLock { state -> Bool in
+            guard !state.queue.isEmpty || !state.outboxDeletions.isEmpty else {
+                state.draining = false
+                return false
             }
             return true
         }
-        if !accepted {
-            job.fail(ExecutionStoreError(.closed, message: "the execution store is closed"))
-        }
+        if more { pool.asyncWriteWithoutTransaction { [self] db in drain(db) } }
     }
 
     /// Queues outbox rows for deletion in the next batch and returns at once: nobody waits for it. A deletion
@@ -85,21 +110,24 @@ final class GroupCommitter: Sendable {
 
     /// Runs on the writer queue until no job is left.
     private func drain(_ db: Database) {
-        while true {
-            let (batch, deletions) = state.withLock { state -> ([Job], [Int64]) in
-                guard !state.queue.isEmpty || !state.outboxDeletions.isEmpty else {
-                    state.draining = false
-                    return ([], [])
-                }
-                let count = min(state.queue.count, maximumBatchSize)
-                let batch = Array(state.queue.prefix(count))
-                state.queue.removeFirst(count)
-                let deletions = state.outboxDeletions
-                state.outboxDeletions = []
-                return (batch, deletions)
-            }
-            if batch.isEmpty && deletions.isEmpty { return }
+        while let (batch, deletions) = takeBatch() {
             commit(batch, deleting: deletions, db)
+        }
+    }
+
+    /// The next batch and the queued deletions; `nil` (and `draining` cleared) when there is nothing.
+    private func takeBatch() -> ([Job], [Int64])? {
+        state.withLock { state -> ([Job], [Int64])? in
+            guard !state.queue.isEmpty || !state.outboxDeletions.isEmpty else {
+                state.draining = false
+                return nil
+            }
+            let count = min(state.queue.count, maximumBatchSize)
+            let batch = Array(state.queue.prefix(count))
+            state.queue.removeFirst(count)
+            let deletions = state.outboxDeletions
+            state.outboxDeletions = []
+            return (batch, deletions)
         }
     }
 
