@@ -126,11 +126,17 @@ final class ConnectionDriver: @unchecked Sendable {
             while true {
                 let commands = core.takeCommands()
                 do {
-                    // Several commands at once (publishes, acks): hold their frames in the kernel and send them
-                    // as few segments when the batch is done — fewer packets for the broker to take apart.
-                    let corked = commands.count > 1 && Self.cork(socket, true)
+                    // Several publishes and settlements at once: hold their frames in the kernel and send them as
+                    // few segments — fewer packets for the broker to take apart. Never while a `perform` runs: it
+                    // may wait for the broker's answer to a request that must leave first (a declare).
+                    var corked = false
                     defer { if corked { _ = Self.cork(socket, false) } }
                     for (index, command) in commands.enumerated() {
+                        if case .perform = command {
+                            if corked { corked = !Self.cork(socket, false) }
+                        } else if !corked, index + 1 < commands.count {
+                            corked = Self.cork(socket, true)
+                        }
                         if case .close(let done) = command {
                             settleRest(
                                 commands[(index + 1)...], AMQPError(.closed, message: "the connection has been closed")
