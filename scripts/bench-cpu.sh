@@ -4,22 +4,30 @@
 # one-task callback state machine. CPU is read from /proc/<pid>/stat (utime + stime) of every process before and
 # after the measured window and divided by the executions completed in it.
 #
-# usage: scripts/bench-cpu.sh [-k "1 2"] [-r rate/s=250] [-d seconds=30] [-o OUT] [-c]
+# usage: scripts/bench-cpu.sh [-k "1 2"] [-r rate/s=250] [-w concurrency] [-d seconds=30] [-o OUT] [-c]
+#   -w   closed model with this many executions in flight instead of the fixed rate (the saturated case)
 #   -c   on the 3-node cluster of scripts/rabbitmq-cluster.sh with BATON_QUEUE_TYPE=quorum (default: one node,
 #        classic queues)
-# env:   START_REPLIES (the loadtest's --start-replies; default errors),
+# env:   START_REPLIES (the loadtest's --start-replies; default errors; `-` leaves the flag out, as for
+#        CALLBACK_REPLIES: for binaries from before these flags),
 #        BATON_BIN_DIR (skip the release build), CALLBACK_REPLIES (the worker's --callback-replies; default errors:
 #        only refusals are answered)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-SHARD_COUNTS="1 2"; RATE=250; DURATION=30; OUT=""; CLUSTER=0
-while getopts "k:r:d:o:c" o; do
+SHARD_COUNTS="1 2"; RATE=250; CONCURRENCY=""; DURATION=30; OUT=""; CLUSTER=0
+while getopts "k:r:w:d:o:c" o; do
   case $o in
-    k) SHARD_COUNTS=$OPTARG ;; r) RATE=$OPTARG ;; d) DURATION=$OPTARG ;; o) OUT=$OPTARG ;; c) CLUSTER=1 ;;
-    *) echo "usage: $0 [-k shard-counts] [-r rate] [-d seconds] [-o outdir] [-c]" >&2; exit 2 ;;
+    k) SHARD_COUNTS=$OPTARG ;; r) RATE=$OPTARG ;; w) CONCURRENCY=$OPTARG ;; d) DURATION=$OPTARG ;; o) OUT=$OPTARG ;;
+    c) CLUSTER=1 ;;
+    *) echo "usage: $0 [-k shard-counts] [-r rate | -w concurrency] [-d seconds] [-o outdir] [-c]" >&2; exit 2 ;;
   esac
 done
+# Reply flags; `-` leaves a flag out (binaries from before it, for before/after comparisons).
+START_FLAGS=(--start-replies "${START_REPLIES:-errors}"); [ "${START_REPLIES:-}" = - ] && START_FLAGS=()
+WORKER_FLAGS=(--callback-replies "${CALLBACK_REPLIES:-errors}"); [ "${CALLBACK_REPLIES:-}" = - ] && WORKER_FLAGS=()
+if [ -n "$CONCURRENCY" ]; then LOAD=(--concurrency "$CONCURRENCY"); LOAD_TEXT="closed loop, $CONCURRENCY in flight"
+else LOAD=(--rate "${RATE}/s"); LOAD_TEXT="rate ${RATE}/s"; fi
 OUT=${OUT:-$(mktemp -d /tmp/baton-cpu.XXXXXX)}
 mkdir -p "$OUT"
 . "$HERE/bench-lib.sh"
@@ -32,12 +40,14 @@ else
   QUEUE_TYPE=classic
 fi
 BROKER_PIDS=$(pgrep -f 'beam.smp.*rabbit' | tr '\n' ' ')
-echo "# machine: $(nproc) cores, $(uname -srm), load $(cut -d' ' -f1-3 /proc/loadavg); broker: $URL ($QUEUE_TYPE); rate ${RATE}/s for ${DURATION}s" | tee "$OUT/machine.txt"
+echo "# machine: $(nproc) cores, $(uname -srm), load $(cut -d' ' -f1-3 /proc/loadavg); broker: $URL ($QUEUE_TYPE); $LOAD_TEXT for ${DURATION}s" | tee "$OUT/machine.txt"
 
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# Context switches (voluntary + involuntary) of every thread of a process.
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
 HZ=$(getconf CLK_TCK)
 
 for K in $SHARD_COUNTS; do
@@ -54,23 +64,25 @@ for K in $SHARD_COUNTS; do
     grep -q "orchestrator ready" "$OUT/orchestrator-$PREFIX-$i.log" || { echo "shard $i did not start" >&2; exit 1; }
   done
   BATON_AMQP_URL=$URL BATON_QUEUE_PREFIX=$PREFIX BATON_QUEUE_TYPE=$QUEUE_TYPE "$BIN/worker-function" \
-    --functions callback --queue "$PREFIX.loadtest" --prefetch 512 --callback-replies "${CALLBACK_REPLIES:-errors}" \
+    --functions callback --queue "$PREFIX.loadtest" --prefetch 512 "${WORKER_FLAGS[@]}" \
     --log-level warning > "$OUT/worker-$PREFIX.log" 2>&1 &
   WORKER=$!; PIDS+=($WORKER)
   # Warm-up run (declares queues, fills caches), then the measured one.
   "$BIN/baton" loadtest --amqp-url "$URL" --queue-prefix "$PREFIX" --queue-type "$QUEUE_TYPE" --shards "$K" \
-    --rate "${RATE}/s" --start-replies "${START_REPLIES:-errors}" --duration 3s --quiet > /dev/null 2>&1 || true
+    "${LOAD[@]}" "${START_FLAGS[@]}" --duration 3s --quiet > /dev/null 2>&1 || true
   "$BIN/baton" loadtest --amqp-url "$URL" --queue-prefix "$PREFIX" --queue-type "$QUEUE_TYPE" --shards "$K" \
-    --rate "${RATE}/s" --start-replies "${START_REPLIES:-errors}" --duration "${DURATION}s" --quiet --json "$OUT/loadtest-k$K.json" > "$OUT/loadtest-k$K.txt" 2>&1 &
+    "${LOAD[@]}" "${START_FLAGS[@]}" --duration "${DURATION}s" --quiet --json "$OUT/loadtest-k$K.json" > "$OUT/loadtest-k$K.txt" 2>&1 &
   LOADTEST=$!
   sleep 1
   declare -A BEFORE=()
-  for p in "${ORCHS[@]}" $WORKER $LOADTEST $BROKER_PIDS; do BEFORE[$p]=$(ticks "$p"); done
+  declare -A SW_BEFORE=()
+  for p in "${ORCHS[@]}" $WORKER $LOADTEST $BROKER_PIDS; do BEFORE[$p]=$(ticks "$p"); SW_BEFORE[$p]=$(switches "$p"); done
   BEFORE_TOTAL=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat)
   IDLE_BEFORE=$(awk '/^cpu /{print $5}' /proc/stat)
   sleep $((DURATION - 2))
   declare -A AFTER=()
-  for p in "${ORCHS[@]}" $WORKER $LOADTEST $BROKER_PIDS; do AFTER[$p]=$(ticks "$p"); done
+  declare -A SW_AFTER=()
+  for p in "${ORCHS[@]}" $WORKER $LOADTEST $BROKER_PIDS; do AFTER[$p]=$(ticks "$p"); SW_AFTER[$p]=$(switches "$p"); done
   AFTER_TOTAL=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat)
   IDLE_AFTER=$(awk '/^cpu /{print $5}' /proc/stat)
   wait "$LOADTEST" || true
@@ -79,21 +91,28 @@ for K in $SHARD_COUNTS; do
   python3 - "$K" "$RATE_DONE" "$WINDOW" "$HZ" "$((AFTER_TOTAL - BEFORE_TOTAL))" "$((IDLE_AFTER - IDLE_BEFORE))" \
     "orchestrator:$(for p in "${ORCHS[@]}"; do echo -n "$((AFTER[$p] - BEFORE[$p])),"; done)" \
     "worker:$((AFTER[$WORKER] - BEFORE[$WORKER]))," "loadtest:$((AFTER[$LOADTEST] - BEFORE[$LOADTEST]))," \
-    "broker:$(for p in $BROKER_PIDS; do echo -n "$((AFTER[$p] - BEFORE[$p])),"; done)" <<'EOF' | tee -a "$OUT/results.txt"
+    "broker:$(for p in $BROKER_PIDS; do echo -n "$((AFTER[$p] - BEFORE[$p])),"; done)" \
+    "switches" \
+    "orchestrator:$(for p in "${ORCHS[@]}"; do echo -n "$((SW_AFTER[$p] - SW_BEFORE[$p])),"; done)" \
+    "worker:$((SW_AFTER[$WORKER] - SW_BEFORE[$WORKER]))," "loadtest:$((SW_AFTER[$LOADTEST] - SW_BEFORE[$LOADTEST]))," \
+    "broker:$(for p in $BROKER_PIDS; do echo -n "$((SW_AFTER[$p] - SW_BEFORE[$p])),"; done)" <<'EOF' | tee -a "$OUT/results.txt"
 import os, sys
 k, rate, window, hz, busy, idle = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 executions = rate * window
-parts = []
-for arg in sys.argv[7:]:
-    name, values = arg.split(":", 1)
-    ticks = [int(v) for v in values.split(",") if v]
-    per = [t / hz * 1000 / executions for t in ticks]
-    parts.append("%s=%s" % (name, "+".join("%.3f" % p for p in per)))
-print("RESULT shards=%d completed_per_second=%.1f cpu_ms_per_execution %s machine_busy_cores=%.2f" % (
-    k, rate, " ".join(parts), busy / (busy + idle) * os.cpu_count() if busy + idle else 0))
+split = sys.argv.index("switches")
+def per_execution(args, scale, digits):
+    parts = []
+    for arg in args:
+        name, values = arg.split(":", 1)
+        counts = [int(v) for v in values.split(",") if v]
+        parts.append("%s=%s" % (name, "+".join(("%." + str(digits) + "f") % (c * scale / executions) for c in counts)))
+    return " ".join(parts)
+print("RESULT shards=%d completed_per_second=%.1f cpu_ms_per_execution %s context_switches_per_execution %s machine_busy_cores=%.2f" % (
+    k, rate, per_execution(sys.argv[7:split], 1000 / hz, 3), per_execution(sys.argv[split + 1:], 1, 1),
+    busy / (busy + idle) * os.cpu_count() if busy + idle else 0))
 EOF
   for p in "${ORCHS[@]}" $WORKER; do kill "$p" 2>/dev/null || true; done
   for p in "${ORCHS[@]}" $WORKER; do wait "$p" 2>/dev/null || true; done
-  unset BEFORE AFTER
+  unset BEFORE AFTER SW_BEFORE SW_AFTER
 done
 echo "written: $OUT/results.txt and each run's loadtest JSON"
