@@ -134,23 +134,7 @@ struct ChaosContext: Sendable {
 /// A JSON state machine: one waitForTaskToken task on the chaos task queue, with Catch routes for
 /// timeouts and failures, and an optional Retry.
 func chaosDefinition(queue: String, timeout: Int = 86_400, heartbeat: Int? = nil, retry: String = "") -> String {
-    let heartbeatField = heartbeat.map { "\"HeartbeatSeconds\": \($0)," } ?? ""
-    return """
-        {"StartAt": "Work", "States": {
-          "Work": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/\(queue)",
-                           "MessageBody": {"TaskToken.$": "$$.Task.Token", "input.$": "$"}},
-            "TimeoutSeconds": \(timeout), \(heartbeatField) \(retry)
-            "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"},
-                      {"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "NoHeartbeat"},
-                      {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Failed"}],
-            "Next": "Done"},
-          "Done": {"Type": "Succeed"},
-          "TimedOut": {"Type": "Fail", "Error": "CallbackTimeout", "Cause": "no callback in time"},
-          "NoHeartbeat": {"Type": "Fail", "Error": "HeartbeatMissed", "Cause": "no heartbeat in time"},
-          "Failed": {"Type": "Fail", "Error": "TaskFailed", "Cause": "the worker reported a failure"}
-        }}
-        """
+    CallbackMachine.definition(queue: queue, timeout: timeout, heartbeat: heartbeat, retry: retry)
 }
 
 /// JSON text of a Foundation JSON value.

@@ -1,6 +1,10 @@
 import GRDB
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Batches concurrent transitions into one SQLite transaction per batch (group commit).
 ///
 /// Submitters append a job under `state`'s lock; the first one to find no drain scheduled schedules one on
@@ -27,7 +31,13 @@ final class GroupCommitter: Sendable {
         var outboxDeletions: [Int64] = []
         var draining = false
         var closed = false
+        /// When the last batch committed (monotonic nanoseconds; 0: never).
+        var lastCommitEnded: UInt64 = 0
     }
+
+    /// How long the writer must have been idle for a submitter to commit its batch itself: under load batches
+    /// follow each other closely and go through the writer's queue, where arrivals accumulate into big batches.
+    static let idleBeforeInlineCommit: UInt64 = 1_000_000  // 1 ms
 
     private let pool: DatabasePool
     private let maximumBatchSize: Int
@@ -47,23 +57,29 @@ final class GroupCommitter: Sendable {
 
     /// Queues `job`; it runs in the next batch. Fails the job at once if the committer is closed.
     ///
-    /// When no batch is being committed, the submitter commits this batch itself, synchronously on its own
-    /// thread through GRDB's writer (a lone transition then costs no hop to the writer's queue and back); later
-    /// arrivals meanwhile queue up and are handed to the writer's queue as the next batch. A blocked submitter
-    /// waits only for SQLite, never for another task, so this cannot deadlock the caller's executor.
+    /// When the writer has been idle for a while (`idleBeforeInlineCommit`), the submitter commits this batch
+    /// itself, synchronously on its own thread through GRDB's writer (a lone transition then costs no hop to the
+    /// writer's queue and back); later arrivals meanwhile queue up and are handed to the writer's queue as the
+    /// next batch. A blocked submitter waits only for SQLite, never for another task, so this cannot deadlock the
+    /// caller's executor. Under load, batches are scheduled on the writer's queue, where arrivals accumulate.
     func submit(_ job: Job) {
-        enum Action { case refuse, queued, commitHere }
+        enum Action { case refuse, queued, scheduled, commitHere }
+        let now = Self.monotonicNanoseconds()
         let action = state.withLock { state -> Action in
             guard !state.closed else { return .refuse }
             state.queue.append(job)
             if state.draining { return .queued }
             state.draining = true
-            return .commitHere
+            if now &- state.lastCommitEnded >= Self.idleBeforeInlineCommit { return .commitHere }
+            // Scheduling is a non-blocking dispatch onto GRDB's writer queue; doing it under the lock keeps
+            // "closed" and "drain scheduled" consistent for close().
+            pool.asyncWriteWithoutTransaction { [self] db in drain(db) }
+            return .scheduled
         }
         switch action {
         case .refuse:
             job.fail(ExecutionStoreError(.closed, message: "the execution store is closed"))
-        case .queued:
+        case .queued, .scheduled:
             break
         case .commitHere:
             // A closed store fails the batch inside (SQLite refuses), like the writer's queue would.
@@ -177,6 +193,8 @@ final class GroupCommitter: Sendable {
             return
         }
         // Counters first, so a resumed caller already sees its commit counted.
+        let ended = Self.monotonicNanoseconds()
+        state.withLock { $0.lastCommitEnded = ended }
         commits.add(1, ordering: .relaxed)
         committedTransitions.add(
             outcomes.reduce(0) { count, outcome in
@@ -194,5 +212,11 @@ final class GroupCommitter: Sendable {
                 job.fail(ExecutionStoreError(.database, message: "transition did not run"))
             }
         }
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 }

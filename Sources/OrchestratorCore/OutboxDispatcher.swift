@@ -97,6 +97,8 @@ public final class OutboxDispatcher: Service {
         } onGracefulShutdown: {
             self.state.withLock { $0.stopped = true }
         }
+        // Cancelled rather than shut down gracefully: stop all the same.
+        state.withLock { $0.stopped = true }
         // Let the publishes already handed to the broker finish (their rows are deleted on confirm).
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let done = state.withLock { state -> Bool in
