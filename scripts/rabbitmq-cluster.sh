@@ -72,12 +72,19 @@ start_node() {
   return 0
 }
 
+# Joins node $1 to node 1, up to three times: joins run in parallel, and under load one can fail to start its
+# database against node 1's (seen in CI while apt unpacked a large package); a reset node joins again cleanly.
 join() {
-  local i=$1 out
-  out=$({ node "$i" ctl stop_app && node "$i" ctl join_cluster "$(node_name 1)" && node "$i" ctl start_app; } 2>&1) || {
-    log "node $i could not join $(node_name 1): $out"
-    return 1
-  }
+  local i=$1 out attempt
+  for attempt in 1 2 3; do
+    out=$({ node "$i" ctl stop_app && node "$i" ctl join_cluster "$(node_name 1)" && node "$i" ctl start_app; } 2>&1) \
+      && break
+    log "node $i could not join $(node_name 1) (attempt $attempt of 3): $out"
+    [ "$attempt" = 3 ] && return 1
+    node "$i" ctl stop_app >/dev/null 2>&1 || true
+    node "$i" ctl reset >/dev/null 2>&1 || true
+    sleep "$attempt"  # back off: the other join may hold node 1's schema lock
+  done
 }
 
 running_count() {
