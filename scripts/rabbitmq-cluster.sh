@@ -72,8 +72,7 @@ start_node() {
   return 0
 }
 
-# Joins node $1 to node 1, up to three times: joins run in parallel, and under load one can fail to start its
-# database against node 1's (seen in CI while apt unpacked a large package); a reset node joins again cleanly.
+# Joins node $1 to node 1, up to three times (a reset node joins again cleanly).
 join() {
   local i=$1 out attempt
   for attempt in 1 2 3; do
@@ -121,15 +120,15 @@ start() {
     printf '%s' "$cookie" > "$(node_base "$i")/home/.erlang.cookie"
     chmod 400 "$(node_base "$i")/home/.erlang.cookie"
   done
-  # Every node boots at once (the first to need epmd starts it on the shared port), then nodes 2..N join
-  # node 1 in parallel: 3 nodes take about as long as one boot plus one join.
+  # Every node boots at once (the first to need epmd starts it on the shared port), then nodes 2..N join node 1
+  # one after the other: two joins at once can collide merging the schema (Mnesia "combine_error", seen in CI
+  # under load), and a node that lost that race does not start until it is reset.
   local pids=() failed=0
   for i in $(seq 1 "$n"); do start_node "$i" & pids+=($!); done
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   pids=()
   if [ "$failed" = 0 ]; then
-    for i in $(seq 2 "$n"); do join "$i" & pids+=($!); done
-    for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+    for i in $(seq 2 "$n"); do join "$i" || { failed=1; break; }; done
   fi
   if [ "$failed" = 0 ]; then
     node 1 ctl await_online_nodes "$n" --timeout 60 >/dev/null 2>&1 || failed=1

@@ -83,8 +83,8 @@ public final class BatonClient: Sendable {
         _ action: String, request: String, toQueue queue: String, headers: [String: String] = [:],
         timeout: Duration = .seconds(30)
     ) async throws -> String {
-        let body = Array("{\"action\":\(Self.quoted(action)),\"request\":\(request)}".utf8)
-        let reply = try await ask(body, to: .queue(queue), headers: headers, timeout: timeout)
+        let reply = try await ask(
+            Self.commandBody(action, request), to: .queue(queue), headers: headers, timeout: timeout)
         try Self.throwIfError(reply)
         return String(decoding: reply, as: UTF8.self)
     }
@@ -95,9 +95,9 @@ public final class BatonClient: Sendable {
     /// the message.
     /// - Throws: a broker error when the publish fails.
     public func post(_ action: String, request: String, correlationID: String) async throws {
-        let body = Array("{\"action\":\(Self.quoted(action)),\"request\":\(request)}".utf8)
         let message = BusMessage(
-            body: body, headers: [ReplyMode.header: ReplyMode.errors.rawValue], correlationID: correlationID,
+            body: Self.commandBody(action, request), headers: [ReplyMode.header: ReplyMode.errors.rawValue],
+            correlationID: correlationID,
             replyTo: replyQueue)
         try await bus.publish(message, toQueue: commandQueue(action, request))
     }
@@ -110,12 +110,10 @@ public final class BatonClient: Sendable {
 
     /// The AWS error a reply body carries, if it is one (`{"__type": …, "message": …}`).
     public static func remoteError(in reply: [UInt8]) -> RemoteError? {
-        do {
-            try throwIfError(reply)
-            return nil
-        } catch {
-            return error as? RemoteError
-        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any],
+            let type = object["__type"] as? String
+        else { return nil }
+        return RemoteError(type: type, message: object["message"] as? String ?? "")
     }
 
     /// The command queue for an action: its execution's shard when the shards are known and the request names
@@ -242,10 +240,12 @@ public final class BatonClient: Sendable {
     }
 
     private static func throwIfError(_ reply: [UInt8]) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any],
-            let type = object["__type"] as? String
-        else { return }
-        throw RemoteError(type: type, message: object["message"] as? String ?? "")
+        if let error = remoteError(in: reply) { throw error }
+    }
+
+    /// The body of a command: `{"action": …, "request": …}`.
+    private static func commandBody(_ action: String, _ request: String) -> [UInt8] {
+        Array("{\"action\":\(quoted(action)),\"request\":\(request)}".utf8)
     }
 
     /// A JSON string literal for `text`.

@@ -131,9 +131,7 @@ public final class CallbackService: Service {
             ack(delivery)
             return
         }
-        let message = BusMessage(
-            body: reply.encoded(), correlationID: delivery.message.correlationID, persistent: false)
-        bus.publish(message, toQueue: replyTo) { [self] result in
+        bus.publish(Self.replyMessage(reply, to: delivery), toQueue: replyTo) { [self] result in
             if case .failure(let error) = result {
                 // The asker is gone (its exclusive reply queue with it): the outcome is committed all the same.
                 logger.debug("reply not delivered", metadata: ["reply_to": "\(replyTo)", "error": "\(error)"])
@@ -149,12 +147,16 @@ public final class CallbackService: Service {
         }
     }
 
+    /// The reply to a delivery: transient, on its correlation id.
+    private static func replyMessage(_ reply: CallbackReply, to delivery: BusDelivery) -> BusMessage {
+        BusMessage(body: reply.encoded(), correlationID: delivery.message.correlationID, persistent: false)
+    }
+
+    /// Answers a message that is about to be dead-lettered (and waits for the broker).
     private func reply(to delivery: BusDelivery, _ reply: CallbackReply) async {
         guard let replyTo = delivery.message.replyTo, !replyTo.isEmpty else { return }
-        let message = BusMessage(
-            body: reply.encoded(), correlationID: delivery.message.correlationID, persistent: false)
         do {
-            try await bus.publish(message, toQueue: replyTo)
+            try await bus.publish(Self.replyMessage(reply, to: delivery), toQueue: replyTo)
         } catch {
             // The asker is gone (its exclusive reply queue with it): the outcome is committed all the same.
             logger.debug("reply not delivered", metadata: ["reply_to": "\(replyTo)", "error": "\(error)"])
