@@ -61,10 +61,19 @@ def node(*arguments, check=True):
     return result.stdout.strip()
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free loopback port not handed out before in this run (two services once got the same one: the kernel may
+    give a just-closed ephemeral port again)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def check_dockerfile():
