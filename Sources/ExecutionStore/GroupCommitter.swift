@@ -89,11 +89,8 @@ final class GroupCommitter: Sendable {
 
     /// Commits one batch on the submitter's thread, then hands whatever arrived meanwhile to the writer's queue.
     private func drainOnce(_ db: Database) {
-        if let (batch, deletions) = takeBatch() {
-            commit(batch, deleting: deletions, db)
-        } else {
-            return
-        }
+        guard let (batch, deletions) = takeBatch() else { return }
+        commit(batch, deleting: deletions, db)
         let more = state.withLock { state -> Bool in
             guard !state.queue.isEmpty || !state.outboxDeletions.isEmpty else {
                 state.draining = false
@@ -160,10 +157,7 @@ final class GroupCommitter: Sendable {
         var outcomes = [Outcome](repeating: .notRun, count: batch.count)
         do {
             try db.inTransaction(.immediate) {
-                if !outboxIDs.isEmpty {
-                    let statement = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
-                    for id in outboxIDs { try statement.execute(arguments: [id]) }
-                }
+                try Transaction.deleteOutbox(ids: outboxIDs, db)
                 for (index, job) in batch.enumerated() {
                     do {
                         var resume: (@Sendable () -> Void)?

@@ -31,6 +31,12 @@ extension Transaction {
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     @discardableResult
     public func deleteOutbox(ids: [Int64]) throws -> Int {
+        try Self.deleteOutbox(ids: ids, db)
+    }
+
+    /// Deletes outbox rows on `db` (also the group committer's queued deletions); returns how many existed.
+    @discardableResult
+    static func deleteOutbox(ids: [Int64], _ db: Database) throws -> Int {
         let statement = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
         var deleted = 0
         for id in ids {

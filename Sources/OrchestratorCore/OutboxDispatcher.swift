@@ -138,8 +138,7 @@ public final class OutboxDispatcher: Service {
         let completion: @Sendable (Result<Void, any Error>) -> Void = { [self] result in
             switch result {
             case .success:
-                metrics.outboxPublished(true)
-                confirmed(row, completes: completes, messageID: messageID)
+                confirmed(row, completes: completes, messageID: messageID, attempt: attempt)
             case .failure(let error):
                 failed(row, attempt: attempt + 1, error: error)
             }
@@ -164,23 +163,26 @@ public final class OutboxDispatcher: Service {
     }
 
     /// The broker has the message: delete the row (in the next group commit, without waiting) or, for a plain
-    /// `sqs:sendMessage` task, complete the task in a transition that deletes it; then free the slot.
-    private func confirmed(_ row: OutboxRow, completes tokenID: String?, messageID: String?) {
-        if let tokenID {
-            Task {
-                do {
+    /// `sqs:sendMessage` task, complete the task in a transition that deletes it — if that transition fails, the
+    /// row is published again after the retry delay, as a failed publish is; then free the slot.
+    private func confirmed(_ row: OutboxRow, completes tokenID: String?, messageID: String?, attempt: Int) {
+        guard let tokenID else {
+            engine.store.deleteOutboxSoon(ids: [row.id])
+            metrics.outboxPublished(true)
+            release(row)
+            return
+        }
+        Task {
+            do {
+                try await metrics.timeCommit("publish") {
                     try await engine.taskPublished(
                         tokenID: tokenID, messageID: messageID ?? "\(row.id)", body: row.body, outboxID: row.id)
-                } catch {
-                    // The row stays and is published again after a restart; the task is completed then.
-                    logger.error(
-                        "published task not completed", metadata: ["outbox.id": "\(row.id)", "error": "\(error)"])
                 }
+                metrics.outboxPublished(true)
                 release(row)
+            } catch {
+                failed(row, attempt: attempt + 1, error: error)
             }
-        } else {
-            engine.store.deleteOutboxSoon(ids: [row.id])
-            release(row)
         }
     }
 
