@@ -7,14 +7,13 @@ extension Transaction {
     /// Opens a task: from now on its token is valid. An open task of the same execution and task id (an earlier
     /// attempt) is closed, so its token turns stale.
     /// - Parameter task: the task to open.
-    /// - Returns: the earlier attempt that was closed, if any.
+    /// - Returns: whether an earlier attempt was closed.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure (including a reused token id).
     @discardableResult
-    public func insertOpenTask(_ task: OpenTask) throws -> OpenTask? {
-        let delete = try db.cachedStatement(
-            sql: "DELETE FROM open_task WHERE execution_id = ? AND task_id = ? RETURNING \(OpenTask.columns)"
-        )
-        let replaced = try Row.fetchAll(delete, arguments: [task.executionID, task.taskID]).first.map(OpenTask.init)
+    public func insertOpenTask(_ task: OpenTask) throws -> Bool {
+        let delete = try db.cachedStatement(sql: "DELETE FROM open_task WHERE execution_id = ? AND task_id = ?")
+        try delete.execute(arguments: [task.executionID, task.taskID])
+        let replaced = db.changesCount > 0
         let insert = try db.cachedStatement(
             sql: """
                 INSERT INTO open_task (token_id, execution_id, task_id, attempt, resource, heartbeat_seconds,
@@ -53,6 +52,18 @@ extension Transaction {
         return try Row.fetchAll(statement, arguments: [tokenID]).first.map(OpenTask.init)
     }
 
+    /// Closes the task with this token id, like ``closeTask(tokenID:)``, without reading the row back: a
+    /// `DELETE … RETURNING` makes SQLite build (and free) a temporary table per statement, which the engine's
+    /// hot path does not need.
+    /// - Returns: whether the task was open.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func deleteTask(tokenID: String) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "DELETE FROM open_task WHERE token_id = ?")
+        try statement.execute(arguments: [tokenID])
+        return db.changesCount == 1
+    }
+
     /// Closes every open task of an execution (stop, finish, or a failed Parallel branch).
     /// - Returns: the tasks that were open.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
@@ -62,6 +73,16 @@ extension Transaction {
             sql: "DELETE FROM open_task WHERE execution_id = ? RETURNING \(OpenTask.columns)"
         )
         return try Row.fetchAll(statement, arguments: [executionID]).map(OpenTask.init)
+    }
+
+    /// Closes every open task of an execution without reading them back.
+    /// - Returns: how many were open.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    @discardableResult
+    public func deleteTasks(executionID: Int64) throws -> Int {
+        let statement = try db.cachedStatement(sql: "DELETE FROM open_task WHERE execution_id = ?")
+        try statement.execute(arguments: [executionID])
+        return db.changesCount
     }
 }
 

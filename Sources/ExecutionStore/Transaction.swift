@@ -115,7 +115,7 @@ extension Transaction {
             status.rawValue, output, error, cause, date.millisecondsSince1970, state, executionID,
         ])
         guard db.changesCount == 1 else { return false }
-        _ = try closeTasks(executionID: executionID)
+        try deleteTasks(executionID: executionID)
         _ = try cancelTimers(executionID: executionID)
         return true
     }

@@ -94,7 +94,7 @@ struct TransitionContext {
             }
         }
         if !finished {
-            try tx.saveState(try StateCoding.encoder.encode(interpreter.state), executionID: executionID)
+            try tx.saveState(Data(interpreter.state.storedJSONBytes), executionID: executionID)
             produced.savedState = (executionID, interpreter.state)
         }
     }
@@ -249,13 +249,8 @@ enum TimerKey {
     }
 }
 
-/// How interpreter state is stored: JSON, dates as epoch seconds.
+/// How interpreter state is stored: JSON, dates as epoch seconds (written by `ExecutionState.storedJSONBytes`).
 enum StateCoding {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return encoder
-    }()
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970

@@ -217,15 +217,15 @@ final class TransitionStore {
     func closeTask(tokenID: String) throws {
         switch mode {
         case .direct(let tx):
-            _ = try tx.closeTask(tokenID: tokenID)
+            try tx.deleteTask(tokenID: tokenID)
         case .planned:
             let wasOpen = try openTask(tokenID: tokenID) != nil
             let openedHere = openedTasks.removeValue(forKey: tokenID) != nil
             closedTasks.insert(tokenID)
             let mustExist = wasOpen && !openedHere
             plan.add { tx in
-                let closed = try tx.closeTask(tokenID: tokenID)
-                if mustExist, closed == nil { throw Self.conflict("task \(tokenID) was closed meanwhile") }
+                let closed = try tx.deleteTask(tokenID: tokenID)
+                if mustExist, !closed { throw Self.conflict("task \(tokenID) was closed meanwhile") }
             }
         }
     }

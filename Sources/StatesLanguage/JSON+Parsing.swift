@@ -234,6 +234,7 @@ private struct JSONParser {
         index += 1
         var scalars = String.UnicodeScalarView()
         var runStart = index
+        var escaped = false
         func flush(_ parser: JSONParser, upTo end: Int) throws(JSONParseError) {
             guard runStart < end else { return }
             guard let run = String(validating: parser.bytes[runStart..<end], as: UTF8.self) else {
@@ -245,6 +246,14 @@ private struct JSONParser {
             guard index < bytes.count else { throw fail("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
+                if !escaped {
+                    // The common case, a string without escapes: its bytes are the text.
+                    guard let text = String(validating: bytes[runStart..<index], as: UTF8.self) else {
+                        throw fail("invalid UTF-8 in string")
+                    }
+                    index += 1
+                    return text
+                }
                 try flush(self, upTo: index)
                 index += 1
                 return String(scalars)
@@ -255,6 +264,7 @@ private struct JSONParser {
                 continue
             }
             try flush(self, upTo: index)
+            escaped = true
             index += 1
             guard index < bytes.count else { throw fail("unterminated escape") }
             let escape = bytes[index]

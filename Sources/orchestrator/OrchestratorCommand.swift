@@ -94,6 +94,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
     var apiCredentialsFlag: String?
 
     func run() async throws {
+        MemoryTuning.keepFreedHeap()
         let logger = LogSetup.bootstrap(label: "orchestrator", level: common.logLevel, format: common.logFormat)
         let metricsAddress = try metricsOptions.address()
         let registry = metricsAddress.map { _ in MetricsSetup.bootstrap() }

@@ -57,6 +57,7 @@ struct WorkerFunction: AsyncParsableCommand {
     var gracePeriod: String?
 
     func run() async throws {
+        MemoryTuning.keepFreedHeap()
         let logger = LogSetup.bootstrap(label: "worker-function", level: common.logLevel, format: common.logFormat)
         let metricsServer = try metricsOptions.server(logger: logger)
         let names = try (Setting.resolve(functions, "BATON_FUNCTIONS") ?? "echo,sleep,fail,callback")

@@ -28,6 +28,12 @@ import Testing
         #expect(duplicate == nil)
         #expect(try await store.openTask(tokenID: "tok-1") == nil)
         #expect(try await store.countWaiting() == 0)
+
+        // The engine's form, which does not read the row back: the same exactly-once answer.
+        try await store.transition { tx in _ = try tx.insertOpenTask(task("tok-2", execution.id)) }
+        #expect(try await store.transition { tx in try tx.deleteTask(tokenID: "tok-2") })
+        #expect(try await !store.transition { tx in try tx.deleteTask(tokenID: "tok-2") })
+        #expect(try await store.openTask(tokenID: "tok-2") == nil)
     }
 
     @Test func aRetryOpensTheNextAttemptAndTheEarlierTokenTurnsStale() async throws {
@@ -41,7 +47,7 @@ import Testing
         let replaced = try await store.transition { tx in
             try tx.insertOpenTask(task("tok-a1", execution.id, attempt: 1))
         }
-        #expect(replaced?.tokenID == "tok-a0")
+        #expect(replaced)  // the earlier attempt was open and is closed now
         #expect(try await store.openTask(tokenID: "tok-a0") == nil)
         #expect(try await store.openTask(tokenID: "tok-a1")?.attempt == 1)
         #expect(try await store.openTasks(executionID: execution.id).map(\.tokenID) == ["tok-a1"])

@@ -82,6 +82,10 @@ struct InterpreterDriver {
         let data = try JSONEncoder().encode(interpreter.state)
         let restored = try JSONDecoder().decode(ExecutionState.self, from: data)
         #expect(restored == interpreter.state, "state must survive a JSON round trip")
+        let storedDecoder = JSONDecoder()
+        storedDecoder.dateDecodingStrategy = .secondsSince1970  // as the orchestrator reads it
+        let stored = try storedDecoder.decode(ExecutionState.self, from: Data(interpreter.state.storedJSONBytes))
+        #expect(stored == interpreter.state, "the directly written state must decode to the same state")
         interpreter = Interpreter(definition: definition, state: restored)
         return actions
     }
