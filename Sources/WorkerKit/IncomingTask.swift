@@ -116,9 +116,14 @@ public enum JSONBody {
 
     /// The body as a JSON object; a JSON string that holds a JSON object is unwrapped.
     public static func object(_ body: [UInt8]) -> [String: Any]? {
-        switch value(body) {
+        object(fromValue: value(body))
+    }
+
+    /// A parsed body (``value(_:)``) as a JSON object, as ``object(_:)`` reads it, without parsing it again.
+    public static func object(fromValue value: Any?) -> [String: Any]? {
+        switch value {
         case let object as [String: Any]: object
-        case let text as String: value(Array(text.utf8)) as? [String: Any]
+        case let text as String: Self.value(Array(text.utf8)) as? [String: Any]
         default: nil
         }
     }

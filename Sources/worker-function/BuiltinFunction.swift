@@ -21,7 +21,7 @@ enum BuiltinFunction: String, CaseIterable, Sendable {
     /// Runs the function on a task body.
     func run(body: [UInt8]) async throws -> FunctionResult {
         let value = JSONBody.value(body)
-        let object = JSONBody.object(body) ?? [:]
+        let object = JSONBody.object(fromValue: value) ?? [:]
         // Lambda-style tasks may wrap the input in Payload or input; read fields from there too.
         let fields = (object["Payload"] as? [String: Any]) ?? (object["input"] as? [String: Any]) ?? object
         switch self {
