@@ -6,17 +6,20 @@ import Testing
 /// `baton loadtest` (the built binary) against a real orchestrator: the report's keys and the ledger, not speed.
 @Suite(.serialized) struct LoadtestTests {
     /// Runs `baton loadtest` in `system` with `arguments` and returns the parsed `--json` report.
-    private func loadtest(_ system: SystemFixture, _ arguments: [String]) async throws -> [String: Any] {
+    private func loadtest(
+        _ system: SystemFixture, _ arguments: [String], quiet: Bool = true, log: ((String) -> Void)? = nil
+    ) async throws -> [String: Any] {
         let json = system.directory.appendingPathComponent("loadtest-\(UUID().uuidString.prefix(6)).json")
         let report = json.deletingPathExtension().appendingPathExtension("html")
         system.track(queue: "\(system.names.prefix).loadtest")
         system.track(queue: system.names.functionQueue("callback"))
         let process = try system.start(
             "baton",
-            arguments: ["loadtest", "--workers", "1", "--quiet", "--json", json.path, "--report", report.path]
-                + arguments)
+            arguments: ["loadtest", "--workers", "1"] + (quiet ? ["--quiet"] : [])
+                + ["--json", json.path, "--report", report.path] + arguments)
         try await process.waitForExit(deadline: .seconds(60))
         #expect(process.exitStatus == 0, "baton loadtest failed:\n\(process.log())")
+        log?(process.log())
         let html = try String(contentsOf: report, encoding: .utf8)
         #expect(html.contains("<svg") && html.contains("</html>"))
         let data = try Data(contentsOf: json)
@@ -71,6 +74,31 @@ import Testing
             #expect(refused["completed"] as? Int == 0)
             #expect((refused["errors"] as? [String: Int]) == ["InvalidExecutionInput": 5])
             #expect((refused["ledger"] as? [String: Any])?["started"] as? Int == 0)
+        } catch {
+            await system.shutdown(keepFiles: true)
+            throw error
+        }
+        await system.shutdown()
+    }
+
+    /// The live view: one progress line a second while it runs (started, completed, rate, in flight, p99 so far,
+    /// errors), then the summary table.
+    @Test func theLiveViewPrintsProgressEverySecondThenTheSummary() async throws {
+        let system = try await SystemFixture(label: "loadtest-live")
+        do {
+            var output = ""
+            let report = try await loadtest(
+                system, ["--duration", "3s", "--concurrency", "4"], quiet: false, log: { output = $0 })
+            let completed = try #require(report["completed"] as? Int)
+            #expect(completed > 0)
+            let pattern =
+                /\[ *(\d+)s\] started (\d+)  completed (\d+)  rate (\d+)\/s  in flight (\d+)  p99 ([\d.]+) ms  errors (\d+)/
+            let lines = output.split(separator: "\n").compactMap { try? pattern.firstMatch(in: String($0)) }
+            #expect(lines.count >= 2, "a progress line a second for 3 s:\n\(output)")
+            #expect(lines.map { Int($0.output.1) ?? 0 } == Array(1...max(1, lines.count)), "ticks count seconds")
+            #expect(lines.contains { (Int($0.output.3) ?? 0) > 0 && (Double($0.output.6) ?? 0) > 0 })
+            #expect(lines.allSatisfy { $0.output.7 == "0" })
+            #expect(output.contains("p99.9"), "the summary table follows:\n\(output)")
         } catch {
             await system.shutdown(keepFiles: true)
             throw error
