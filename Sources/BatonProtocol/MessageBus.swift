@@ -115,8 +115,7 @@ public struct QueueSpec: Sendable, Hashable {
 }
 
 /// What the engine, the workers and the CLI need from a message broker. `BatonBroker` implements it over
-/// RabbitMQ; `InMemoryBus` (tests only) implements it in memory for unit tests of code that does not own broker
-/// behaviour.
+/// RabbitMQ (there is no in-memory double: every test that consumes or publishes uses a real broker).
 public protocol MessageBus: Sendable {
     /// Declares a durable queue if it does not exist.
     func declare(_ queue: QueueSpec) async throws
