@@ -64,18 +64,7 @@ extension Transaction {
         return db.changesCount == 1
     }
 
-    /// Closes every open task of an execution (stop, finish, or a failed Parallel branch).
-    /// - Returns: the tasks that were open.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
-    @discardableResult
-    public func closeTasks(executionID: Int64) throws -> [OpenTask] {
-        let statement = try db.cachedStatement(
-            sql: "DELETE FROM open_task WHERE execution_id = ? RETURNING \(OpenTask.columns)"
-        )
-        return try Row.fetchAll(statement, arguments: [executionID]).map(OpenTask.init)
-    }
-
-    /// Closes every open task of an execution without reading them back.
+    /// Closes every open task of an execution (when it finishes), without reading them back.
     /// - Returns: how many were open.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     @discardableResult
