@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Callback round trip: the Swift client (baton bench amqp, release build) against the C baseline
-# (../shared/bench/amqp_roundtrip.c -m rt -d 1), on the same private RabbitMQ node, alternating, same size,
+# (bench/amqp-roundtrip/roundtrip.c -m rt -d 1, built here with cc), on the same private RabbitMQ node, alternating, same size,
 # window and message count. Prints one RESULT line per run and a table with the Swift/C ratio.
 #
 # usage: scripts/bench-amqp.sh [-w "1 16 128"] [-n 10000] [-T 30] [-r rounds=3] [-s 512]
@@ -16,14 +16,12 @@ while getopts "w:n:T:r:s:" o; do
   esac
 done
 
-SRC="$ROOT/../shared/bench/amqp_roundtrip.c"
-if [ ! -f "$SRC" ]; then
-  echo "bench-amqp: the C baseline is missing: looked for $SRC (shared/ next to the repository)" >&2
-  exit 1
-fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-cc -O2 -o "$TMP/amqp_roundtrip" "$SRC" -lrabbitmq -lpthread
+# The node first: starting it installs rabbitmq-server and librabbitmq-dev when missing, which both builds need.
+URL=$("$HERE/rabbitmq-node.sh" start)
+. "$HERE/bench-lib.sh"
+baseline_binary "$ROOT" "$TMP/roundtrip"
 
 # BATON_BIN: use an already built baton instead of building one (release builds take minutes on 2 cores).
 if [ -n "${BATON_BIN:-}" ]; then
@@ -33,8 +31,6 @@ else
   BATON="$ROOT/.build-bench/release/baton"
 fi
 
-URL=$("$HERE/rabbitmq-node.sh" start)
-PORT=${BATON_RMQ_PORT:-5679}
 RMQ_VERSION=$("$HERE/rabbitmq-node.sh" ctl version 2>/dev/null || echo unknown)
 echo "# machine: $(nproc) cores, $(uname -srm); RabbitMQ $RMQ_VERSION; rabbitmq-c $(pkg-config --modversion librabbitmq)" >&2
 
@@ -43,7 +39,7 @@ RESULTS="$TMP/results"
 run_one() {  # $1 = c | stream | handler, $2 = window
   if [ "$1" = c ]; then
     # exits 3 when the time cap ends the run before N round trips
-    "$TMP/amqp_roundtrip" -m rt -d 1 -s "$SIZE" -w "$2" -n "$N" -T "$T" -P "$PORT" -l c | tee -a "$RESULTS" || true
+    "$TMP/roundtrip" -m rt -d 1 -s "$SIZE" -w "$2" -n "$N" -T "$T" -u "$URL" -l c | tee -a "$RESULTS" || true
   else
     "$BATON" bench amqp --url "$URL" --windows "$2" --size "$SIZE" --count "$N" --max-seconds "$T" --api "$1" \
       | tee -a "$RESULTS" || true

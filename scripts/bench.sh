@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Callback throughput: Baton end to end against the raw rabbitmq-c round trip, in one run on one private broker.
-#  (a) ../shared/bench/amqp_roundtrip.c -m rt -d 1 (persistent + confirms, classic queue) at each window W;
+#  (a) the raw rabbitmq-c round trip, bench/amqp-roundtrip/roundtrip.c -m rt -d 1 (persistent + confirms, classic
+#      queue; built here with cc) at each window W;
 #  (b) baton loadtest closed-loop at concurrency W with the default one-task waitForTaskToken machine, against a
 #      fresh orchestrator (durable store, BATON_DURABILITY, default process-crash) and one worker-function that
 #      this script starts for each W.
@@ -25,15 +26,11 @@ done
 OUT=${OUT:-$(mktemp -d /tmp/baton-bench.XXXXXX)}
 mkdir -p "$OUT"
 
-SRC="$ROOT/../shared/bench/amqp_roundtrip.c"
-[ -f "$SRC" ] || { echo "bench: the C baseline is missing: $SRC" >&2; exit 1; }
-cc -O2 -o "$OUT/amqp_roundtrip" "$SRC" -lrabbitmq -lpthread
-
-. "$HERE/bench-lib.sh"
-bench_binaries "$ROOT"
-
+# The node first: starting it installs rabbitmq-server and librabbitmq-dev when missing, which both builds need.
 URL=$("$HERE/rabbitmq-node.sh" start)
-PORT=$(echo "$URL" | sed -E 's#.*:([0-9]+)/.*#\1#')
+. "$HERE/bench-lib.sh"
+baseline_binary "$ROOT" "$OUT/roundtrip"
+bench_binaries "$ROOT"
 RMQ_VERSION=$("$HERE/rabbitmq-node.sh" ctl version 2>/dev/null || echo unknown)
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -srm), RabbitMQ $RMQ_VERSION, rabbitmq-c $(pkg-config --modversion librabbitmq), load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# machine: $MACHINE" | tee "$OUT/machine.txt" >&2
@@ -62,7 +59,7 @@ stop_system() { kill "$WORKER" "$ORCH" 2>/dev/null || true; wait "$WORKER" "$ORC
 : > "$OUT/results.txt"
 for round in $(seq 1 "$ROUNDS"); do
   for w in $WINDOWS; do
-    "$OUT/amqp_roundtrip" -m rt -d 1 -s "$SIZE" -w "$w" -n 1000000 -T "$DURATION" -P "$PORT" -l c | tee -a "$OUT/results.txt" || true  # non-zero when the time cap cut it
+    "$OUT/roundtrip" -m rt -d 1 -s "$SIZE" -w "$w" -n 1000000 -T "$DURATION" -u "$URL" -l c | tee -a "$OUT/results.txt" || true  # non-zero when the time cap cut it
     start_system "w$w-r$round"
     "$BIN/baton" loadtest --amqp-url "$URL" --queue-prefix "$PREFIX" --concurrency "$w" --duration "${DURATION}s" \
       --warmup "${WARMUP}s" --message-size "$SIZE" --start-replies "${START_REPLIES:-errors}" --quiet \

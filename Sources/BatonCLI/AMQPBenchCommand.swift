@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// `baton bench amqp`: the callback round trip through AMQPClient, measured like
-/// `shared/bench/amqp_roundtrip.c -m rt -d 1` so the two can be compared in one run.
+/// `bench/amqp-roundtrip/roundtrip.c -m rt -d 1` so the two can be compared in one run.
 struct AMQPBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "amqp",
