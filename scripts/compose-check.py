@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Static checks of docker-compose.yml and deploy/, for a machine without a Docker engine (scripts/test.sh runs it):
 
-  1. docker-compose.yml is valid against the Compose Specification schema (../shared/schemas/compose-spec.json,
-     or $BATON_COMPOSE_SCHEMA), after interpolation with .env.example, and has no `version:` key;
+  1. docker-compose.yml is a valid compose file as Docker Compose v2 itself says (`docker compose config --quiet`:
+     the Compose Specification and interpolation with .env.example; scripts/compose-v2.sh finds or fetches the
+     binary, no Docker engine needed), and has no `version:` key; a deliberately broken file is refused by it;
   2. every executable a Baton service runs is one of the package's products (and is built, with --bin-dir);
   3. every BATON_* variable compose sets is read somewhere in Sources/; every ${VAR} compose interpolates is
      in .env.example; no password or key is written into docker-compose.yml;
@@ -16,8 +17,11 @@
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,22 +38,41 @@ def fail(message):
     print(f"compose-check: FAIL {message}", file=sys.stderr)
 
 
-def check_schema(model):
-    try:
-        import jsonschema
-    except ImportError:
-        sys.exit("compose-check: needs jsonschema: python3 -m pip install jsonschema pyyaml")
-    schema_path = Path(
-        __import__("os").environ.get("BATON_COMPOSE_SCHEMA", ROOT.parent / "shared" / "schemas" / "compose-spec.json"))
-    if not schema_path.exists():
-        sys.exit(f"compose-check: the Compose Specification schema is missing: {schema_path} "
-                 "(set BATON_COMPOSE_SCHEMA to its path)")
-    schema = json.loads(schema_path.read_text())
-    validator = jsonschema.Draft7Validator(schema)
-    for error in sorted(validator.iter_errors(model), key=lambda e: list(e.absolute_path)):
-        fail(f"schema: {'/'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}")
+def compose_binary():
+    """A Docker Compose v2 binary (scripts/compose-v2.sh finds one or fetches Debian 13's package)."""
+    found = subprocess.run([str(ROOT / "scripts" / "compose-v2.sh")], capture_output=True, text=True)
+    if found.returncode != 0:
+        sys.exit(f"compose-check: no Compose v2 to validate with:\n{found.stderr.strip()}")
+    return found.stdout.strip()
+
+
+def compose_config(compose, files, directory=ROOT):
+    """`docker compose config --quiet` over FILES, interpolated with .env.example and nothing from this
+    environment: Compose v2 checks the Compose Specification and the interpolation. Returns (ok, message)."""
+    argv = [compose, "--project-directory", str(directory), "--env-file", str(compose_model.ENV_EXAMPLE)]
+    for path in files:
+        argv += ["-f", str(path)]
+    environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    done = subprocess.run(argv + ["config", "--quiet"], capture_output=True, text=True, env=environment)
+    return done.returncode == 0, (done.stderr or done.stdout).strip()
+
+
+def check_specification(compose, files, model):
+    ok, message = compose_config(compose, files)
+    if not ok:
+        fail(f"{' + '.join(Path(f).name for f in files)} is not a valid compose file (Compose v2 says): {message}")
     if "version" in model:
         fail("the Compose Specification has no `version:` key; remove it")
+
+
+def check_validator_refuses(compose):
+    """The validation must be able to fail: Compose v2 refuses a service with a key the specification lacks."""
+    with tempfile.TemporaryDirectory() as directory:
+        broken = Path(directory) / "compose.yml"
+        broken.write_text("services:\n  probe:\n    image: busybox\n    not_a_compose_key: 1\n")
+        ok, _ = compose_config(compose, [broken], Path(directory))
+        if ok:
+            fail(f"{compose} accepted a service with an unknown key; it cannot be trusted to validate")
 
 
 def baton_services(model):
@@ -70,8 +93,6 @@ def check_executables(model, bin_dir):
         elif bin_dir and not (bin_dir / executable).is_file():
             fail(f"{name}: '{executable}' is not built in {bin_dir}")
         if executable == "baton" and bin_dir and len(argv) > 1 and (bin_dir / "baton").is_file():
-            import subprocess
-
             help_text = subprocess.run([str(bin_dir / "baton"), "--help"], capture_output=True, text=True).stdout
             if not re.search(rf"^\s+{re.escape(argv[1])}\s", help_text, re.MULTILINE):
                 message = f"{name}: `baton {argv[1]}` is not a baton subcommand"
@@ -177,13 +198,13 @@ def quorum_definitions():
     return json.dumps(definitions, indent=2) + "\n"
 
 
-def check_scale(bin_dir):
+def check_scale(compose, bin_dir):
     try:
         model = compose_model.load(extra_files=(SCALE_FILE,))
     except compose_model.InterpolationError as error:
         fail(f"compose.scale.yml: interpolation with .env.example failed: {error}")
         return
-    check_schema(model)
+    check_specification(compose, [compose_model.COMPOSE_FILE, SCALE_FILE], model)
     check_executables(model, bin_dir)
     check_variables(model, {"deploy/compose.scale.yml": SCALE_FILE.read_text()})
     overridden = compose_model.yaml.safe_load(SCALE_FILE.read_text())["services"]
@@ -210,17 +231,23 @@ def main():
         model = compose_model.load()
     except compose_model.InterpolationError as error:
         sys.exit(f"compose-check: interpolation with .env.example failed: {error}")
-    check_schema(model)
+    compose = compose_binary()
+    check_validator_refuses(compose)
+    check_specification(compose, [compose_model.COMPOSE_FILE], model)
     check_executables(model, arguments.bin_dir)
     check_variables(model)
     check_definitions()
-    check_scale(arguments.bin_dir)
+    check_scale(compose, arguments.bin_dir)
     if failures:
         sys.exit(f"compose-check: {len(failures)} problem(s)")
     services = ", ".join(model["services"])
-    print(f"compose-check: docker-compose.yml valid (Compose Specification); services {services}; "
+    print(f"compose-check: docker-compose.yml valid (Compose v2, {compose_version(compose)}); services {services}; "
           "executables, BATON_* variables, .env.example and definitions.json consistent; deploy/compose.scale.yml "
           "merged onto it valid, with quorum definitions")
+
+
+def compose_version(compose):
+    return subprocess.run([compose, "version", "--short"], capture_output=True, text=True).stdout.strip()
 
 
 if __name__ == "__main__":

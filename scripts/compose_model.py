@@ -17,7 +17,7 @@ ENV_EXAMPLE = ROOT / ".env.example"
 try:
     import yaml
 except ImportError:  # pragma: no cover - depends on the machine
-    sys.exit("compose checks need PyYAML and jsonschema: python3 -m pip install pyyaml jsonschema")
+    sys.exit("compose checks need PyYAML: python3 -m pip install pyyaml")
 
 _VARIABLE = re.compile(r"\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
