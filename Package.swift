@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// One set of settings for every target (STYLE.md: Swift 6 language mode, upcoming features on).
+/// One set of settings for every target (CONTRIBUTING.md: Swift 6 language mode, upcoming features on).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),

@@ -11,6 +11,11 @@ cd "$ROOT"
 
 command -v swift >/dev/null || { echo "test.sh: Swift 6 is needed on PATH (https://www.swift.org/install)" >&2; exit 1; }
 
+# First, before anything is installed or built: the repository must stand alone (nothing refers to a path outside
+# the clone), and the guard itself must still catch what it is for.
+python3 scripts/check-self-contained.py --self-test
+python3 scripts/check-self-contained.py
+
 # A node of its own, on ports apart from the demo's, so a running demo and a test run do not meet.
 export BATON_RMQ_NODE=${BATON_RMQ_NODE:-baton-test@localhost}
 export BATON_RMQ_PORT=${BATON_RMQ_PORT:-5680}
@@ -50,7 +55,7 @@ fi
 scripts/rabbitmq-cluster.sh start 3 >"$CLUSTER_OUT/urls" 2>"$CLUSTER_OUT/log" &
 CLUSTER_PID=$!
 
-echo "test.sh: swift format lint --strict (STYLE.md: .swift-format is checked in)"
+echo "test.sh: swift format lint --strict (CONTRIBUTING.md: .swift-format is checked in)"
 swift format lint --strict --recursive Sources Tests
 
 echo "test.sh: building (debug, with tests)"
@@ -58,8 +63,8 @@ swift build --build-tests
 
 FILTER=${BATON_TEST_FILTER:-}
 BIN_DIR=$(swift build --show-bin-path)
-python3 -c 'import yaml, jsonschema' 2>/dev/null || python3 -m pip install --quiet pyyaml jsonschema
-echo "test.sh: docker-compose.yml against the Compose Specification; its executables, variables and users"
+python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
+echo "test.sh: docker-compose.yml checked by Compose v2 (scripts/compose-v2.sh); its executables, variables and users"
 python3 scripts/compose-check.py --bin-dir "$BIN_DIR"
 echo "test.sh: docs/configuration.md matches every executable's --help"
 python3 scripts/configuration-doc.py --bin-dir "$BIN_DIR" --check
