@@ -23,11 +23,17 @@ public struct AMQPDelivery: Sendable {
         }
     }
 
-    /// Settles deliveries through the connection thread, refusing those from an earlier connection.
+    /// Settles deliveries through the connection thread, refusing those from an earlier connection or an earlier
+    /// opening of the consumer's channel (`lease`).
     struct Acknowledger: Sendable {
         let core: ConnectionCore
         let epoch: UInt64
         let channel: UInt16
+        let lease: UInt64
+
+        func sameChannel(as other: Acknowledger) -> Bool {
+            core === other.core && epoch == other.epoch && channel == other.channel && lease == other.lease
+        }
     }
 
     /// The message body.
@@ -75,7 +81,53 @@ public struct AMQPDelivery: Sendable {
 
     private func settle(_ settlement: AMQPClient.Settlement) throws(AMQPError) {
         try acknowledger.core.settle(
-            epoch: acknowledger.epoch, channel: acknowledger.channel, deliveryTag: deliveryTag, settlement: settlement
-        )
+            SettleRequest(
+                epoch: acknowledger.epoch, channel: acknowledger.channel, lease: acknowledger.lease,
+                deliveryTags: [deliveryTag], settlement: settlement))
+    }
+
+    /// Settles many deliveries the same way without suspending: one command per consumer channel, however many
+    /// deliveries (acks leave as one `basic.ack` with `multiple` where their tags allow it).
+    /// - Parameters:
+    ///   - deliveries: deliveries of any consumers of one connection.
+    ///   - settlement: ack, nack or reject (a `multiple` flag is ignored here: each delivery is settled by itself).
+    /// - Throws: ``AMQPError/Code/connectionLost`` if they came on a connection that has been lost since (the broker
+    ///   redelivers them); deliveries of other channels in the same call may have been settled.
+    public static func settle(_ deliveries: some Collection<AMQPDelivery>, _ settlement: Settlement) throws(AMQPError) {
+        let single: AMQPClient.Settlement
+        switch settlement {
+        case .ack: single = .ack(multiple: false)
+        case .nack(let requeue, _): single = .nack(multiple: false, requeue: requeue)
+        case .reject(let requeue): single = .reject(requeue: requeue)
+        }
+        var remaining = Array(deliveries)
+        while let first = remaining.first {
+            let acknowledger = first.acknowledger
+            var tags: [UInt64] = []
+            tags.reserveCapacity(remaining.count)
+            remaining.removeAll { delivery in
+                guard delivery.acknowledger.sameChannel(as: acknowledger) else { return false }
+                tags.append(delivery.deliveryTag)
+                return true
+            }
+            try acknowledger.core.settle(
+                SettleRequest(
+                    epoch: acknowledger.epoch, channel: acknowledger.channel, lease: acknowledger.lease,
+                    deliveryTags: tags, settlement: single))
+        }
+    }
+}
+
+/// Deliveries of one consumer that arrived together: whatever the connection read from the socket at one wake-up.
+/// Settle them together with ``ack()`` (one command, one `basic.ack` with `multiple` where their tags allow it) or
+/// one by one through ``deliveries``.
+public struct AMQPDeliveryBatch: Sendable {
+    /// The deliveries, in arrival order.
+    public let deliveries: [AMQPDelivery]
+
+    /// Acks every delivery of the batch (without suspending).
+    /// - Throws: ``AMQPError/Code/connectionLost`` if they came on a connection lost since (the broker redelivers).
+    public func ack() throws(AMQPError) {
+        try AMQPDelivery.settle(deliveries, .ack())
     }
 }

@@ -44,13 +44,11 @@ final class ConnectionCore: Sendable {
         }
     }
 
-    /// Queues a settlement if the delivery's connection epoch is still current.
-    func settle(epoch: UInt64, channel: UInt16, deliveryTag: UInt64, settlement: Settlement) throws(AMQPError) {
+    /// Queues a settlement if the deliveries' connection epoch is still current.
+    func settle(_ request: SettleRequest) throws(AMQPError) {
         let outcome: Bool? = state.withLock { state in
-            guard !state.closed, state.connected, state.epoch == epoch else { return nil }
-            state.commands.append(
-                .settle(epoch: epoch, channel: channel, deliveryTag: deliveryTag, settlement: settlement)
-            )
+            guard !state.closed, state.connected, state.epoch == request.epoch else { return nil }
+            state.commands.append(.settle(request))
             guard state.sleeping else { return false }
             state.sleeping = false
             return true

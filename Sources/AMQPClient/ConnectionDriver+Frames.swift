@@ -55,9 +55,9 @@ extension ConnectionDriver {
         switch assembly.kind {
         case .deliver(let consumerTag, let deliveryTag, let redelivered):
             let id = consumerID(fromTag: consumerTag)
-            guard let id, let record = consumers[id] else {
+            guard let id, let record = consumers[id], let lease = channelLeases[record.channel] else {
                 // The consumer was cancelled locally; give the message back.
-                if let connection { _ = amqp_basic_reject(connection, assembly.channel, deliveryTag, 1) }
+                rejectUnwanted(deliveryTag, channel: assembly.channel)
                 return
             }
             let delivery = AMQPDelivery(
@@ -68,9 +68,9 @@ extension ConnectionDriver {
                 redelivered: redelivered,
                 deliveryTag: deliveryTag,
                 consumerTag: consumerTag,
-                acknowledger: .init(core: core, epoch: epoch, channel: record.channel)
+                acknowledger: .init(core: core, epoch: epoch, channel: record.channel, lease: lease)
             )
-            record.sink.deliver(delivery)
+            pendingDeliveries[id, default: []].append(delivery)
         case .return(let replyCode, let replyText):
             let error = AMQPError(
                 .unroutable,
@@ -180,6 +180,8 @@ extension ConnectionDriver {
             }
         } else {
             openConsumerChannels.remove(channel)
+            channelLeases[channel] = nil
+            ackLedgers[channel] = nil
             if let error, let record = consumers[channel - Channel.consumerBase] {
                 consumers[record.id] = nil
                 record.sink.finish(error)

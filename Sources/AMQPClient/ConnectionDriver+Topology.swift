@@ -75,6 +75,9 @@ extension ConnectionDriver {
         if !openConsumerChannels.contains(channel) {
             try openChannel(channel)
             openConsumerChannels.insert(channel)
+            channelLeases[channel] = nextLease
+            nextLease += 1
+            ackLedgers[channel] = AckLedger()
         }
         do {
             try check(amqp_basic_qos(connection, channel, 0, record.prefetch, 0), "amqp_basic_qos", channel: channel)
@@ -124,6 +127,8 @@ extension ConnectionDriver {
 
     func closeConsumerChannel(_ channel: UInt16) {
         guard openConsumerChannels.remove(channel) != nil, let connection else { return }
+        channelLeases[channel] = nil
+        ackLedgers[channel] = nil
         let reply = amqp_channel_close(connection, channel, Int32(AMQP_REPLY_SUCCESS))
         do { try check(reply, "amqp_channel_close", channel: channel) } catch {
             logger.debug("channel.close failed", metadata: ["error": "\(error)"])

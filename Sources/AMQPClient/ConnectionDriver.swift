@@ -39,6 +39,14 @@ final class ConnectionDriver: @unchecked Sendable {
     var blockedPublishes: [(request: PublishRequest, deadline: ContinuousClock.Instant)] = []
     var consumers: [UInt16: ConsumerRecord] = [:]
     var openConsumerChannels: Set<UInt16> = []
+    /// The lease of each open consumer channel (a new one each time the channel opens) and its acks.
+    var channelLeases: [UInt16: UInt64] = [:]
+    var nextLease: UInt64 = 1
+    var ackLedgers: [UInt16: AckLedger] = [:]
+    /// Channels whose ledger holds acks to send at the end of this round of commands.
+    var channelsWithAcks: [UInt16] = []
+    /// Complete deliveries read in this pass over the socket, per consumer id, handed over together at its end.
+    var pendingDeliveries: [UInt16: [AMQPDelivery]] = [:]
     var nextConsumerID: UInt16 = 1
     var topology = RecordedTopology()
     var rpcChannelOpen = false
@@ -133,17 +141,21 @@ final class ConnectionDriver: @unchecked Sendable {
                     defer { if corked { _ = Self.cork(socket, false) } }
                     for (index, command) in commands.enumerated() {
                         if case .perform = command {
+                            // Acks made before it leave before it: it may cancel their consumer.
+                            sendPendingAcks()
                             if corked { corked = !Self.cork(socket, false) }
-                        } else if !corked, index + 1 < commands.count {
+                        } else if !corked, index + 1 < commands.count || command.writesSeveralFrames {
                             corked = Self.cork(socket, true)
                         }
                         if case .close(let done) = command {
+                            sendPendingAcks()
                             settleRest(
                                 commands[(index + 1)...], AMQPError(.closed, message: "the connection has been closed")
                             )
                             return .close(done: done)
                         }
                         execute(command)
+                        if index + 1 == commands.count { sendPendingAcks() }
                         if let loss = pendingLoss {
                             // The rest of this batch was taken from the queue already: fail it here, or its callers
                             // would wait forever (a close among it still closes).
@@ -156,6 +168,7 @@ final class ConnectionDriver: @unchecked Sendable {
                     }
                 }
                 if socketReady || amqp_frames_enqueued(connection) != 0 || amqp_data_in_buffer(connection) != 0 {
+                    defer { handOverDeliveries() }
                     try pumpFrames()
                     socketReady = false
                 }
@@ -222,30 +235,89 @@ final class ConnectionDriver: @unchecked Sendable {
     private func execute(_ command: Command) {
         switch command {
         case .publish(let request): publish(request)
+        case .publishBatch(let requests): for request in requests { publish(request) }
         case .perform(let body, _): body(self)
-        case .settle(let epoch, let channel, let tag, let settlement):
-            settle(epoch: epoch, channel: channel, deliveryTag: tag, settlement: settlement)
+        case .settle(let request): settle(request)
         case .close(let done): done()
         }
     }
 
-    private func settle(epoch: UInt64, channel: UInt16, deliveryTag: UInt64, settlement: Settlement) {
-        guard let connection, epoch == self.epoch, openConsumerChannels.contains(channel) else {
+    /// Hands every delivery read in this pass to its consumer, one batch per consumer.
+    func handOverDeliveries() {
+        guard !pendingDeliveries.isEmpty else { return }
+        let ready = pendingDeliveries
+        pendingDeliveries.removeAll(keepingCapacity: true)
+        for (id, deliveries) in ready {
+            if let record = consumers[id] {
+                record.sink.deliver(deliveries)
+            } else {
+                // Cancelled in between: give them back to the queue.
+                for delivery in deliveries {
+                    rejectUnwanted(delivery.deliveryTag, channel: delivery.acknowledger.channel)
+                }
+            }
+        }
+    }
+
+    /// Returns a delivery nobody consumes any more to its queue.
+    func rejectUnwanted(_ deliveryTag: UInt64, channel: UInt16) {
+        guard let connection, openConsumerChannels.contains(channel) else { return }
+        _ = amqp_basic_reject(connection, channel, deliveryTag, 1)
+        ackLedgers[channel]?.settledNow(deliveryTag, multiple: false)
+    }
+
+    /// Sends the acks collected in this round of commands: per channel one multiple ack where the tags allow it.
+    func sendPendingAcks() {
+        guard !channelsWithAcks.isEmpty else { return }
+        let channels = channelsWithAcks
+        channelsWithAcks.removeAll(keepingCapacity: true)
+        for channel in channels {
+            guard let connection, var ledger = ackLedgers[channel] else { continue }
+            let frames = ledger.flush()
+            ackLedgers[channel] = ledger
+            for case .ack(let tag, let multiple) in frames {
+                do {
+                    try check(amqp_basic_ack(connection, channel, tag, multiple ? 1 : 0), "amqp_basic_ack")
+                } catch {
+                    logger.debug("ack failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func settle(_ request: SettleRequest) {
+        let channel = request.channel
+        guard let connection, request.epoch == epoch, openConsumerChannels.contains(channel),
+            channelLeases[channel] == request.lease, var ledger = ackLedgers[channel]
+        else {
             logger.debug(
-                "dropping a settlement for a stale delivery", metadata: ["amqp.delivery_tag": "\(deliveryTag)"])
+                "dropping a settlement for a stale delivery",
+                metadata: ["amqp.delivery_tag": "\(request.deliveryTags.first ?? 0)"])
             return
         }
+        defer { ackLedgers[channel] = ledger }
         do {
-            switch settlement {
-            case .ack(let multiple):
-                try check(amqp_basic_ack(connection, channel, deliveryTag, multiple ? 1 : 0), "amqp_basic_ack")
+            switch request.settlement {
+            case .ack(multiple: false):
+                let had = ledger.hasPending
+                for tag in request.deliveryTags { ledger.ack(tag) }
+                if !had, ledger.hasPending { channelsWithAcks.append(channel) }
+            case .ack(multiple: true):
+                for tag in request.deliveryTags {
+                    try check(amqp_basic_ack(connection, channel, tag, 1), "amqp_basic_ack")
+                    ledger.settledNow(tag, multiple: true)
+                }
             case .nack(let multiple, let requeue):
-                try check(
-                    amqp_basic_nack(connection, channel, deliveryTag, multiple ? 1 : 0, requeue ? 1 : 0),
-                    "amqp_basic_nack"
-                )
+                for tag in request.deliveryTags {
+                    try check(
+                        amqp_basic_nack(connection, channel, tag, multiple ? 1 : 0, requeue ? 1 : 0), "amqp_basic_nack")
+                    ledger.settledNow(tag, multiple: multiple)
+                }
             case .reject(let requeue):
-                try check(amqp_basic_reject(connection, channel, deliveryTag, requeue ? 1 : 0), "amqp_basic_reject")
+                for tag in request.deliveryTags {
+                    try check(amqp_basic_reject(connection, channel, tag, requeue ? 1 : 0), "amqp_basic_reject")
+                    ledger.settledNow(tag, multiple: false)
+                }
             }
         } catch {
             logger.debug("settlement failed", metadata: ["error": "\(error)"])
@@ -288,6 +360,10 @@ final class ConnectionDriver: @unchecked Sendable {
         assembly = nil
         rpcChannelOpen = false
         openConsumerChannels = []
+        channelLeases = [:]
+        ackLedgers = [:]
+        channelsWithAcks = []
+        pendingDeliveries = [:]
         let lost = AMQPError(
             .connectionLost,
             message: "the connection was lost before the broker confirmed the message; republish it",

@@ -19,10 +19,11 @@ final class DeliveryRelay: @unchecked Sendable {
 
     func next() async throws -> BusDelivery? {
         guard let delivery = try await iterator.next() else { return nil }
-        return convert(delivery)
+        return Self.convert(delivery, bus: bus, queue: queue)
     }
 
-    private func convert(_ delivery: AMQPDelivery) -> BusDelivery {
+    /// The bus form of a delivery; its receipt is the AMQP delivery (``RabbitBus/ack(_:)`` settles many at once).
+    static func convert(_ delivery: AMQPDelivery, bus: RabbitBus, queue: String) -> BusDelivery {
         var headers: [String: String] = [:]
         for (key, value) in delivery.headers {
             if case .string(let text) = value { headers[key] = text }
@@ -35,10 +36,8 @@ final class DeliveryRelay: @unchecked Sendable {
             messageID: delivery.properties.messageID,
             persistent: delivery.properties.persistent
         )
-        let bus = self.bus
-        let queue = self.queue
         return BusDelivery(
-            message: message, queue: queue, redelivered: delivery.redelivered,
+            message: message, queue: queue, redelivered: delivery.redelivered, receipt: delivery,
             settler: { settlement in try await bus.settle(delivery, queue: queue, settlement) },
             immediateSettler: { settlement in
                 switch settlement {
@@ -48,5 +47,23 @@ final class DeliveryRelay: @unchecked Sendable {
                 }
                 return true
             })
+    }
+}
+
+/// Pulls batches from an AMQP batch consumer on demand, converting each; sequenced like ``DeliveryRelay``.
+final class DeliveryBatchRelay: @unchecked Sendable {
+    private let bus: RabbitBus
+    private let queue: String
+    private var iterator: AsyncThrowingStream<AMQPDeliveryBatch, any Error>.AsyncIterator
+
+    init(bus: RabbitBus, queue: String, source: AMQPBatchConsumer) {
+        self.bus = bus
+        self.queue = queue
+        self.iterator = source.batches.makeAsyncIterator()
+    }
+
+    func next() async throws -> [BusDelivery]? {
+        guard let batch = try await iterator.next() else { return nil }
+        return batch.deliveries.map { DeliveryRelay.convert($0, bus: bus, queue: queue) }
     }
 }

@@ -156,6 +156,44 @@ public final class RabbitBus: MessageBus {
         return AsyncThrowingStream(unfolding: { try await relay.next() })
     }
 
+    public func consumeBatches(_ queue: String, prefetch: Int) async throws
+        -> AsyncThrowingStream<[BusDelivery], any Error>
+    {
+        let amqpConsumer = try await consumer.consumeBatches(queue: queue, prefetch: UInt16(clamping: prefetch))
+        let relay = DeliveryBatchRelay(bus: self, queue: queue, source: amqpConsumer)
+        return AsyncThrowingStream(unfolding: { try await relay.next() })
+    }
+
+    public func ack(_ deliveries: [BusDelivery]) throws {
+        var amqp: [AMQPDelivery] = []
+        amqp.reserveCapacity(deliveries.count)
+        for delivery in deliveries {
+            if let receipt = delivery.receipt as? AMQPDelivery {
+                amqp.append(receipt)
+            } else {
+                delivery.settleWithoutWaiting(.ack)
+            }
+        }
+        try AMQPDelivery.settle(amqp, .ack())
+    }
+
+    public func publish(
+        _ messages: [(message: BusMessage, destination: BusDestination)],
+        completion: @escaping @Sendable (_ index: Int, Result<Void, any Error>) -> Void
+    ) {
+        let outgoing = messages.map { message, destination in
+            switch destination {
+            case .queue(let queue):
+                AMQPOutgoingMessage(
+                    message.body, routingKey: queue, mandatory: true, properties: properties(message))
+            case .exchange(let exchange, let routingKey):
+                AMQPOutgoingMessage(
+                    message.body, exchange: exchange, routingKey: routingKey, properties: properties(message))
+            }
+        }
+        publisher.publish(outgoing) { index, result in completion(index, result.mapError { $0 }) }
+    }
+
     /// Settles a delivery; a dead-lettered one is first republished (confirmed) to the dead-letter exchange with
     /// its reason, then acked, so it is never lost between the two.
     func settle(_ delivery: AMQPDelivery, queue: String, _ settlement: Settlement) async throws {

@@ -52,6 +52,8 @@ public struct BusDelivery: Sendable {
     public var redelivered: Bool
     private let settler: @Sendable (Settlement) async throws -> Void
     private let immediateSettler: (@Sendable (Settlement) throws -> Bool)?
+    /// The broker layer's own handle on the delivery, for settling many at once (``MessageBus/ack(_:)``).
+    package let receipt: (any Sendable)?
 
     /// Creates a delivery whose `settle` runs `settler`; `immediateSettler`, when given, settles without
     /// suspending and returns `false` for a settlement it cannot make that way (dead-lettering publishes first).
@@ -62,9 +64,24 @@ public struct BusDelivery: Sendable {
         settler: @escaping @Sendable (Settlement) async throws -> Void,
         immediateSettler: (@Sendable (Settlement) throws -> Bool)? = nil
     ) {
+        self.init(
+            message: message, queue: queue, redelivered: redelivered, receipt: nil, settler: settler,
+            immediateSettler: immediateSettler)
+    }
+
+    /// Creates a delivery that also carries the broker layer's `receipt` (see ``MessageBus/ack(_:)``).
+    package init(
+        message: BusMessage,
+        queue: String,
+        redelivered: Bool,
+        receipt: (any Sendable)?,
+        settler: @escaping @Sendable (Settlement) async throws -> Void,
+        immediateSettler: (@Sendable (Settlement) throws -> Bool)?
+    ) {
         self.message = message
         self.queue = queue
         self.redelivered = redelivered
+        self.receipt = receipt
         self.settler = settler
         self.immediateSettler = immediateSettler
     }
@@ -114,8 +131,20 @@ public struct QueueSpec: Sendable, Hashable {
     }
 }
 
+/// Where one message of a batch publish goes.
+public enum BusDestination: Sendable, Hashable {
+    /// A queue, through the default exchange, mandatory (an unroutable message fails).
+    case queue(String)
+    /// An exchange with a routing key, not mandatory (events, fan-out).
+    case exchange(String, routingKey: String)
+}
+
 /// What the engine, the workers and the CLI need from a message broker. `BatonBroker` implements it over
 /// RabbitMQ (there is no in-memory double: every test that consumes or publishes uses a real broker).
+///
+/// The hot paths use the batch forms: ``consumeBatches(_:prefetch:)`` hands over everything that arrived at one
+/// wake-up, ``ack(_:)`` settles many deliveries with one command (one `basic.ack` with `multiple` where their tags
+/// allow), and ``publish(_:completion:)`` writes many messages as one burst. The per-message forms are conveniences.
 public protocol MessageBus: Sendable {
     /// Declares a durable queue if it does not exist.
     func declare(_ queue: QueueSpec) async throws
@@ -142,9 +171,51 @@ public protocol MessageBus: Sendable {
     func publish(
         _ message: BusMessage, toExchange exchange: String, routingKey: String,
         completion: @escaping @Sendable (Result<Void, any Error>) -> Void)
+
+    /// Starts consuming a queue in batches: each element holds every delivery that arrived at one wake-up (at
+    /// least one), in order. Settle them one by one or many at once with ``ack(_:)``.
+    func consumeBatches(_ queue: String, prefetch: Int) async throws -> AsyncThrowingStream<[BusDelivery], any Error>
+
+    /// Acks many deliveries without suspending: one command to the broker connection per consumer.
+    /// - Throws: when their connection is gone (the broker redelivers them).
+    func ack(_ deliveries: [BusDelivery]) throws
+
+    /// Publishes many messages as one burst without suspending the caller; `completion` receives each message's
+    /// index and outcome once the broker confirmed or refused it (on a bus thread: keep it short, never block).
+    func publish(
+        _ messages: [(message: BusMessage, destination: BusDestination)],
+        completion: @escaping @Sendable (_ index: Int, Result<Void, any Error>) -> Void)
 }
 
 extension MessageBus {
+    /// The default: every delivery as a batch of one.
+    public func consumeBatches(_ queue: String, prefetch: Int) async throws
+        -> AsyncThrowingStream<[BusDelivery], any Error>
+    {
+        let deliveries = try await consume(queue, prefetch: prefetch)
+        let relay = BatchRelay(deliveries)
+        return AsyncThrowingStream(unfolding: { try await relay.next().map { [$0] } })
+    }
+
+    /// The default: each delivery acked on its own.
+    public func ack(_ deliveries: [BusDelivery]) throws {
+        for delivery in deliveries { delivery.settleWithoutWaiting(.ack) }
+    }
+
+    /// The default: each message published on its own.
+    public func publish(
+        _ messages: [(message: BusMessage, destination: BusDestination)],
+        completion: @escaping @Sendable (_ index: Int, Result<Void, any Error>) -> Void
+    ) {
+        for (index, (message, destination)) in messages.enumerated() {
+            switch destination {
+            case .queue(let queue): publish(message, toQueue: queue) { completion(index, $0) }
+            case .exchange(let exchange, let routingKey):
+                publish(message, toExchange: exchange, routingKey: routingKey) { completion(index, $0) }
+            }
+        }
+    }
+
     /// The default: the awaiting publish in a task.
     public func publish(
         _ message: BusMessage, toQueue queue: String,
@@ -174,4 +245,14 @@ extension MessageBus {
             }
         }
     }
+}
+
+/// Pulls one element at a time from a stream for `AsyncThrowingStream(unfolding:)`, which never calls `next()`
+/// concurrently — what makes the `@unchecked Sendable` sound.
+private final class BatchRelay: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<BusDelivery, any Error>.AsyncIterator
+
+    init(_ stream: AsyncThrowingStream<BusDelivery, any Error>) { iterator = stream.makeAsyncIterator() }
+
+    func next() async throws -> BusDelivery? { try await iterator.next() }
 }
