@@ -149,6 +149,49 @@ public final class ExecutionStore: Sendable {
         return value
     }
 
+    /// Commits the writes of many planned transitions (see ``transition(planning:detached:)``) as one group-commit
+    /// job: each plan runs in its own SAVEPOINT, so one whose guard fails (`conflict`) is rolled back alone while the
+    /// others commit. Returns each plan's outcome, in order, once the batch committed — one wait for all of them.
+    /// - Parameter plans: the write plans, applied in this order.
+    /// - Returns: per plan, success or what it threw; every plan fails with the batch's error (`batchAborted`,
+    ///   `closed`) when the whole transaction did not commit.
+    public func apply(_ plans: [WritePlan]) async -> [Result<Void, any Error>] {
+        guard !plans.isEmpty else { return [] }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<[Result<Void, any Error>], Never>) in
+            committer.submit(
+                GroupCommitter.Job(
+                    run: { [ids] db in
+                        let tx = Transaction(db: db, ids: ids)
+                        var outcomes: [Result<Void, any Error>] = []
+                        outcomes.reserveCapacity(plans.count)
+                        for plan in plans {
+                            do {
+                                try db.inSavepoint {
+                                    try plan.apply(tx)
+                                    return .commit
+                                }
+                                outcomes.append(.success(()))
+                            } catch {
+                                // SQLite may have rolled back the whole transaction (SQLITE_FULL, IOERR…).
+                                guard db.isInsideTransaction else { throw error }
+                                outcomes.append(.failure(Self.storeError(error)))
+                            }
+                        }
+                        return { [outcomes] in continuation.resume(returning: outcomes) }
+                    },
+                    fail: { error in
+                        let failure = Self.storeError(error)
+                        continuation.resume(returning: plans.map { _ in .failure(failure) })
+                    }
+                )
+            )
+        }
+    }
+
+    /// A snapshot without a connection, for planning on the caller's thread from what the caller knows: every read
+    /// through it throws ``ExecutionStoreError/Code/snapshotRequired`` (see ``transition(planning:detached:)``).
+    public func detachedSnapshot() -> Snapshot { Snapshot(db: nil, ids: ids) }
+
     /// Reads through a reader connection (a consistent snapshot of the last commit).
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {

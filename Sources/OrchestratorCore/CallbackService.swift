@@ -1,6 +1,7 @@
 import BatonProtocol
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Consumes the callback queue: decodes each message strictly, applies it through the engine, acks the
 /// delivery only after the outcome is committed, and answers on `reply_to` when the sender asked.
@@ -48,68 +49,86 @@ public final class CallbackService: Service {
         try await DeliveryPump(
             bus: bus, queue: engine.names.callbackQueue(shard: engine.configuration.shard),
             prefetch: engine.configuration.callbackConcurrency
-        ) { delivery in
-            await self.handle(delivery)
+        ) { batch, _ in
+            await self.handle(batch)
         }.run()
     }
 
-    func handle(_ delivery: BusDelivery) async {
+    /// Handles the callbacks that arrived together: decoded and verified one by one, applied as one batch (one
+    /// commit), then answered where asked and acked together — each only after its outcome committed.
+    func handle(_ deliveries: [BusDelivery]) async {
         let received = ContinuousClock.now
-        let callback: Callback
-        do {
-            callback = try Callback(decoding: delivery.message.body)
-        } catch {
-            if error.code == .invalidOutput {
-                observer(.rejected(action: "SendTaskSuccess", errorType: error.awsErrorType))
-                answerThenAck(delivery, .rejected(error.awsErrorType, error.message))
-                metrics.callback(
-                    action: "SendTaskSuccess", door: .broker, errorType: error.awsErrorType,
-                    duration: ContinuousClock.now - received)
-            } else {
-                await reply(to: delivery, .rejected(error.awsErrorType, error.message))
-                observer(.malformed)
-                metrics.malformedCallback()
-                logger.notice("malformed callback dead-lettered", metadata: ["reason": "\(error)"])
-                await settle(delivery, .deadLetter(reason: error.description))
-            }
-            return
-        }
-        if let router, let owner = foreignOwner(of: callback.taskToken, router: router) {
+        var callbacks: [Callback] = []
+        var applied: [BusDelivery] = []
+        callbacks.reserveCapacity(deliveries.count)
+        applied.reserveCapacity(deliveries.count)
+        var outcomes: [(delivery: BusDelivery, action: String, reply: CallbackReply)] = []
+        for delivery in deliveries {
+            let callback: Callback
             do {
-                try await router.republish(delivery, toQueue: router.names.callbackQueue(shard: owner))
-                ack(delivery)
+                callback = try Callback(decoding: delivery.message.body)
             } catch {
-                logger.warning(
-                    "callback not forwarded; requeued", metadata: ["shard": "\(owner)", "error": "\(error)"])
-                await settle(delivery, .requeue)
+                if error.code == .invalidOutput {
+                    outcomes.append((delivery, "SendTaskSuccess", .rejected(error.awsErrorType, error.message)))
+                } else {
+                    await deadLetter(delivery, error)
+                }
+                continue
             }
-            return
+            if let router, let owner = foreignOwner(of: callback.taskToken, router: router) {
+                await forward(delivery, to: owner, router: router)
+                continue
+            }
+            callbacks.append(callback)
+            applied.append(delivery)
         }
-        let outcome: CallbackReply
-        do {
-            try await metrics.timeCommit("callback") { () async throws(APIError) in
-                try await engine.apply(callback)
-            }
-            outcome = .accepted
-            observer(.accepted(action: callback.action))
-        } catch {
-            if error.code == .internalFailure || error.code == .serviceUnavailable {
+        let results = await metrics.timeCommit("callback") { await engine.apply(callbacks) }
+        for ((delivery, callback), result) in zip(zip(applied, callbacks), results) {
+            switch result {
+            case .success:
+                outcomes.append((delivery, callback.action, .accepted))
+            case .failure(let error) where error.code == .internalFailure || error.code == .serviceUnavailable:
                 logger.error("callback not applied; requeued", metadata: ["error": "\(error)"])
                 await settle(delivery, .requeue)
-                return
+            case .failure(let error):
+                outcomes.append((delivery, callback.action, .rejected(error.code.name, error.message)))
+                logger.debug(
+                    "callback rejected",
+                    metadata: [
+                        "token.id": "\(TaskTokenSigner.shortID(of: callback.taskToken))", "error": "\(error.code.name)",
+                    ])
             }
-            outcome = .rejected(error.code.name, error.message)
-            observer(.rejected(action: callback.action, errorType: error.code.name))
-            logger.debug(
-                "callback rejected",
-                metadata: [
-                    "token.id": "\(TaskTokenSigner.shortID(of: callback.taskToken))", "error": "\(error.code.name)",
-                ])
         }
-        answerThenAck(delivery, outcome)
-        metrics.callback(
-            action: callback.action, door: .broker, errorType: outcome.errorType,
-            duration: ContinuousClock.now - received)
+        let duration = ContinuousClock.now - received
+        for (_, action, reply) in outcomes {
+            if let errorType = reply.errorType {
+                observer(.rejected(action: action, errorType: errorType))
+            } else {
+                observer(.accepted(action: action))
+            }
+        }
+        metrics.callbacks(outcomes.map { ($0.action, $0.reply.errorType) }, door: .broker, duration: duration)
+        answerThenAck(outcomes.map { ($0.delivery, $0.reply) })
+    }
+
+    /// Dead-letters a message that is not a callback, answering it first when it asked for answers.
+    private func deadLetter(_ delivery: BusDelivery, _ error: ProtocolError) async {
+        await reply(to: delivery, .rejected(error.awsErrorType, error.message))
+        observer(.malformed)
+        metrics.malformedCallback()
+        logger.notice("malformed callback dead-lettered", metadata: ["reason": "\(error)"])
+        await settle(delivery, .deadLetter(reason: error.description))
+    }
+
+    /// Republishes a callback to the shard that owns its token, then acks it (or requeues it when that fails).
+    private func forward(_ delivery: BusDelivery, to owner: Int, router: ShardRouter) async {
+        do {
+            try await router.republish(delivery, toQueue: router.names.callbackQueue(shard: owner))
+            ack([delivery])
+        } catch {
+            logger.warning("callback not forwarded; requeued", metadata: ["shard": "\(owner)", "error": "\(error)"])
+            await settle(delivery, .requeue)
+        }
     }
 
     /// The other shard a genuine token belongs to, or `nil` (this shard's, or not genuine: the engine refuses it).
@@ -120,30 +139,48 @@ public final class CallbackService: Service {
         return shard
     }
 
-    /// Answers the sender when it asked (`reply_to`, and `x-baton-reply` allows this answer), then acks —
-    /// neither waits: the ack is made when the broker confirmed the reply, on the bus's thread. Answer before
-    /// acking: if the process dies in between, the redelivered callback is answered again (TaskTimedOut, since it
-    /// was applied) instead of never.
-    private func answerThenAck(_ delivery: BusDelivery, _ reply: CallbackReply) {
-        guard let replyTo = delivery.message.replyTo, !replyTo.isEmpty,
-            reply.errorType != nil || ReplyMode(headers: delivery.message.headers) == .all
-        else {
-            ack(delivery)
-            return
+    /// Answers each sender that asked (`reply_to`, and `x-baton-reply` allows this answer), then acks — nothing
+    /// waits: the deliveries that need no answer are acked at once, together; the answers leave as one burst and
+    /// their deliveries are acked together once the broker confirmed all of them. Answer before acking: if the
+    /// process dies in between, the redelivered callback is answered again (TaskTimedOut, since it was applied)
+    /// instead of never.
+    private func answerThenAck(_ outcomes: [(delivery: BusDelivery, reply: CallbackReply)]) {
+        var silent: [BusDelivery] = []
+        var answered: [BusDelivery] = []
+        var replies: [(message: BusMessage, destination: BusDestination)] = []
+        for (delivery, reply) in outcomes {
+            guard let replyTo = delivery.message.replyTo, !replyTo.isEmpty,
+                reply.errorType != nil || ReplyMode(headers: delivery.message.headers) == .all
+            else {
+                silent.append(delivery)
+                continue
+            }
+            answered.append(delivery)
+            replies.append((Self.replyMessage(reply, to: delivery), .queue(replyTo)))
         }
-        bus.publish(Self.replyMessage(reply, to: delivery), toQueue: replyTo) { [self] result in
+        ack(silent)
+        guard !replies.isEmpty else { return }
+        let remaining = Mutex(replies.count)
+        bus.publish(replies) { [self, answered] index, result in
             if case .failure(let error) = result {
                 // The asker is gone (its exclusive reply queue with it): the outcome is committed all the same.
-                logger.debug("reply not delivered", metadata: ["reply_to": "\(replyTo)", "error": "\(error)"])
+                logger.debug("reply not delivered", metadata: ["error": "\(error)"])
             }
-            ack(delivery)
+            let last = remaining.withLock { count -> Bool in
+                count -= 1
+                return count == 0
+            }
+            if last { ack(answered) }
         }
     }
 
-    private func ack(_ delivery: BusDelivery) {
-        delivery.settleWithoutWaiting(.ack) { [logger] error in
+    private func ack(_ deliveries: [BusDelivery]) {
+        guard !deliveries.isEmpty else { return }
+        do {
+            try bus.ack(deliveries)
+        } catch {
             // The connection dropped: the broker redelivers, and a second application answers TaskTimedOut.
-            logger.warning("delivery not settled", metadata: ["error": "\(error)"])
+            logger.warning("deliveries not settled", metadata: ["error": "\(error)", "count": "\(deliveries.count)"])
         }
     }
 

@@ -2,6 +2,7 @@ import BatonProtocol
 import Logging
 import ServiceLifecycle
 import StatesLanguage
+import Synchronization
 
 /// Consumes the command queue: each message `{"action": "<AWS action>", "request": {…}}` with `reply_to` is
 /// served by `StepFunctionsOperations` and answered with the AWS response shape or the AWS error body — the
@@ -38,8 +39,8 @@ public final class CommandService: Service {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for queue in queues {
                 group.addTask {
-                    try await DeliveryPump(bus: self.bus, queue: queue, prefetch: 64) { delivery in
-                        await self.handle(delivery)
+                    try await DeliveryPump(bus: self.bus, queue: queue, prefetch: 256) { batch, detacher in
+                        await self.handle(batch, detacher)
                     }.run()
                 }
             }
@@ -47,6 +48,52 @@ public final class CommandService: Service {
         }
     }
 
+    /// Handles the commands that arrived together: the StartExecutions this shard serves are started as one batch
+    /// (one commit, their first tasks published as one burst) and answered and acked together; every other command
+    /// runs beside the loop, as before, so one that waits (for another shard) holds up nothing.
+    func handle(_ deliveries: [BusDelivery], _ detacher: DeliveryPump.Detacher) async {
+        var starts: [(delivery: BusDelivery, body: JSON, traceparent: String?)] = []
+        var answers: [(delivery: BusDelivery, response: JSON)] = []
+        for delivery in deliveries {
+            let action: String
+            let request: JSON
+            do {
+                (action, request) = try Self.decode(delivery.message.body)
+            } catch {
+                answers.append((delivery, Self.errorBody(error)))
+                continue
+            }
+            if action == "StartExecution", servesHere(request, headers: delivery.message.headers) {
+                starts.append((delivery, request, delivery.message.headers[TaskHeaders.traceparent]))
+            } else {
+                detacher.detach { await self.handle(delivery) }
+            }
+        }
+        if !starts.isEmpty {
+            let results = await operations.startExecutions(starts.map { ($0.body, $0.traceparent) })
+            for (start, result) in zip(starts, results) {
+                switch result {
+                case .success(let response): answers.append((start.delivery, response))
+                case .failure(let error) where error.code == .internalFailure || error.code == .serviceUnavailable:
+                    logger.error("command failed; requeued", metadata: ["error": "\(error)"])
+                    try? await start.delivery.settle(.requeue)
+                case .failure(let error): answers.append((start.delivery, Self.errorBody(error)))
+                }
+            }
+        }
+        answerThenAck(answers)
+    }
+
+    /// Whether a StartExecution is this shard's to start without asking another (no shards, a request another
+    /// shard routed here, or a named execution that maps here).
+    private func servesHere(_ request: JSON, headers: [String: String]) -> Bool {
+        guard let router = operations.router, headers[ShardRouter.scopeHeader] == nil else { return true }
+        guard case .object(let body) = request, body["name"]?.stringValue != nil else { return false }
+        if case .local = router.route(action: "StartExecution", request: body) { return true }
+        return false
+    }
+
+    /// Serves one command on its own (everything but the batched starts).
     func handle(_ delivery: BusDelivery) async {
         let response: JSON
         do {
@@ -68,24 +115,61 @@ public final class CommandService: Service {
                 try? await delivery.settle(.requeue)
                 return
             }
-            response = ["__type": .string(error.code.name), "message": .string(error.message)]
+            response = Self.errorBody(error)
         }
-        let refused: Bool
-        if case .object(let object) = response, object["__type"] != nil { refused = true } else { refused = false }
-        guard let replyTo = delivery.message.replyTo, !replyTo.isEmpty,
-            refused || ReplyMode(headers: delivery.message.headers) == .all
-        else {
-            delivery.settleWithoutWaiting(.ack)
-            return
+        answerThenAck([(delivery, response)])
+    }
+
+    private static func errorBody(_ error: APIError) -> JSON {
+        ["__type": .string(error.code.name), "message": .string(error.message)]
+    }
+
+    /// Answers each command whose sender asked (a refusal always; an acceptance unless `x-baton-reply: errors`),
+    /// then acks — nothing waits: unanswered ones are acked at once, together; the answers leave as one burst and
+    /// their deliveries are acked together once the broker has all of them.
+    private func answerThenAck(_ answers: [(delivery: BusDelivery, response: JSON)]) {
+        var silent: [BusDelivery] = []
+        var answered: [BusDelivery] = []
+        var replies: [(message: BusMessage, destination: BusDestination)] = []
+        for (delivery, response) in answers {
+            let refused: Bool
+            if case .object(let object) = response, object["__type"] != nil { refused = true } else { refused = false }
+            guard let replyTo = delivery.message.replyTo, !replyTo.isEmpty,
+                refused || ReplyMode(headers: delivery.message.headers) == .all
+            else {
+                silent.append(delivery)
+                continue
+            }
+            answered.append(delivery)
+            replies.append(
+                (
+                    BusMessage(
+                        body: response.serializedBytes, correlationID: delivery.message.correlationID,
+                        persistent: false),
+                    .queue(replyTo)
+                ))
         }
-        // Answer, then ack once the broker has the answer; neither waits.
-        let message = BusMessage(
-            body: response.serializedBytes, correlationID: delivery.message.correlationID, persistent: false)
-        bus.publish(message, toQueue: replyTo) { [logger] result in
+        ack(silent)
+        guard !replies.isEmpty else { return }
+        let remaining = Mutex(replies.count)
+        bus.publish(replies) { [self, answered] _, result in
             if case .failure(let error) = result {
                 logger.debug("command reply not delivered", metadata: ["error": "\(error)"])
             }
-            delivery.settleWithoutWaiting(.ack)
+            let last = remaining.withLock { count -> Bool in
+                count -= 1
+                return count == 0
+            }
+            if last { ack(answered) }
+        }
+    }
+
+    private func ack(_ deliveries: [BusDelivery]) {
+        guard !deliveries.isEmpty else { return }
+        do {
+            try bus.ack(deliveries)
+        } catch {
+            logger.warning("commands not settled", metadata: ["error": "\(error)", "count": "\(deliveries.count)"])
         }
     }
 

@@ -2,37 +2,44 @@ import BatonProtocol
 import ServiceLifecycle
 import Synchronization
 
-/// Consumes a queue and runs a handler for each delivery concurrently (at most `prefetch` at once: the broker
-/// sends no more unsettled deliveries than that). On graceful shutdown it stops taking deliveries and waits for
-/// the handlers in flight, so every delivery it took is settled — or, if the process dies first, redelivered.
-///
-/// Each handler is a task of its own started straight from the loop that reads the deliveries (one hop from the
-/// connection thread to the handler); the handlers are counted, not structured children, so that stopping the
-/// loop on graceful shutdown does not cancel them.
+/// Consumes a queue in batches — everything that arrived at one wake-up — and hands each batch to `handle` on the
+/// loop itself: one batch at a time, as large as whatever arrived meanwhile (while one commits, the next gathers),
+/// with no task per message. Work that must not hold up the loop (a command that waits for another shard) is started
+/// with the ``Detacher`` `handle` receives; on graceful shutdown the pump stops taking batches, finishes the one in
+/// hand and waits for the detached work, so every delivery it took is settled — or, if the process dies first,
+/// redelivered.
 struct DeliveryPump {
     let bus: any MessageBus
     let queue: String
     let prefetch: Int
-    let handle: @Sendable (BusDelivery) async -> Void
+    let handle: @Sendable ([BusDelivery], Detacher) async -> Void
+
+    /// Starts work that runs beside the pump's loop; the pump waits for it before it returns.
+    struct Detacher: Sendable {
+        fileprivate let count: HandlerCount
+
+        /// Runs `work` in a task of its own (counted, not a structured child: stopping the loop does not cancel it).
+        func detach(_ work: @escaping @Sendable () async -> Void) {
+            count.begin()
+            Task {
+                await work()
+                count.end()
+            }
+        }
+    }
 
     func run() async throws {
-        let deliveries = try await bus.consume(queue, prefetch: prefetch)
-        let handlers = HandlerCount()
+        let batches = try await bus.consumeBatches(queue, prefetch: prefetch)
+        let detacher = Detacher(count: HandlerCount())
         do {
             try await cancelWhenGracefulShutdown {
-                for try await delivery in deliveries {
-                    handlers.begin()
-                    Task {
-                        await handle(delivery)
-                        handlers.end()
-                    }
-                }
+                for try await batch in batches { await handle(batch, detacher) }
             }
         } catch {
-            await handlers.waitUntilIdle()
+            await detacher.count.waitUntilIdle()
             throw error
         }
-        await handlers.waitUntilIdle()
+        await detacher.count.waitUntilIdle()
     }
 }
 

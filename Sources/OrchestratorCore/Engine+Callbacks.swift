@@ -8,17 +8,60 @@ extension Engine {
     /// Applies a callback from the broker or the HTTP API — the same operation through either door.
     /// - Throws: `APIError` — InvalidToken, TaskTimedOut, InvalidOutput, ValidationException, InternalFailure.
     public func apply(_ callback: Callback) async throws(APIError) {
-        switch callback.outcome {
-        case .success(let output): try await sendTaskSuccess(taskToken: callback.taskToken, output: output)
-        case .failure(let error, let cause):
-            try await sendTaskFailure(taskToken: callback.taskToken, error: error, cause: cause)
-        case .heartbeat: try await sendTaskHeartbeat(taskToken: callback.taskToken)
+        try await apiTransition(try transition(for: callback))
+    }
+
+    /// Applies callbacks that arrived together as one batch (``commit(batch:)``): one store commit for all of them,
+    /// their outbox rows published as one burst. Each gets the answer ``apply(_:)`` would give it.
+    /// - Returns: per callback, in order, success or its `APIError`.
+    public func apply(_ callbacks: [Callback]) async -> [Result<Void, APIError>] {
+        var results = [Result<Void, APIError>?](repeating: nil, count: callbacks.count)
+        var batch: [BatchedTransition<Void>] = []
+        var positions: [Int] = []
+        for (index, callback) in callbacks.enumerated() {
+            do {
+                batch.append(try transition(for: callback))
+                positions.append(index)
+            } catch {
+                results[index] = .failure(error)
+            }
         }
+        for (position, outcome) in zip(positions, await commit(batch: batch)) {
+            results[position] = outcome.mapError(apiError)
+        }
+        return results.map { $0! }
     }
 
     /// SendTaskSuccess: the task's state continues with `output` (JSON text ≤ 262,144 bytes).
     /// - Throws: `APIError` — InvalidToken, TaskTimedOut, InvalidOutput.
     public func sendTaskSuccess(taskToken: String, output: String) async throws(APIError) {
+        try await apiTransition(try successTransition(taskToken: taskToken, output: output))
+    }
+
+    /// SendTaskFailure: the task fails with `error` and `cause`, which Retry and Catch match.
+    /// - Throws: `APIError` — InvalidToken, TaskTimedOut, ValidationException.
+    public func sendTaskFailure(taskToken: String, error: String?, cause: String?) async throws(APIError) {
+        try await apiTransition(try failureTransition(taskToken: taskToken, error: error, cause: cause))
+    }
+
+    /// SendTaskHeartbeat: resets the task's heartbeat deadline (and nothing else).
+    /// - Throws: `APIError` — InvalidToken, TaskTimedOut.
+    public func sendTaskHeartbeat(taskToken: String) async throws(APIError) {
+        try await apiTransition(try heartbeatTransition(taskToken: taskToken))
+    }
+
+    /// The transition a callback makes, once the checks that need no store passed.
+    /// - Throws: `APIError` — InvalidToken, InvalidOutput, ValidationException.
+    func transition(for callback: Callback) throws(APIError) -> BatchedTransition<Void> {
+        switch callback.outcome {
+        case .success(let output): try successTransition(taskToken: callback.taskToken, output: output)
+        case .failure(let error, let cause):
+            try failureTransition(taskToken: callback.taskToken, error: error, cause: cause)
+        case .heartbeat: try heartbeatTransition(taskToken: callback.taskToken)
+        }
+    }
+
+    private func successTransition(taskToken: String, output: String) throws(APIError) -> BatchedTransition<Void> {
         let token = try verify(taskToken)
         guard output.utf8.count <= Callback.Limits.outputBytes else {
             throw APIError(.invalidOutput, "output of \(output.utf8.count) bytes exceeds the 262144-byte limit")
@@ -29,7 +72,7 @@ extension Engine {
         } catch {
             throw APIError(.invalidOutput, "Invalid Output: '\(error.reason)'")
         }
-        try await applyToOpenTask(token) { context, task in
+        return openTaskTransition(token) { context, task in
             let wrapped = Integration.output(result, resource: task.resource)
             try context.run(
                 [.taskSucceeded(TaskID(rawValue: Int(task.taskID) ?? -1), output: wrapped, at: context.now)],
@@ -37,13 +80,13 @@ extension Engine {
         }
     }
 
-    /// SendTaskFailure: the task fails with `error` and `cause`, which Retry and Catch match.
-    /// - Throws: `APIError` — InvalidToken, TaskTimedOut, ValidationException.
-    public func sendTaskFailure(taskToken: String, error: String?, cause: String?) async throws(APIError) {
+    private func failureTransition(taskToken: String, error: String?, cause: String?) throws(APIError)
+        -> BatchedTransition<Void>
+    {
         let token = try verify(taskToken)
         if let error, error.count > 256 { throw APIError(.validation, "error must be at most 256 characters") }
         if let cause, cause.count > 32_768 { throw APIError(.validation, "cause must be at most 32768 characters") }
-        try await applyToOpenTask(token) { context, task in
+        return openTaskTransition(token) { context, task in
             try context.run(
                 [
                     .taskFailed(
@@ -54,11 +97,9 @@ extension Engine {
         }
     }
 
-    /// SendTaskHeartbeat: resets the task's heartbeat deadline (and nothing else).
-    /// - Throws: `APIError` — InvalidToken, TaskTimedOut.
-    public func sendTaskHeartbeat(taskToken: String) async throws(APIError) {
+    private func heartbeatTransition(taskToken: String) throws(APIError) -> BatchedTransition<Void> {
         let token = try verify(taskToken)
-        try await applyToOpenTask(token, closes: false) { context, task in
+        return openTaskTransition(token) { context, task in
             guard let seconds = task.heartbeatSeconds, let number = Int(task.taskID) else { return }
             try context.arm(
                 executionID: task.executionID, key: TimerKey.heartbeat(number),
@@ -96,14 +137,13 @@ extension Engine {
         return token
     }
 
-    /// Runs `body` for the open task a verified token names; a closed task (or an earlier attempt's token)
-    /// answers TaskTimedOut and changes nothing.
-    private func applyToOpenTask(
-        _ token: TaskToken, closes: Bool = true,
-        _ body: @escaping @Sendable (inout TransitionContext, OpenTask) throws -> Void
-    ) async throws(APIError) {
+    /// The transition that runs `body` for the open task a verified token names; a closed task (or an earlier
+    /// attempt's token) answers TaskTimedOut and changes nothing.
+    private func openTaskTransition(
+        _ token: TaskToken, _ body: @escaping @Sendable (inout TransitionContext, OpenTask) throws -> Void
+    ) -> BatchedTransition<Void> {
         let tokenID = Engine.tokenID(executionID: token.executionID, taskID: token.taskID)
-        try await apiTransition(.execution(token.executionID)) { context in
+        return BatchedTransition(executionID: token.executionID) { context in
             guard let task = try context.tx.openTask(tokenID: tokenID), task.attempt == token.attempt else {
                 throw APIError(.taskTimedOut, "Task Timed Out: 'Provided task does not exist anymore'")
             }

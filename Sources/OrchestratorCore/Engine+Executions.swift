@@ -11,6 +11,26 @@ public struct StartedExecution: Sendable, Hashable {
     public var startDate: Date
 }
 
+/// One StartExecution of a batch (``Engine/startExecutions(_:)``).
+public struct StartRequest: Sendable {
+    /// The state machine to run.
+    public var stateMachineArn: String
+    /// The execution name; a UUID when `nil`.
+    public var name: String?
+    /// The input JSON text; `{}` when `nil`.
+    public var input: String?
+    /// The W3C trace context to carry into its task messages.
+    public var traceparent: String?
+
+    /// Creates a request.
+    public init(stateMachineArn: String, name: String?, input: String?, traceparent: String?) {
+        self.stateMachineArn = stateMachineArn
+        self.name = name
+        self.input = input
+        self.traceparent = traceparent
+    }
+}
+
 extension Engine {
     /// Starts an execution (AWS StartExecution): validates, records it and runs it to its first wait, in one
     /// transaction. The same name with the same input while it runs answers the original execution, as AWS does.
@@ -24,6 +44,40 @@ extension Engine {
     public func startExecution(
         stateMachineArn: String, name: String? = nil, input: String? = nil, traceparent: String? = nil
     ) async throws(APIError) -> StartedExecution {
+        try await apiTransition(
+            try startTransition(stateMachineArn: stateMachineArn, name: name, input: input, traceparent: traceparent))
+    }
+
+    /// Starts executions that arrived together as one batch (``commit(batch:)``): one store commit for all of them,
+    /// their first tasks published as one burst. Each gets the answer ``startExecution(stateMachineArn:name:input:traceparent:)``
+    /// would give it.
+    /// - Returns: per request, in order, the started execution or its `APIError`.
+    public func startExecutions(_ requests: [StartRequest]) async -> [Result<StartedExecution, APIError>] {
+        var results = [Result<StartedExecution, APIError>?](repeating: nil, count: requests.count)
+        var batch: [BatchedTransition<StartedExecution>] = []
+        var positions: [Int] = []
+        for (index, request) in requests.enumerated() {
+            do {
+                batch.append(
+                    try startTransition(
+                        stateMachineArn: request.stateMachineArn, name: request.name, input: request.input,
+                        traceparent: request.traceparent))
+                positions.append(index)
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        for (position, outcome) in zip(positions, await commit(batch: batch)) {
+            results[position] = outcome.mapError(apiError)
+        }
+        return results.map { $0! }
+    }
+
+    /// The transition a StartExecution makes, once the checks that need no store passed.
+    /// - Throws: `APIError` — InvalidArn, InvalidName, InvalidExecutionInput.
+    private func startTransition(stateMachineArn: String, name: String?, input: String?, traceparent: String?)
+        throws(APIError) -> BatchedTransition<StartedExecution>
+    {
         guard let machineName = StatesARN.stateMachineName(stateMachineArn) else {
             throw APIError(.invalidArn, "Invalid Arn: '\(stateMachineArn.prefix(256))'")
         }
@@ -40,7 +94,7 @@ extension Engine {
             throw APIError(.invalidExecutionInput, "Invalid State Machine Execution Input: '\(error.reason)'")
         }
         let executionArn = configuration.executionArn(stateMachineName: machineName, executionName: name)
-        return try await apiTransition(.newExecution) { context in
+        return BatchedTransition(executionID: nil) { context in
             let tx = context.tx
             guard let machine = try tx.stateMachine(arn: stateMachineArn) else {
                 throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(stateMachineArn)'")
@@ -110,14 +164,29 @@ extension Engine {
             case .newExecution: return try await commit(lane: nil, body)
             case .execution(let id): return try await commit(lane: id, body)
             }
-        } catch let error as APIError {
-            throw error
-        } catch let error as InterpreterRejection {
-            throw APIError(.taskTimedOut, "Task Timed Out: '\(error.message)'")
         } catch {
-            logger.error("transition failed", metadata: ["error": "\(error)"])
-            throw APIError(.internalFailure, "the orchestrator could not commit the request: \(error)")
+            throw apiError(error)
         }
+    }
+
+    /// Runs one batched transition alone, for an API request (see ``apiTransition(_:_:)``).
+    func apiTransition<T: Sendable>(_ transition: BatchedTransition<T>) async throws(APIError) -> T {
+        do {
+            return try await commit(lane: transition.executionID, transition.body)
+        } catch {
+            throw apiError(error)
+        }
+    }
+
+    /// What an API caller is told of a transition's error: `APIError`s pass through, an interpreter refusal is
+    /// TaskTimedOut, anything else InternalFailure (and logged).
+    func apiError(_ error: any Error) -> APIError {
+        if let error = error as? APIError { return error }
+        if let error = error as? InterpreterRejection {
+            return APIError(.taskTimedOut, "Task Timed Out: '\(error.message)'")
+        }
+        logger.error("transition failed", metadata: ["error": "\(error)"])
+        return APIError(.internalFailure, "the orchestrator could not commit the request: \(error)")
     }
 }
 

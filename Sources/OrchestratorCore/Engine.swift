@@ -66,7 +66,7 @@ public final class Engine: Sendable {
             let value = try body(&context)
             return (value, context.produced)
         }
-        announce(produced)
+        announce([produced])
         return value
     }
 
@@ -96,26 +96,10 @@ public final class Engine: Sendable {
                 do {
                     let (value, produced) = try await store.transition(
                         planning: { snapshot in
-                            let store = TransitionStore(
-                                snapshot, known: preloaded?.1.known, machines: engine.machines,
-                                newExecution: executionID == nil)
-                            var context = TransitionContext(engine: engine, tx: store, now: now)
-                            context.preloadedState = preloaded.map { ($0.0, $0.1.state) }
-                            let value = try body(&context)
-                            if let (id, state) = context.produced.savedState {
-                                context.produced.cacheEntry = (
-                                    id, CachedExecution(state: state, known: store.knownAfter(executionID: id))
-                                )
-                            } else if let (id, entry) = preloaded, !store.finishes(executionID: id) {
-                                // Nothing saved (a heartbeat, a refused event): the state is unchanged.
-                                context.produced.cacheEntry = (
-                                    id, CachedExecution(state: entry.state, known: store.knownAfter(executionID: id))
-                                )
-                            }
-                            return ((value, context.produced), store.plan)
+                            try engine.plan(body, executionID: executionID, preloaded: preloaded, on: snapshot, at: now)
                         }, detached: detached)
                     if let (id, entry) = produced.cacheEntry { states.put(id, entry) }
-                    announce(produced)
+                    announce([produced])
                     return value
                 } catch let error as ExecutionStoreError
                     where (error.code == .conflict || error.code == .executionAlreadyExists) && attempt < 8
@@ -129,10 +113,42 @@ public final class Engine: Sendable {
         }
     }
 
-    private func announce(_ produced: TransitionContext.Produced) {
-        if !produced.outbox.isEmpty { effects.outboxCommitted(produced.outbox) }
-        if let earliest = produced.earliestTimer { effects.timerArmed(earliest) }
-        for finished in produced.finished { effects.executionFinished(finished) }
+    /// Plans one transition of an execution on `snapshot` (detached or real): runs `body` with the store as the plan
+    /// sees it and works out what the engine caches afterwards. Returns the value, what the transition produced and
+    /// its writes.
+    func plan<T>(
+        _ body: (inout TransitionContext) throws -> T, executionID: Int64?,
+        preloaded: (Int64, CachedExecution)?, on snapshot: Snapshot, at now: Date
+    ) throws -> ((T, TransitionContext.Produced), WritePlan) {
+        let store = TransitionStore(
+            snapshot, known: preloaded?.1.known, machines: machines, newExecution: executionID == nil)
+        var context = TransitionContext(engine: self, tx: store, now: now)
+        context.preloadedState = preloaded.map { ($0.0, $0.1.state) }
+        let value = try body(&context)
+        if let (id, state) = context.produced.savedState {
+            context.produced.cacheEntry = (id, CachedExecution(state: state, known: store.knownAfter(executionID: id)))
+        } else if let (id, entry) = preloaded, !store.finishes(executionID: id) {
+            // Nothing saved (a heartbeat, a refused event): the state is unchanged.
+            context.produced.cacheEntry = (
+                id, CachedExecution(state: entry.state, known: store.knownAfter(executionID: id))
+            )
+        }
+        return ((value, context.produced), store.plan)
+    }
+
+    /// Tells the effects what committed transitions produced: their outbox rows as one burst.
+    func announce(_ produced: [TransitionContext.Produced]) {
+        var outbox: [OutboxRow] = []
+        var earliest: Date?
+        for item in produced {
+            outbox += item.outbox
+            if let timer = item.earliestTimer, earliest.map({ timer < $0 }) ?? true { earliest = timer }
+        }
+        if !outbox.isEmpty { effects.outboxCommitted(outbox) }
+        if let earliest { effects.timerArmed(earliest) }
+        for item in produced {
+            for finished in item.finished { effects.executionFinished(finished) }
+        }
     }
 }
 

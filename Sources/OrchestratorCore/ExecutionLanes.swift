@@ -47,6 +47,24 @@ final class ExecutionLanes: Sendable {
         next?.resume()
     }
 
+    /// Takes the lanes of those executions that are free now, without waiting; returns the ones taken. Pair each
+    /// with ``release(_:)``.
+    func tryAcquire(_ executionIDs: some Sequence<Int64>) -> Set<Int64> {
+        lanes.withLock { lanes in
+            var taken: Set<Int64> = []
+            for id in executionIDs where lanes[id] == nil {
+                lanes[id] = Lane()
+                taken.insert(id)
+            }
+            return taken
+        }
+    }
+
+    /// Frees the lanes taken with ``tryAcquire(_:)``.
+    func release(_ executionIDs: some Sequence<Int64>) {
+        for id in executionIDs { release(id) }
+    }
+
     /// Runs `body` holding the lane of `executionID` (no lane when `nil`).
     func withLane<T>(_ executionID: Int64?, _ body: () async throws -> T) async throws -> T {
         guard let executionID else { return try await body() }

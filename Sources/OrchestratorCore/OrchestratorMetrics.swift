@@ -63,6 +63,32 @@ public struct OrchestratorMetrics: Sendable {
         Timer(label: "baton_callback_duration_seconds", dimensions: labels, factory: factory).record(duration: duration)
     }
 
+    /// Callbacks of one batch, received and answered (each `errorType` nil when accepted), after `duration` of
+    /// handling the batch: counted per action and outcome with one increment each.
+    func callbacks(_ outcomes: [(action: String, errorType: String?)], door: Door, duration: Duration) {
+        var counts: [String: [String?: Int]] = [:]
+        for (action, errorType) in outcomes { counts[action, default: [:]][errorType, default: 0] += 1 }
+        for (action, byError) in counts {
+            let labels = [("action", action), ("door", door.rawValue)]
+            let total = byError.values.reduce(0, +)
+            Counter(label: "baton_callbacks_received_total", dimensions: labels, factory: factory).increment(by: total)
+            for (errorType, count) in byError {
+                if let errorType {
+                    Counter(
+                        label: "baton_callbacks_rejected_total", dimensions: labels + [("error", errorType)],
+                        factory: factory
+                    ).increment(by: count)
+                } else {
+                    Counter(label: "baton_callbacks_accepted_total", dimensions: labels, factory: factory)
+                        .increment(by: count)
+                    if action == "SendTaskHeartbeat" { heartbeats.increment(by: count) }
+                }
+            }
+            let timer = Timer(label: "baton_callback_duration_seconds", dimensions: labels, factory: factory)
+            for _ in 0..<total { timer.record(duration: duration) }
+        }
+    }
+
     /// A callback message that was not a callback at all (dead-lettered).
     func malformedCallback() {
         let labels = [("action", "unknown"), ("door", Door.broker.rawValue)]
@@ -92,8 +118,8 @@ public struct OrchestratorMetrics: Sendable {
     }
 
     /// An outbox row was confirmed by the broker (`true`) or a publish attempt failed (`false`).
-    func outboxPublished(_ confirmed: Bool) {
-        (confirmed ? published : publishFailures).increment()
+    func outboxPublished(_ confirmed: Bool, count: Int = 1) {
+        (confirmed ? published : publishFailures).increment(by: count)
     }
 
     /// Timers fired in one pass of the timer service.

@@ -84,7 +84,7 @@ public final class OutboxDispatcher: Service {
             }
             return ready
         }
-        for row in ready { publish(row, attempt: 0) }
+        publish(ready)
     }
 
     /// The number of rows handed to publishers and not yet confirmed.
@@ -125,6 +125,60 @@ public final class OutboxDispatcher: Service {
             } catch {
                 logger.error("cannot read the outbox", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: engine.configuration.publishRetryDelay)
+            }
+        }
+    }
+
+    /// Publishes rows that each hold a publishing slot (until confirmed or the dispatcher stops): those bound for
+    /// queues already declared and for exchanges as one burst, whose confirms are then dealt with together; a queue's
+    /// first row declares it first, in a task.
+    private func publish(_ rows: [OutboxRow]) {
+        var burst: [(message: BusMessage, destination: BusDestination)] = []
+        var burstRows: [(row: OutboxRow, completes: String?, messageID: String?)] = []
+        burst.reserveCapacity(rows.count)
+        burstRows.reserveCapacity(rows.count)
+        for row in rows {
+            var headers = row.headers
+            let messageID = headers.removeValue(forKey: OutboxHeaders.messageID)
+            let completes = headers.removeValue(forKey: OutboxHeaders.completesTask)
+            let message = BusMessage(body: Array(row.body), headers: headers, messageID: messageID)
+            if !row.exchange.isEmpty {
+                burst.append((message, .exchange(row.exchange, routingKey: row.routingKey)))
+            } else if declared.withLock({ $0.contains(row.routingKey) }) {
+                burst.append((message, .queue(row.routingKey)))
+            } else {
+                publish(row, attempt: 0)
+                continue
+            }
+            burstRows.append((row, completes, messageID))
+        }
+        guard !burst.isEmpty else { return }
+        let outcomes = Mutex(BurstOutcomes(count: burst.count))
+        bus.publish(burst) { [self, burstRows] index, result in
+            let done = outcomes.withLock { outcomes -> BurstOutcomes? in
+                outcomes.record(index, result)
+                return outcomes.remaining == 0 ? outcomes : nil
+            }
+            guard let done else { return }
+            var deleted: [Int64] = []
+            var released: [OutboxRow] = []
+            for (index, (row, completes, messageID)) in burstRows.enumerated() {
+                switch done.results[index] {
+                case .success where completes == nil:
+                    deleted.append(row.id)
+                    released.append(row)
+                case .success:
+                    confirmed(row, completes: completes, messageID: messageID, attempt: 0)
+                case .failure(let error):
+                    failed(row, attempt: 1, error: error)
+                case nil:
+                    failed(row, attempt: 1, error: CancellationError())  // every index is recorded: not reached
+                }
+            }
+            if !deleted.isEmpty {
+                engine.store.deleteOutboxSoon(ids: deleted)
+                metrics.outboxPublished(true, count: deleted.count)
+                release(released)
             }
         }
     }
@@ -206,17 +260,45 @@ public final class OutboxDispatcher: Service {
 
     /// Frees the row's slot and hands it to the next waiting row.
     private func release(_ row: OutboxRow) {
-        let (next, drained) = state.withLock { state -> (OutboxRow?, CheckedContinuation<Void, Never>?) in
-            state.inFlight.remove(row.id)
-            if !state.stopped, let next = state.nextWaiting() { return (next, nil) }
-            state.publishing -= 1
+        release([row])
+    }
+
+    /// Frees the rows' slots and hands them to the rows waiting next, published as one burst.
+    private func release(_ rows: [OutboxRow]) {
+        let (next, drained) = state.withLock { state -> ([OutboxRow], CheckedContinuation<Void, Never>?) in
+            var next: [OutboxRow] = []
+            for row in rows {
+                state.inFlight.remove(row.id)
+                if !state.stopped, let waiting = state.nextWaiting() {
+                    next.append(waiting)
+                } else {
+                    state.publishing -= 1
+                }
+            }
             if state.stopped, state.publishing == 0, let drained = state.drained {
                 state.drained = nil
-                return (nil, drained)
+                return (next, drained)
             }
-            return (nil, nil)
+            return (next, nil)
         }
-        if let next { publish(next, attempt: 0) }
+        if !next.isEmpty { publish(next) }
         drained?.resume()
+    }
+}
+
+/// The outcomes of one burst of publishes, gathered as their confirms arrive.
+private struct BurstOutcomes {
+    var results: [Result<Void, any Error>?]
+    var remaining: Int
+
+    init(count: Int) {
+        results = Array(repeating: nil, count: count)
+        remaining = count
+    }
+
+    mutating func record(_ index: Int, _ result: Result<Void, any Error>) {
+        guard results[index] == nil else { return }
+        results[index] = result
+        remaining -= 1
     }
 }

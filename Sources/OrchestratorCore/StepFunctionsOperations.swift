@@ -225,21 +225,61 @@ public struct StepFunctionsOperations: Sendable {
     /// `traceparent` it arrived with, else a fresh one: every execution's tasks and callbacks carry one, and
     /// DescribeExecution shows it as `traceHeader`.
     private func startExecution(_ fields: RequestFields, traceparent: String?) async throws(APIError) -> JSON {
+        let request = try Self.startRequest(fields, traceparent: traceparent)
+        let started = try await metrics.timeCommit("start") { () async throws(APIError) in
+            try await engine.startExecution(
+                stateMachineArn: request.stateMachineArn, name: request.name, input: request.input,
+                traceparent: request.traceparent)
+        }
+        metrics.executionStarted()
+        return Self.startResponse(started)
+    }
+
+    /// StartExecutions on this shard that arrived together (the command queue's batch), started as one batch; each
+    /// gets the answer ``handle(action:request:traceparent:scope:)`` would give it.
+    /// - Parameter requests: each request body and the `traceparent` it arrived with.
+    /// - Returns: per request, in order, the response body or the `APIError`.
+    public func startExecutions(_ requests: [(body: JSON, traceparent: String?)]) async -> [Result<JSON, APIError>] {
+        var results = [Result<JSON, APIError>?](repeating: nil, count: requests.count)
+        var batch: [StartRequest] = []
+        var positions: [Int] = []
+        for (index, (body, traceparent)) in requests.enumerated() {
+            do throws(APIError) {
+                guard case .object(let object) = body else {
+                    throw APIError(.serialization, "the request body must be a JSON object")
+                }
+                batch.append(
+                    try Self.startRequest(
+                        RequestFields(body: object, action: "StartExecution"), traceparent: traceparent))
+                positions.append(index)
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        let started = await metrics.timeCommit("start") { await engine.startExecutions(batch) }
+        for (position, outcome) in zip(positions, started) {
+            if case .success = outcome { metrics.executionStarted() }
+            results[position] = outcome.map(Self.startResponse)
+        }
+        return results.map { $0! }
+    }
+
+    /// A StartExecution request's fields, checked; the trace context it carries into its tasks (its `traceHeader`,
+    /// else the `traceparent` it arrived with, else a fresh one).
+    private static func startRequest(_ fields: RequestFields, traceparent: String?) throws(APIError) -> StartRequest {
         let trace = try fields.optionalString("traceHeader", length: RequestFields.Length.traceHeader)
         if let trace, !trace.unicodeScalars.allSatisfy(\.isASCII) {
             throw RequestFields.constraint("traceHeader", "Member must satisfy regular expression pattern: \\p{ASCII}*")
         }
         let carried =
             trace.flatMap { $0.isEmpty ? nil : $0 } ?? traceparent.flatMap { TraceParent.isValid($0) ? $0 : nil }
-        let (arn, name, input) = (
-            try fields.arn("stateMachineArn"), try fields.optionalString("name"), try fields.optionalString("input")
-        )
-        let started = try await metrics.timeCommit("start") { () async throws(APIError) in
-            try await engine.startExecution(
-                stateMachineArn: arn, name: name, input: input, traceparent: carried ?? TraceParent.generate())
-        }
-        metrics.executionStarted()
-        return [
+        return StartRequest(
+            stateMachineArn: try fields.arn("stateMachineArn"), name: try fields.optionalString("name"),
+            input: try fields.optionalString("input"), traceparent: carried ?? TraceParent.generate())
+    }
+
+    private static func startResponse(_ started: StartedExecution) -> JSON {
+        [
             "executionArn": .string(started.executionArn),
             "startDate": .number(started.startDate.timeIntervalSince1970),
         ]

@@ -1,0 +1,100 @@
+import ExecutionStore
+import Foundation
+
+/// One transition of a batch (``Engine/commit(batch:)``): the execution it belongs to (`nil` for a new one) and
+/// what it does.
+struct BatchedTransition<T: Sendable>: Sendable {
+    let executionID: Int64?
+    let body: @Sendable (inout TransitionContext) throws -> T
+}
+
+extension Engine {
+    /// Runs the transitions of a batch — a batch of callbacks or of starts, taken from the broker at one wake-up —
+    /// as one: each is planned right here from what the engine knows of its execution (no store read, no hop), the
+    /// writes of all of them go to the store as one group-commit job (one wait; each in its own savepoint, so one
+    /// whose guard fails rolls back alone), and their outbox rows are announced as one burst.
+    ///
+    /// The exactly-once rules are those of ``commit(lane:_:)``: a transition holds its execution's lane while it is
+    /// planned and committed, and every write carries its guard. A transition the batch cannot take this way runs
+    /// through ``commit(lane:_:)`` on its own, after the batch's lanes are released: its execution busy (another
+    /// transition holds the lane, or it appears earlier in this batch), unknown to the engine (the plan needs a
+    /// read), or its writes conflicted.
+    /// - Returns: each transition's value or error, in order.
+    func commit<T: Sendable>(batch: [BatchedTransition<T>]) async -> [Result<T, any Error>] {
+        var results = [Result<T, any Error>?](repeating: nil, count: batch.count)
+        let wanted = batch.compactMap(\.executionID)
+        let held = lanes.tryAcquire(wanted)
+        var planned: [(index: Int, value: T, produced: TransitionContext.Produced)] = []
+        var plans: [WritePlan] = []
+        var taken: Set<Int64> = []
+        var alone: [Int] = []
+        let now = clock.now()
+        let snapshot = store.detachedSnapshot()
+        for (index, transition) in batch.enumerated() {
+            let executionID = transition.executionID
+            if let id = executionID {
+                guard held.contains(id), taken.insert(id).inserted else {
+                    alone.append(index)
+                    continue
+                }
+            }
+            let preloaded = executionID.flatMap { id in states.take(id).map { (id, $0) } }
+            if executionID != nil, preloaded?.1.known == nil {
+                // Unknown here: its plan needs the store; the lone path reads a snapshot.
+                if let (id, entry) = preloaded { states.put(id, entry) }
+                alone.append(index)
+                continue
+            }
+            do {
+                let ((value, produced), writes) = try plan(
+                    transition.body, executionID: executionID, preloaded: preloaded, on: snapshot, at: now)
+                planned.append((index, value, produced))
+                plans.append(writes)
+            } catch let error as ExecutionStoreError where error.code == .snapshotRequired {
+                if let (id, entry) = preloaded { states.put(id, entry) }
+                alone.append(index)
+            } catch {
+                // Refused (a closed task, a bad request): nothing to write; what was known stays true.
+                if let (id, entry) = preloaded { states.put(id, entry) }
+                results[index] = .failure(error)
+            }
+        }
+        let outcomes = await store.apply(plans)
+        var committed: [TransitionContext.Produced] = []
+        committed.reserveCapacity(planned.count)
+        for ((index, value, produced), outcome) in zip(planned, outcomes) {
+            switch outcome {
+            case .success:
+                if let (id, entry) = produced.cacheEntry { states.put(id, entry) }
+                committed.append(produced)
+                results[index] = .success(value)
+            case .failure(let error as ExecutionStoreError)
+            where error.code == .conflict || error.code == .executionAlreadyExists:
+                alone.append(index)
+            case .failure(let error):
+                results[index] = .failure(error)
+            }
+        }
+        lanes.release(held)
+        announce(committed)
+        if !alone.isEmpty {
+            let retried = await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+                for index in alone {
+                    let transition = batch[index]
+                    group.addTask {
+                        do {
+                            return (
+                                index, .success(try await self.commit(lane: transition.executionID, transition.body))
+                            )
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                return await group.reduce(into: [(Int, Result<T, any Error>)]()) { $0.append($1) }
+            }
+            for (index, result) in retried { results[index] = result }
+        }
+        return results.map { $0! }
+    }
+}
