@@ -50,7 +50,10 @@ let package = Package(
         .target(name: "BatonProtocol", swiftSettings: swiftSettings),
         .target(
             name: "ExecutionStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

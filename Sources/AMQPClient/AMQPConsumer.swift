@@ -78,24 +78,24 @@ public struct AMQPBatchConsumer: Sendable {
 }
 
 extension AMQPConnection {
-    /// Starts consuming `queue` with manual acknowledgement, in batches: one element per read of the socket with
-    /// every delivery that came for this consumer (no task or continuation per message).
+    /// Starts consuming `queue` with manual acknowledgement, in batches: each element holds every delivery that
+    /// arrived for this consumer since the previous element was taken — one read of the socket or many, while the
+    /// consumer was busy — with no task or continuation per message.
     /// - Parameters:
     ///   - queue: the queue name.
     ///   - prefetch: the most unacknowledged deliveries the broker sends this consumer (basic.qos).
     /// - Returns: the consumer, whose ``AMQPBatchConsumer/batches`` yields the batches.
     /// - Throws: ``AMQPError`` (`channelClosed` with 404 if the queue does not exist).
     public func consumeBatches(queue: String, prefetch: UInt16 = 16) async throws(AMQPError) -> AMQPBatchConsumer {
-        let (stream, continuation) = AsyncThrowingStream<AMQPDeliveryBatch, any Error>.makeStream()
+        let buffer = DeliveryBuffer()
         let id = try await perform { driver throws(AMQPError) in
-            try driver.addConsumer(queue: queue, prefetch: prefetch, sink: .batches(continuation))
+            try driver.addConsumer(queue: queue, prefetch: prefetch, sink: .buffer(buffer))
         }
         let core = self.core
-        continuation.onTermination = { termination in
-            guard case .cancelled = termination else { return }
-            core.submit(.perform(body: { $0.removeConsumer(id) }, fail: { _ in }))
-        }
-        return AMQPBatchConsumer(batches: stream, id: id, connection: self)
+        buffer.onCancel { core.submit(.perform(body: { $0.removeConsumer(id) }, fail: { _ in })) }
+        return AMQPBatchConsumer(
+            batches: AsyncThrowingStream(unfolding: { try await buffer.next().map(AMQPDeliveryBatch.init) }),
+            id: id, connection: self)
     }
 
     /// Starts consuming `queue` in batches, calling `handler` with each batch on the connection's own thread (the
@@ -130,6 +130,7 @@ public struct AMQPConsumerHandle: Sendable {
 enum DeliverySink: Sendable {
     case stream(AsyncThrowingStream<AMQPDelivery, any Error>.Continuation)
     case batches(AsyncThrowingStream<AMQPDeliveryBatch, any Error>.Continuation)
+    case buffer(DeliveryBuffer)
     case handler(@Sendable (AMQPDelivery) -> Void, onEnd: @Sendable ((any Error)?) -> Void)
     case batchHandler(@Sendable (AMQPDeliveryBatch) -> Void, onEnd: @Sendable ((any Error)?) -> Void)
 
@@ -137,6 +138,7 @@ enum DeliverySink: Sendable {
         switch self {
         case .stream(let continuation): for delivery in deliveries { continuation.yield(delivery) }
         case .batches(let continuation): continuation.yield(AMQPDeliveryBatch(deliveries: deliveries))
+        case .buffer(let buffer): buffer.append(deliveries)
         case .handler(let handler, _): for delivery in deliveries { handler(delivery) }
         case .batchHandler(let handler, _): handler(AMQPDeliveryBatch(deliveries: deliveries))
         }
@@ -146,6 +148,7 @@ enum DeliverySink: Sendable {
         switch self {
         case .stream(let continuation): continuation.finish(throwing: error)
         case .batches(let continuation): continuation.finish(throwing: error)
+        case .buffer(let buffer): buffer.finish(error)
         case .handler(_, let onEnd), .batchHandler(_, let onEnd): onEnd(error)
         }
     }

@@ -78,16 +78,53 @@ extension ExecutionStore {
     ) async throws -> Page<HistoryEvent> {
         let after = try Page<HistoryEvent>.decode(cursor)
         let limit = max(1, limit)
-        let sql = """
-            SELECT \(HistoryEvent.columns) FROM history_event WHERE execution_id = ? AND id \(reverse ? "<" : ">") ?
-            ORDER BY id \(reverse ? "DESC" : "ASC") LIMIT ?
-            """
         let start = after ?? (reverse ? Int64.max : 0)
         let rows = try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [executionID, start, limit + 1])
-                .map(HistoryEvent.init(row:))
+            try Self.historyEvents(db, executionID: executionID, reverse: reverse, from: start, count: limit + 1)
         }
         return Page.make(rows, limit: limit, cursor: \.id)
+    }
+
+    /// Up to `count` events of an execution with ids after `start` (before it when `reverse`), in that order,
+    /// decoded from the history rows (``HistoryChunk``) that hold them — a few rows at a time.
+    static func historyEvents(
+        _ db: Database, executionID: Int64, reverse: Bool, from start: Int64, count: Int
+    ) throws -> [HistoryEvent] {
+        var events: [HistoryEvent] = []
+        func take(_ row: Row) throws {
+            let firstID: Int64 = row[0]
+            let blob: Data = row[1]
+            let decoded = try HistoryChunk.decode(Array(blob), executionID: executionID, firstID: firstID)
+            if reverse {
+                events += decoded.reversed().lazy.filter { $0.id < start }.prefix(count - events.count)
+            } else {
+                events += decoded.lazy.filter { $0.id > start }.prefix(count - events.count)
+            }
+        }
+        var bound = start
+        if !reverse {
+            // The row holding the first event wanted starts at or before it.
+            let containing = try db.cachedStatement(
+                sql: "SELECT first_id, events FROM history WHERE execution_id = ? AND first_id <= ? "
+                    + "ORDER BY first_id DESC LIMIT 1")
+            if let row = try Row.fetchOne(containing, arguments: [executionID, start + 1]) {
+                try take(row)
+                bound = row[0]
+            }
+        }
+        let next = try db.cachedStatement(
+            sql: reverse
+                ? "SELECT first_id, events FROM history WHERE execution_id = ? AND first_id < ? "
+                    + "ORDER BY first_id DESC LIMIT 64"
+                : "SELECT first_id, events FROM history WHERE execution_id = ? AND first_id > ? "
+                    + "ORDER BY first_id LIMIT 64")
+        while events.count < count {
+            let rows = try Row.fetchAll(next, arguments: [executionID, bound])
+            for row in rows where events.count < count { try take(row) }
+            guard let last = rows.last, rows.count == 64 else { break }
+            bound = last[0]
+        }
+        return events
     }
 
     /// How many executions have this status (e.g. RUNNING), counted on an index.

@@ -41,18 +41,3 @@ public struct HistoryEvent: Sendable, Hashable {
     /// The details JSON.
     public var details: Data
 }
-
-extension HistoryEvent {
-    static let columns = "execution_id, id, previous_event_id, type, timestamp, details"
-
-    init(row: Row) {
-        self.init(
-            executionID: row[0],
-            id: row[1],
-            previousEventID: row[2],
-            type: row[3],
-            timestamp: Date(millisecondsSince1970: row[4]),
-            details: row[5]
-        )
-    }
-}

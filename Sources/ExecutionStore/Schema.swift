@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The database schema, as a chain of migrations. A released migration is never edited: add a new one.
@@ -6,6 +7,7 @@ enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createV1)
+        migrator.registerMigration("v2-history-per-transition", migrate: historyPerTransition)
         return migrator
     }
 
@@ -17,7 +19,7 @@ enum Schema {
     /// Dates are INTEGER milliseconds since 1970. Invariants: an `open_task` row exists exactly while its task
     /// waits (closing deletes it); a `timer` row exists exactly while the timer is armed; an `outbox` row exists
     /// until the broker confirmed the message.
-    private static func createV1(_ db: Database) throws {
+    static func createV1(_ db: Database) throws {
         try db.execute(
             sql: """
                 CREATE TABLE state_machine (
@@ -100,5 +102,39 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """
         )
+    }
+
+    /// v2: history stored one row per transition (``HistoryChunk``) in `history`, instead of one row per event in
+    /// `history_event`; each existing event becomes a chunk of one. Invariant: the rows of an execution cover its
+    /// event ids from 1 to `next_event_id - 1` without gaps or overlaps.
+    private static func historyPerTransition(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE history (
+                    execution_id INTEGER NOT NULL REFERENCES execution(id) ON DELETE CASCADE,
+                    first_id INTEGER NOT NULL,
+                    last_id INTEGER NOT NULL,
+                    events BLOB NOT NULL,
+                    PRIMARY KEY (execution_id, first_id)
+                ) WITHOUT ROWID
+                """)
+        let insert = try db.makeStatement(
+            sql: "INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT execution_id, id, previous_event_id, type, timestamp, details FROM history_event
+                ORDER BY execution_id, id
+                """)
+        while let row = try rows.next() {
+            let id: Int64 = row[1]
+            let event = NewHistoryEvent(
+                type: row[3], timestamp: Date(millisecondsSince1970: row[4]), details: row[5],
+                previousEventID: row[2])
+            try insert.execute(arguments: [
+                row[0] as Int64, id, id, Data(HistoryChunk.encode([event], firstID: id)),
+            ])
+        }
+        try db.execute(sql: "DROP TABLE history_event")
     }
 }

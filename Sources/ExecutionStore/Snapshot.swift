@@ -93,6 +93,11 @@ public struct WritePlan: Sendable {
         steps.append(step)
     }
 
+    /// Adds another plan's writes, after these.
+    public mutating func append(_ other: WritePlan) {
+        steps += other.steps
+    }
+
     func apply(_ tx: Transaction) throws {
         for step in steps { try step(tx) }
     }

@@ -15,13 +15,15 @@ extension Transaction {
     @discardableResult
     public func enqueueOutbox(_ message: NewOutboxMessage, id: Int64? = nil, at date: Date = Date()) throws -> Int64 {
         let id = id ?? ids.nextOutboxID()
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO outbox (id, exchange, routing_key, body, headers, created_at) VALUES (?, ?, ?, ?, ?, ?)"
-        )
-        try statement.execute(arguments: [
-            id, message.exchange, message.routingKey, message.body, try OutboxMessage.encode(headers: message.headers),
-            date.millisecondsSince1970,
-        ])
+        let statement = try RawStatement(
+            db, "INSERT INTO outbox (id, exchange, routing_key, body, headers, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        statement.bind(1, id)
+        statement.bind(2, message.exchange)
+        statement.bind(3, message.routingKey)
+        statement.bind(4, message.body)
+        statement.bind(5, try OutboxMessage.encode(headers: message.headers))
+        statement.bind(6, date.millisecondsSince1970)
+        try statement.run()
         return id
     }
 
@@ -37,11 +39,12 @@ extension Transaction {
     /// Deletes outbox rows on `db` (also the group committer's queued deletions); returns how many existed.
     @discardableResult
     static func deleteOutbox(ids: [Int64], _ db: Database) throws -> Int {
-        let statement = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
+        guard !ids.isEmpty else { return 0 }
+        let statement = try RawStatement(db, "DELETE FROM outbox WHERE id = ?")
         var deleted = 0
         for id in ids {
-            try statement.execute(arguments: [id])
-            deleted += db.changesCount
+            statement.bind(1, id)
+            deleted += try statement.run()
         }
         return deleted
     }

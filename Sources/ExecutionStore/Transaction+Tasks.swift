@@ -11,20 +11,37 @@ extension Transaction {
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure (including a reused token id).
     @discardableResult
     public func insertOpenTask(_ task: OpenTask) throws -> Bool {
-        let delete = try db.cachedStatement(sql: "DELETE FROM open_task WHERE execution_id = ? AND task_id = ?")
-        try delete.execute(arguments: [task.executionID, task.taskID])
-        let replaced = db.changesCount > 0
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO open_task (token_id, execution_id, task_id, attempt, resource, heartbeat_seconds,
-                    created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """
-        )
-        try insert.execute(arguments: [
-            task.tokenID, task.executionID, task.taskID, task.attempt, task.resource, task.heartbeatSeconds,
-            task.createdAt.millisecondsSince1970,
-        ])
+        try insertOpenTask(task, replacing: true)
+    }
+
+    /// Opens a task, like ``insertOpenTask(_:)``; with `replacing` false the caller knows no earlier attempt of
+    /// it is open (a new execution's first task), and no delete is tried first.
+    /// - Returns: whether an earlier attempt was closed.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure (including a reused token id or, without
+    ///   `replacing`, an earlier attempt still open).
+    @discardableResult
+    public func insertOpenTask(_ task: OpenTask, replacing: Bool) throws -> Bool {
+        var replaced = false
+        if replacing {
+            let delete = try RawStatement(db, "DELETE FROM open_task WHERE execution_id = ? AND task_id = ?")
+            delete.bind(1, task.executionID)
+            delete.bind(2, task.taskID)
+            replaced = try delete.run() > 0
+        }
+        let insert = try RawStatement(
+            db,
+            """
+            INSERT INTO open_task (token_id, execution_id, task_id, attempt, resource, heartbeat_seconds, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind(1, task.tokenID)
+        insert.bind(2, task.executionID)
+        insert.bind(3, task.taskID)
+        insert.bind(4, task.attempt)
+        insert.bind(5, task.resource)
+        insert.bind(6, task.heartbeatSeconds)
+        insert.bind(7, task.createdAt.millisecondsSince1970)
+        try insert.run()
         return replaced
     }
 
@@ -59,9 +76,9 @@ extension Transaction {
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     @discardableResult
     public func deleteTask(tokenID: String) throws -> Bool {
-        let statement = try db.cachedStatement(sql: "DELETE FROM open_task WHERE token_id = ?")
-        try statement.execute(arguments: [tokenID])
-        return db.changesCount == 1
+        let statement = try RawStatement(db, "DELETE FROM open_task WHERE token_id = ?")
+        statement.bind(1, tokenID)
+        return try statement.run() == 1
     }
 
     /// Closes every open task of an execution (when it finishes), without reading them back.
@@ -69,9 +86,9 @@ extension Transaction {
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     @discardableResult
     public func deleteTasks(executionID: Int64) throws -> Int {
-        let statement = try db.cachedStatement(sql: "DELETE FROM open_task WHERE execution_id = ?")
-        try statement.execute(arguments: [executionID])
-        return db.changesCount
+        let statement = try RawStatement(db, "DELETE FROM open_task WHERE execution_id = ?")
+        statement.bind(1, executionID)
+        return try statement.run()
     }
 }
 
@@ -86,12 +103,14 @@ extension Transaction {
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     @discardableResult
     public func setTimer(_ timer: NewTimer) throws -> Int64 {
-        let statement = try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO timer (execution_id, key, kind, fire_at, payload) VALUES (?, ?, ?, ?, ?)"
-        )
-        try statement.execute(arguments: [
-            timer.executionID, timer.key, timer.kind, timer.fireAt.millisecondsSince1970, timer.payload,
-        ])
+        let statement = try RawStatement(
+            db, "INSERT OR REPLACE INTO timer (execution_id, key, kind, fire_at, payload) VALUES (?, ?, ?, ?, ?)")
+        statement.bind(1, timer.executionID)
+        statement.bind(2, timer.key)
+        statement.bind(3, timer.kind)
+        statement.bind(4, timer.fireAt.millisecondsSince1970)
+        statement.bind(5, timer.payload)
+        try statement.run()
         return db.lastInsertedRowID
     }
 
@@ -100,9 +119,10 @@ extension Transaction {
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     @discardableResult
     public func cancelTimer(executionID: Int64, key: String) throws -> Bool {
-        let statement = try db.cachedStatement(sql: "DELETE FROM timer WHERE execution_id = ? AND key = ?")
-        try statement.execute(arguments: [executionID, key])
-        return db.changesCount > 0
+        let statement = try RawStatement(db, "DELETE FROM timer WHERE execution_id = ? AND key = ?")
+        statement.bind(1, executionID)
+        statement.bind(2, key)
+        return try statement.run() > 0
     }
 
     /// Disarms every timer of an execution.
@@ -110,9 +130,9 @@ extension Transaction {
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     @discardableResult
     public func cancelTimers(executionID: Int64) throws -> Int {
-        let statement = try db.cachedStatement(sql: "DELETE FROM timer WHERE execution_id = ?")
-        try statement.execute(arguments: [executionID])
-        return db.changesCount
+        let statement = try RawStatement(db, "DELETE FROM timer WHERE execution_id = ?")
+        statement.bind(1, executionID)
+        return try statement.run()
     }
 
     /// Claims a due timer for firing: the transition handling a ``PendingTimer`` starts with this.
@@ -120,8 +140,8 @@ extension Transaction {
     /// - Returns: `false` if it was cancelled or re-armed since it was read: then it must not fire.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     public func deleteTimer(id: Int64) throws -> Bool {
-        let statement = try db.cachedStatement(sql: "DELETE FROM timer WHERE id = ?")
-        try statement.execute(arguments: [id])
-        return db.changesCount > 0
+        let statement = try RawStatement(db, "DELETE FROM timer WHERE id = ?")
+        statement.bind(1, id)
+        return try statement.run() > 0
     }
 }

@@ -31,22 +31,41 @@ extension Transaction {
     @discardableResult
     public func insertExecution(_ execution: NewExecution, id: Int64? = nil) throws -> ExecutionRecord {
         let id = id ?? ids.nextExecutionID()
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO execution (id, arn, name, state_machine_arn, state_machine_revision, status, input,
-                    start_date, state, trace_parent)
-                VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?)
-                """
-        )
+        try insertRow(execution, id: id, state: execution.state, nextEventID: 1, finish: nil)
+        return ExecutionRecord(inserting: execution, id: id)
+    }
+
+    /// Inserts an execution's row: RUNNING, or already finished when `finish` is given.
+    private func insertRow(
+        _ execution: NewExecution, id: Int64, state: Data, nextEventID: Int64, finish: ExecutionFinish?
+    ) throws {
+        let insert = try RawStatement(
+            db,
+            """
+            INSERT INTO execution (id, arn, name, state_machine_arn, state_machine_revision, status, input, output,
+                error, cause, start_date, stop_date, state, next_event_id, trace_parent)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insert.bind(1, id)
+        insert.bind(2, execution.arn)
+        insert.bind(3, execution.name)
+        insert.bind(4, execution.stateMachineArn)
+        insert.bind(5, execution.stateMachineRevision)
+        insert.bind(6, finish?.status.rawValue ?? ExecutionStatus.running.rawValue)
+        insert.bind(7, execution.input)
+        insert.bind(8, finish?.output)
+        insert.bind(9, finish?.error)
+        insert.bind(10, finish?.cause)
+        insert.bind(11, execution.startDate.millisecondsSince1970)
+        insert.bind(12, finish?.date.millisecondsSince1970)
+        insert.bind(13, state)
+        insert.bind(14, nextEventID)
+        insert.bind(15, execution.traceParent)
         do {
-            try statement.execute(arguments: [
-                id, execution.arn, execution.name, execution.stateMachineArn, execution.stateMachineRevision,
-                execution.input, execution.startDate.millisecondsSince1970, execution.state, execution.traceParent,
-            ])
+            try insert.run()
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw ExecutionStoreError(.executionAlreadyExists, message: "an execution with this ARN already exists")
         }
-        return ExecutionRecord(inserting: execution, id: id)
     }
 
     /// The execution with this id, or `nil`.
@@ -73,9 +92,10 @@ extension Transaction {
     ///   - executionID: the execution.
     /// - Throws: ``ExecutionStoreError`` `executionNotFound` if there is no such execution.
     public func saveState(_ state: Data, executionID: Int64) throws {
-        let statement = try db.cachedStatement(sql: "UPDATE execution SET state = ? WHERE id = ?")
-        try statement.execute(arguments: [state, executionID])
-        guard db.changesCount == 1 else {
+        let statement = try RawStatement(db, "UPDATE execution SET state = ? WHERE id = ?")
+        statement.bind(1, state)
+        statement.bind(2, executionID)
+        guard try statement.run() == 1 else {
             throw ExecutionStoreError(.executionNotFound, message: "no execution with id \(executionID)")
         }
     }
@@ -104,20 +124,132 @@ extension Transaction {
         at date: Date
     ) throws -> Bool {
         precondition(status.isTerminal, "finishExecution needs a terminal status")
-        let statement = try db.cachedStatement(
-            sql: """
-                UPDATE execution SET status = ?, output = ?, error = ?, cause = ?, stop_date = ?,
-                    state = coalesce(?, state)
-                WHERE id = ? AND status = 'RUNNING'
-                """
-        )
-        try statement.execute(arguments: [
-            status.rawValue, output, error, cause, date.millisecondsSince1970, state, executionID,
-        ])
-        guard db.changesCount == 1 else { return false }
+        let statement = try RawStatement(
+            db,
+            """
+            UPDATE execution SET status = ?, output = ?, error = ?, cause = ?, stop_date = ?, state = coalesce(?, state)
+            WHERE id = ? AND status = 'RUNNING'
+            """)
+        statement.bind(1, status.rawValue)
+        statement.bind(2, output)
+        statement.bind(3, error)
+        statement.bind(4, cause)
+        statement.bind(5, date.millisecondsSince1970)
+        statement.bind(6, state)
+        statement.bind(7, executionID)
+        guard try statement.run() == 1 else { return false }
+        try clearWaits(executionID: executionID)
+        return true
+    }
+
+    /// Closes every open task and disarms every timer of an execution (a finished execution has neither).
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func clearWaits(executionID: Int64) throws {
         try deleteTasks(executionID: executionID)
         _ = try cancelTimers(executionID: executionID)
-        return true
+    }
+
+    /// Applies what one planned transition changes in an execution's row and history, in one statement for the row
+    /// and one for the history: a new execution is inserted with its state, status and event count as they end the
+    /// transition; an existing one is updated only if it is still RUNNING with the history the plan read.
+    /// - Parameter write: the execution's changes.
+    /// - Throws: ``ExecutionStoreError`` `conflict` when the execution moved on since the plan read it (another
+    ///   transition appended history or finished it: plan again), `executionAlreadyExists` for an insert whose ARN
+    ///   is taken.
+    public func write(_ write: ExecutionWrite) throws {
+        let firstID: Int64
+        switch write.row {
+        case .insert(let execution):
+            firstID = 1
+            try insertRow(
+                execution, id: write.executionID, state: write.state ?? execution.state,
+                nextEventID: 1 + Int64(write.events.count), finish: write.finish)
+        case .update(let expectedNextEventID):
+            firstID = expectedNextEventID
+            let next = expectedNextEventID + Int64(write.events.count)
+            let statement: RawStatement
+            if let finish = write.finish {
+                statement = try RawStatement(
+                    db,
+                    """
+                    UPDATE execution SET next_event_id = ?1, state = coalesce(?2, state), status = ?3, output = ?4,
+                        error = ?5, cause = ?6, stop_date = ?7
+                    WHERE id = ?8 AND next_event_id = ?9 AND status = 'RUNNING'
+                    """)
+                statement.bind(3, finish.status.rawValue)
+                statement.bind(4, finish.output)
+                statement.bind(5, finish.error)
+                statement.bind(6, finish.cause)
+                statement.bind(7, finish.date.millisecondsSince1970)
+            } else {
+                statement = try RawStatement(
+                    db,
+                    """
+                    UPDATE execution SET next_event_id = ?1, state = coalesce(?2, state)
+                    WHERE id = ?8 AND next_event_id = ?9 AND status = 'RUNNING'
+                    """)
+            }
+            statement.bind(1, next)
+            statement.bind(2, write.state)
+            statement.bind(8, write.executionID)
+            statement.bind(9, expectedNextEventID)
+            guard try statement.run() == 1 else {
+                throw ExecutionStoreError(
+                    .conflict, message: "execution \(write.executionID) changed or ended since it was read")
+            }
+        }
+        try insertHistory(write.events, firstID: firstID, executionID: write.executionID)
+    }
+}
+
+/// A terminal status reached in a transition; see ``ExecutionWrite``.
+public struct ExecutionFinish: Sendable, Hashable {
+    /// The terminal status.
+    public var status: ExecutionStatus
+    /// The output JSON, for `SUCCEEDED`.
+    public var output: String?
+    /// The error name, for the other statuses.
+    public var error: String?
+    /// The cause, for the other statuses.
+    public var cause: String?
+    /// The stop date.
+    public var date: Date
+
+    /// Creates a finish.
+    public init(status: ExecutionStatus, output: String?, error: String?, cause: String?, date: Date) {
+        self.status = status
+        self.output = output
+        self.error = error
+        self.cause = cause
+        self.date = date
+    }
+}
+
+/// What one planned transition changes in one execution's row and history (``Transaction/write(_:)``).
+public struct ExecutionWrite: Sendable {
+    /// Whether the row is new or updated.
+    public enum Row: Sendable {
+        /// A new execution, inserted whole.
+        case insert(NewExecution)
+        /// An existing execution, whose history the plan read up to `expectedNextEventID - 1`.
+        case update(expectedNextEventID: Int64)
+    }
+
+    /// The execution.
+    public var executionID: Int64
+    /// Insert or update.
+    public var row: Row
+    /// Events to append, numbered from the expected next id (1 for a new execution).
+    public var events: [NewHistoryEvent] = []
+    /// The interpreter state to save; `nil` keeps the stored one.
+    public var state: Data?
+    /// The terminal status it reached, if it ended.
+    public var finish: ExecutionFinish?
+
+    /// Creates an empty write for one execution.
+    public init(executionID: Int64, row: Row) {
+        self.executionID = executionID
+        self.row = row
     }
 }
 
@@ -137,25 +269,12 @@ extension Transaction {
         guard let first = try Int64.fetchOne(next, arguments: [executionID]) else {
             throw ExecutionStoreError(.executionNotFound, message: "no execution with id \(executionID)")
         }
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO history_event (execution_id, id, previous_event_id, type, timestamp, details)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """
-        )
-        var ids: [Int64] = []
-        ids.reserveCapacity(events.count)
-        for (offset, event) in events.enumerated() {
-            let id = first + Int64(offset)
-            try insert.execute(arguments: [
-                executionID, id, event.previousEventID ?? id - 1, event.type, event.timestamp.millisecondsSince1970,
-                event.details,
-            ])
-            ids.append(id)
-        }
-        let update = try db.cachedStatement(sql: "UPDATE execution SET next_event_id = ? WHERE id = ?")
-        try update.execute(arguments: [first + Int64(events.count), executionID])
-        return ids
+        let update = try RawStatement(db, "UPDATE execution SET next_event_id = ? WHERE id = ?")
+        update.bind(1, first + Int64(events.count))
+        update.bind(2, executionID)
+        try update.run()
+        try insertHistory(events, firstID: first, executionID: executionID)
+        return (0..<Int64(events.count)).map { first + $0 }
     }
 
     /// Appends events numbered from `firstID`, which a planned transition read from a snapshot.
@@ -163,25 +282,26 @@ extension Transaction {
     ///   transition must be planned again), `executionNotFound` if there is no such execution.
     public func appendHistory(_ events: [NewHistoryEvent], firstID: Int64, executionID: Int64) throws {
         guard !events.isEmpty else { return }
-        let update = try db.cachedStatement(
-            sql: "UPDATE execution SET next_event_id = ? WHERE id = ? AND next_event_id = ?")
-        try update.execute(arguments: [firstID + Int64(events.count), executionID, firstID])
-        guard db.changesCount == 1 else {
+        let update = try RawStatement(db, "UPDATE execution SET next_event_id = ? WHERE id = ? AND next_event_id = ?")
+        update.bind(1, firstID + Int64(events.count))
+        update.bind(2, executionID)
+        update.bind(3, firstID)
+        guard try update.run() == 1 else {
             throw ExecutionStoreError(
                 .conflict, message: "the history of execution \(executionID) changed since it was read")
         }
-        let insert = try db.cachedStatement(
-            sql: """
-                INSERT INTO history_event (execution_id, id, previous_event_id, type, timestamp, details)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """
-        )
-        for (offset, event) in events.enumerated() {
-            let id = firstID + Int64(offset)
-            try insert.execute(arguments: [
-                executionID, id, event.previousEventID ?? id - 1, event.type, event.timestamp.millisecondsSince1970,
-                event.details,
-            ])
-        }
+        try insertHistory(events, firstID: firstID, executionID: executionID)
+    }
+
+    /// Stores events as one history row (``HistoryChunk``).
+    private func insertHistory(_ events: [NewHistoryEvent], firstID: Int64, executionID: Int64) throws {
+        guard !events.isEmpty else { return }
+        let insert = try RawStatement(
+            db, "INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)")
+        insert.bind(1, executionID)
+        insert.bind(2, firstID)
+        insert.bind(3, firstID + Int64(events.count) - 1)
+        insert.bind(4, HistoryChunk.encode(events, firstID: firstID))
+        try insert.run()
     }
 }

@@ -20,8 +20,12 @@ final class TransitionStore {
     }
 
     private let mode: Mode
-    /// The writes recorded in planned mode.
-    private(set) var plan = WritePlan()
+    /// The writes recorded in planned mode, apart from the executions' own rows and history.
+    private var steps = WritePlan()
+    /// Per execution, its row and history changes, applied as one write each (``Transaction/write(_:)``), and the
+    /// order in which the executions were first touched.
+    private var executionWrites: [Int64: ExecutionWrite] = [:]
+    private var writeOrder: [Int64] = []
     // The overlay: what this transition's own planned writes changed.
     private var inserted: [Int64: ExecutionRecord] = [:]
     private var finished: Set<Int64> = []
@@ -53,6 +57,44 @@ final class TransitionStore {
         self.machines = machines
         self.machineGeneration = machines?.generation ?? 0
         self.assumesNewName = newExecution && snapshot.isDetached
+    }
+
+    /// The writes of a planned transition, in the order they apply: each execution's row and history first (a new
+    /// execution's row must exist before its tasks and timers reference it), then the other writes in the order they
+    /// were made, then the clean-up of the executions that ended (their remaining tasks and timers).
+    var plan: WritePlan {
+        var plan = WritePlan()
+        for id in writeOrder {
+            guard let write = executionWrites[id] else { continue }
+            plan.add { tx in try tx.write(write) }
+        }
+        plan.append(steps)
+        for id in writeOrder where finished.contains(id) {
+            plan.add { tx in try tx.clearWaits(executionID: id) }
+        }
+        return plan
+    }
+
+    /// The pending write of an existing execution's row, created on first use with the history position the plan
+    /// reads now.
+    private func withWrite(of executionID: Int64, _ change: (inout ExecutionWrite) -> Void) throws {
+        if executionWrites[executionID] == nil {
+            let next = try nextEventID(of: executionID)
+            executionWrites[executionID] = ExecutionWrite(
+                executionID: executionID, row: .update(expectedNextEventID: next))
+            writeOrder.append(executionID)
+        }
+        change(&executionWrites[executionID]!)
+    }
+
+    /// The id the execution's next history event gets, as this plan sees it.
+    private func nextEventID(of executionID: Int64) throws -> Int64 {
+        if let next = nextEventIDs[executionID] { return next }
+        if let known, known.record.id == executionID { return known.record.nextEventID }
+        guard case .planned(let snapshot) = mode, let record = try snapshot.execution(id: executionID) else {
+            throw ExecutionStoreError(.executionNotFound, message: "no execution with id \(executionID)")
+        }
+        return record.nextEventID
     }
 
     /// Whether this transition ends the execution.
@@ -98,7 +140,8 @@ final class TransitionStore {
             return try tx.insertExecution(execution)
         case .planned(let snapshot):
             let id = snapshot.reserveExecutionID()
-            plan.add { tx in _ = try tx.insertExecution(execution, id: id) }
+            executionWrites[id] = ExecutionWrite(executionID: id, row: .insert(execution))
+            writeOrder.append(id)
             let record = ExecutionRecord(inserting: execution, id: id)
             inserted[id] = record
             nextEventIDs[id] = 1
@@ -137,7 +180,7 @@ final class TransitionStore {
     func saveState(_ state: Data, executionID: Int64) throws {
         switch mode {
         case .direct(let tx): try tx.saveState(state, executionID: executionID)
-        case .planned: plan.add { tx in try tx.saveState(state, executionID: executionID) }
+        case .planned: try withWrite(of: executionID) { $0.state = state }
         }
     }
 
@@ -154,12 +197,11 @@ final class TransitionStore {
             guard !finished.contains(executionID), try execution(id: executionID)?.status == .running else {
                 return false
             }
-            finished.insert(executionID)
-            plan.add { tx in
-                let applied = try tx.finishExecution(
-                    executionID, status: status, output: output, error: error, cause: cause, state: state, at: date)
-                guard applied else { throw Self.conflict("execution \(executionID) is no longer RUNNING") }
+            try withWrite(of: executionID) { write in
+                write.finish = ExecutionFinish(status: status, output: output, error: error, cause: cause, date: date)
+                if let state { write.state = state }
             }
+            finished.insert(executionID)
             return true
         }
     }
@@ -170,20 +212,11 @@ final class TransitionStore {
         switch mode {
         case .direct(let tx):
             try tx.appendHistory(events, executionID: executionID)
-        case .planned(let snapshot):
+        case .planned:
             guard !events.isEmpty else { return }
-            let first: Int64
-            if let next = nextEventIDs[executionID] {
-                first = next
-            } else if let known, known.record.id == executionID {
-                first = known.record.nextEventID
-            } else if let record = try snapshot.execution(id: executionID) {
-                first = record.nextEventID
-            } else {
-                throw ExecutionStoreError(.executionNotFound, message: "no execution with id \(executionID)")
-            }
+            let first = try nextEventID(of: executionID)
+            try withWrite(of: executionID) { $0.events += events }
             nextEventIDs[executionID] = first + Int64(events.count)
-            plan.add { tx in try tx.appendHistory(events, firstID: first, executionID: executionID) }
         }
     }
 
@@ -196,7 +229,9 @@ final class TransitionStore {
         case .planned:
             openedTasks[task.tokenID] = task
             closedTasks.remove(task.tokenID)
-            plan.add { tx in _ = try tx.insertOpenTask(task) }
+            // A new execution's first tasks replace nothing: no delete first.
+            let replacing = inserted[task.executionID] == nil
+            steps.add { tx in _ = try tx.insertOpenTask(task, replacing: replacing) }
         }
     }
 
@@ -223,7 +258,7 @@ final class TransitionStore {
             let openedHere = openedTasks.removeValue(forKey: tokenID) != nil
             closedTasks.insert(tokenID)
             let mustExist = wasOpen && !openedHere
-            plan.add { tx in
+            steps.add { tx in
                 let closed = try tx.deleteTask(tokenID: tokenID)
                 if mustExist, !closed { throw Self.conflict("task \(tokenID) was closed meanwhile") }
             }
@@ -235,14 +270,14 @@ final class TransitionStore {
     func setTimer(_ timer: NewTimer) throws {
         switch mode {
         case .direct(let tx): _ = try tx.setTimer(timer)
-        case .planned: plan.add { tx in _ = try tx.setTimer(timer) }
+        case .planned: steps.add { tx in _ = try tx.setTimer(timer) }
         }
     }
 
     func cancelTimer(executionID: Int64, key: String) throws {
         switch mode {
         case .direct(let tx): _ = try tx.cancelTimer(executionID: executionID, key: key)
-        case .planned: plan.add { tx in _ = try tx.cancelTimer(executionID: executionID, key: key) }
+        case .planned: steps.add { tx in _ = try tx.cancelTimer(executionID: executionID, key: key) }
         }
     }
 
@@ -254,7 +289,7 @@ final class TransitionStore {
         case .planned(let snapshot):
             guard !deletedTimers.contains(id), try snapshot.timerExists(id: id) else { return false }
             deletedTimers.insert(id)
-            plan.add { tx in
+            steps.add { tx in
                 guard try tx.deleteTimer(id: id) else { throw Self.conflict("timer \(id) was re-armed meanwhile") }
             }
             return true
@@ -269,7 +304,7 @@ final class TransitionStore {
             return try tx.enqueueOutbox(message, at: date)
         case .planned(let snapshot):
             let id = snapshot.reserveOutboxID()
-            plan.add { tx in _ = try tx.enqueueOutbox(message, id: id, at: date) }
+            steps.add { tx in _ = try tx.enqueueOutbox(message, id: id, at: date) }
             return id
         }
     }
@@ -277,7 +312,7 @@ final class TransitionStore {
     func deleteOutbox(ids: [Int64]) throws {
         switch mode {
         case .direct(let tx): _ = try tx.deleteOutbox(ids: ids)
-        case .planned: plan.add { tx in _ = try tx.deleteOutbox(ids: ids) }
+        case .planned: steps.add { tx in _ = try tx.deleteOutbox(ids: ids) }
         }
     }
 

@@ -54,7 +54,7 @@ import Testing
         #expect(try await store.execution(arn: Fixture.execution("doomed").arn) == nil)
         #expect(try await store.pendingOutbox().isEmpty)
         #expect(try await store.setting("k") == nil)
-        let events = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM history_event") }
+        let events = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM history") }
         #expect(events == 0)
     }
 
