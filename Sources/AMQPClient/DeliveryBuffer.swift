@@ -49,7 +49,8 @@ final class DeliveryBuffer: Sendable {
     /// or the calling task was cancelled (which cancels the consumer: unacknowledged deliveries go back).
     func next() async throws -> [AMQPDelivery]? {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[AMQPDelivery]?, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<[AMQPDelivery]?, any Error>) in
                 enum Now {
                     case deliver([AMQPDelivery])
                     case end((any Error)?)
