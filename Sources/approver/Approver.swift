@@ -64,9 +64,11 @@ struct Approver: AsyncParsableCommand {
         let store = try ApprovalStore(
             dataDirectory: URL(fileURLWithPath: Setting.resolve(dataDir, "BATON_DATA_DIR") ?? ".data/approver"))
 
-        let bus = try await WorkerBus.connect(
-            url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType, clientName: "approver",
-            logger: logger)
+        let bus = try await common.connecting {
+            try await WorkerBus.connect(
+                url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType, clientName: "approver",
+                logger: logger)
+        }
         let callbacks = try await CallbackClient.start(
             bus: bus, names: names, configuration: .init(replyDeadline: replyDeadline), logger: logger)
         let desk = ApprovalDesk(store: store, callbacks: callbacks, logger: logger)

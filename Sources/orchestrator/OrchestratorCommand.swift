@@ -134,8 +134,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         let names = Names(prefix: common.queuePrefix)
         var amqp = try AMQPConfiguration(url: common.amqpURL)
         amqp.clientName = "orchestrator-\(configuration.shard)"
-        let bus = try await Self.connect(
-            RabbitBus.Configuration(amqp: amqp, names: names, queueType: QueueType(common.queueType)), logger: logger)
+        let bus = try await common.connecting {
+            try await Self.connect(
+                RabbitBus.Configuration(amqp: amqp, names: names, queueType: QueueType(common.queueType)),
+                logger: logger)
+        }
         try await bus.declare(QueueSpec(names.callbackQueue))
         try await bus.declare(QueueSpec(names.commandQueue))
         // Every shard declares every shard's queues, so what is routed to a shard that has not started yet waits.
