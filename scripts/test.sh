@@ -97,6 +97,8 @@ if [ -z "$FILTER" ]; then
   # The build is done: the demo's own build must take seconds (scripts/swift-build.sh's fixed environment).
   BATON_DEMO_DATA="$demo_data" BATON_DEMO_MAX_BUILD_SECONDS=15 NO_COLOR=1 scripts/demo.sh --check || status=1
   rm -rf "$demo_data"
+  echo "test.sh: every shell example of README.md, docs/cli.md and docs/api-compatibility.md against a demo"
+  scripts/doc-examples.py || status=1
 else
   swift test --skip-build --disable-xctest --filter "$FILTER" || status=1
 fi

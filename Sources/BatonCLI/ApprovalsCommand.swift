@@ -57,23 +57,30 @@ struct ApprovalsCommand: AsyncParsableCommand {
             return object
         }
 
-        /// The id given, or the id of the pending request of `executionArn`.
-        func requestID(_ id: String?, executionArn: String?) async throws -> String {
+        /// The id given, or the id of the pending request of `executionArn` — waiting up to `wait` seconds for it to
+        /// reach the approver (a request arrives a moment after its execution starts).
+        func requestID(_ id: String?, executionArn: String?, wait: Double = 5) async throws -> String {
             if let id { return id }
             guard let executionArn else { throw ValidationError("give a request ID or --execution-arn") }
-            let approvals = try await call("GET", "/approvals")["approvals"] as? [[String: Any]] ?? []
-            if let match = approvals.first(where: { $0["executionArn"] as? String == executionArn }),
-                let id = match["id"] as? String
-            {
-                return id
+            let deadline = Date().addingTimeInterval(wait)
+            while true {
+                let approvals = try await call("GET", "/approvals")["approvals"] as? [[String: Any]] ?? []
+                if let match = approvals.first(where: { $0["executionArn"] as? String == executionArn }),
+                    let id = match["id"] as? String
+                {
+                    return id
+                }
+                let closed = try await call("GET", "/approvals/closed")["approvals"] as? [[String: Any]] ?? []
+                if let match = closed.first(where: { $0["executionArn"] as? String == executionArn }) {
+                    throw CLIError(
+                        "ApprovalClosed: the approval request of \(executionArn) is closed: "
+                            + "\(match["reason"] as? String ?? "-")")
+                }
+                guard Date() < deadline else {
+                    throw CLIError("NotFound: no pending approval request for \(executionArn) (waited \(wait) s)")
+                }
+                try await Task.sleep(for: .milliseconds(100))
             }
-            let closed = try await call("GET", "/approvals/closed")["approvals"] as? [[String: Any]] ?? []
-            if let match = closed.first(where: { $0["executionArn"] as? String == executionArn }) {
-                throw CLIError(
-                    "ApprovalClosed: the approval request of \(executionArn) is closed: "
-                        + "\(match["reason"] as? String ?? "-")")
-            }
-            throw CLIError("NotFound: no pending approval request for \(executionArn)")
         }
 
         /// Prints a decision and fails unless the orchestrator accepted its callback.
@@ -145,7 +152,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         @Argument(help: "The request's id (from `baton approvals list`).")
         var id: String?
 
-        @Option(help: "Instead of an id: the pending request of this execution.")
+        @Option(help: "Instead of an id: the pending request of this execution (waited for up to 5 s).")
         var executionArn: String?
 
         @Option(help: "Who approves.")
@@ -171,7 +178,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         @Argument(help: "The request's id (from `baton approvals list`).")
         var id: String?
 
-        @Option(help: "Instead of an id: the pending request of this execution.")
+        @Option(help: "Instead of an id: the pending request of this execution (waited for up to 5 s).")
         var executionArn: String?
 
         @Option(help: "Who rejects.")
