@@ -151,7 +151,11 @@ EXPECTED = {
     ],
     "approver": [
         ("read", "baton.approvals", True), ("write", "amq.default", True),
+        # its own event queue, bound to baton.events to close the requests of executions that ended
+        ("configure", "baton.events", True), ("read", "baton.events", True),
+        ("configure", "baton.replies.0f3c-11", True), ("write", "baton.replies.0f3c-11", True),
         ("read", "baton.callbacks", False), ("read", "baton.jobs", False), ("read", "baton.commands", False),
+        ("write", "baton.events", False),
     ],
     "baton": [
         ("write", "amq.default", True), ("configure", "baton.replies.0f3c", True),

@@ -8,7 +8,10 @@
 #
 # Configuration is the BATON_* environment the processes read (docker-compose.yml reuses the same variables);
 # defaults below. Workflow time runs BATON_TIME_SCALE times faster than the clock so the timeout paths take
-# seconds. The build is a debug build (BATON_BUILD_CONFIGURATION=release for a release build; slower to build).
+# seconds. The build is a debug build (BATON_BUILD_CONFIGURATION=release for a release build; slower to build),
+# run by scripts/swift-build.sh in a fixed environment, so a second start builds in about a second.
+# Every process serves Prometheus /metrics on a free port (BATON_DEMO_METRICS=off turns that off); the closing
+# message lists the addresses.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -26,6 +29,8 @@ export BATON_LOG_LEVEL=${BATON_LOG_LEVEL:-info}
 DATA=${BATON_DEMO_DATA:-$ROOT/.data}
 CONFIGURATION=${BATON_BUILD_CONFIGURATION:-debug}
 read -r -a BUILD_FLAGS <<<"${BATON_SWIFT_BUILD_FLAGS:-}"   # e.g. "--scratch-path .build-demo"
+METRICS=${BATON_DEMO_METRICS:-on}
+MAX_BUILD_SECONDS=${BATON_DEMO_MAX_BUILD_SECONDS:-}          # test.sh: fail when the build takes longer
 
 command -v swift >/dev/null || { echo "demo.sh: Swift 6 is needed on PATH (https://www.swift.org/install)" >&2; exit 1; }
 
@@ -60,6 +65,16 @@ spawn() {
   PIDS+=($!)
 }
 
+metrics_addresses() {  # each process's "metrics listening address=…" line, as curl commands
+  [ "$METRICS" = off ] && { echo "Metrics: off (BATON_DEMO_METRICS=off)."; return; }
+  echo "Prometheus metrics (docs/operations.md lists them):"
+  local name address
+  for name in orchestrator worker-function worker-silent legacy-system approver; do
+    address=$(sed -n 's/.*metrics listening.*address=\([^ ]*\).*/\1/p' "$DATA/logs/$name.log" 2>/dev/null | tail -1)
+    printf '  %-16s curl -s http://%s/metrics\n' "$name" "${address:-?}"
+  done
+}
+
 wait_for_log() {  # NAME TEXT SECONDS
   for _ in $(seq $(($3 * 10))); do grep -q "$2" "$DATA/logs/$1.log" 2>/dev/null && return 0; sleep 0.1; done
   echo "demo.sh: $1 did not log '$2' within $3 s; see $DATA/logs/$1.log" >&2
@@ -76,15 +91,25 @@ fi
 export BATON_AMQP_URL
 
 say "demo.sh: building Baton ($CONFIGURATION)"
-swift build -c "$CONFIGURATION" ${BUILD_FLAGS[@]+"${BUILD_FLAGS[@]}"}
-BIN=$(swift build -c "$CONFIGURATION" ${BUILD_FLAGS[@]+"${BUILD_FLAGS[@]}"} --show-bin-path)
+BUILD_START=$(date +%s%N)
+scripts/swift-build.sh -c "$CONFIGURATION" ${BUILD_FLAGS[@]+"${BUILD_FLAGS[@]}"}
+BUILD_MS=$((($(date +%s%N) - BUILD_START) / 1000000))
+BIN=$(scripts/swift-build.sh -c "$CONFIGURATION" ${BUILD_FLAGS[@]+"${BUILD_FLAGS[@]}"} --show-bin-path)
+BUILD_TIME="$((BUILD_MS / 1000)).$((BUILD_MS % 1000 / 100)) s"
+say "demo.sh: build took $BUILD_TIME"
+if [ -n "$MAX_BUILD_SECONDS" ] && [ "$BUILD_MS" -gt $((MAX_BUILD_SECONDS * 1000)) ]; then
+  echo "demo.sh: the build took $BUILD_TIME, more than BATON_DEMO_MAX_BUILD_SECONDS=$MAX_BUILD_SECONDS" >&2
+  exit 1
+fi
 baton() { "$BIN/baton" "$@"; }
 
 # A fresh system every run: the processes' stores under $DATA start empty.
 rm -rf "$DATA/orchestrator" "$DATA/legacy-system" "$DATA/approver" "$DATA/logs"
 mkdir -p "$DATA/logs"
 
-say "demo.sh: starting the orchestrator and the workers (RabbitMQ at ${BATON_AMQP_URL%%@*}@…${BATON_AMQP_URL##*@})"
+if [ "$METRICS" != off ]; then export BATON_METRICS_ADDRESS=127.0.0.1:0; fi
+
+say "demo.sh: starting the orchestrator and the workers (RabbitMQ at $(sed 's|://\([^:@]*\):[^@]*@|://\1:…@|' <<<"$BATON_AMQP_URL"))"
 spawn orchestrator "36" env BATON_DATA_DIR="$DATA/orchestrator" "$BIN/orchestrator"
 wait_for_log orchestrator "orchestrator ready" 60
 spawn worker-function "32" "$BIN/worker-function" --queue baton.seed1
@@ -92,6 +117,7 @@ spawn worker-silent "90" "$BIN/worker-function" --queue baton.seed1.silent --nev
 spawn legacy-system "33" env BATON_DATA_DIR="$DATA/legacy-system" "$BIN/legacy-system" --queue baton.legacy.callbacks
 spawn approver "35" env BATON_DATA_DIR="$DATA/approver" "$BIN/approver"
 for name in worker-function worker-silent legacy-system approver; do wait_for_log "$name" "consuming tasks" 30; done
+metrics_addresses
 
 # The scenarios: `baton demo` waits until the orchestrator answers and every seed queue has a consumer, registers
 # seed1-no-callback (seed 1 publishing to baton.seed1.silent, whose worker never calls back), starts the nine
@@ -116,6 +142,8 @@ The system keeps running (workflow time ×$BATON_TIME_SCALE). Try, in another te
   baton start-execution --state-machine-arn manual-approval --input '{"amount": 42}'
   baton approvals list                          # or the page: $BATON_APPROVER_URL
   baton approvals approve ID                    # within $((120 / BATON_TIME_SCALE)) s, before it expires
-Logs: $DATA/logs/*.log. Press Ctrl-C to stop everything demo.sh started.
+Logs: $DATA/logs/*.log.
+$(metrics_addresses)
+Press Ctrl-C to stop everything demo.sh started.
 EOF
 wait

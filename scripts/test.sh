@@ -58,11 +58,18 @@ CLUSTER_PID=$!
 echo "test.sh: swift format lint --strict (CONTRIBUTING.md: .swift-format is checked in)"
 swift format lint --strict --recursive Sources Tests
 
-echo "test.sh: building (debug, with tests)"
-swift build --build-tests
+echo "test.sh: building (debug, with tests; scripts/swift-build.sh: one environment, no warnings allowed)"
+BUILD_LOG=$(mktemp)
+scripts/swift-build.sh --build-tests 2>&1 | tee "$BUILD_LOG"
+if grep -q "warning:" "$BUILD_LOG"; then
+  echo "test.sh: the build printed warnings (CONTRIBUTING.md: no warnings):" >&2
+  grep -A3 "warning:" "$BUILD_LOG" >&2
+  exit 1
+fi
+rm -f "$BUILD_LOG"
 
 FILTER=${BATON_TEST_FILTER:-}
-BIN_DIR=$(swift build --show-bin-path)
+BIN_DIR=$(scripts/swift-build.sh --show-bin-path)
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
 echo "test.sh: docker-compose.yml checked by Compose v2 (scripts/compose-v2.sh); its executables, variables and users"
 python3 scripts/compose-check.py --bin-dir "$BIN_DIR"
@@ -81,21 +88,24 @@ fi
 status=0
 if [ -z "$FILTER" ]; then
   echo "test.sh: broker-free suites"
-  swift test --skip-build --filter "$BROKER_FREE" || status=1
+  swift test --skip-build --disable-xctest --filter "$BROKER_FREE" || status=1
   # One test at a time: these start real processes and broker nodes with second-scale deadlines, and running
   # them all at once on 2 cores made timing flaky (each test still runs its own processes concurrently).
   echo "test.sh: broker suites (one test at a time)"
-  swift test --skip-build --no-parallel --filter "$BROKER_SUITES" || status=1
+  swift test --skip-build --disable-xctest --no-parallel --filter "$BROKER_SUITES" || status=1
   echo "test.sh: docker-compose.yml's services run locally through the seed scenarios (compose wiring)"
   scripts/compose-wiring-test.py --bin-dir "$BIN_DIR" || status=1
   echo "test.sh: the aws CLI and boto3 against the built orchestrator (Tests/AWSClientTests)"
   scripts/aws-client-tests.sh || status=1
   echo "test.sh: README's demo command, scripts/demo.sh --check, on this run's broker"
   demo_data=$(mktemp -d)
-  BATON_DEMO_DATA="$demo_data" NO_COLOR=1 scripts/demo.sh --check || status=1
+  # The build is done: the demo's own build must take seconds (scripts/swift-build.sh's fixed environment).
+  BATON_DEMO_DATA="$demo_data" BATON_DEMO_MAX_BUILD_SECONDS=15 NO_COLOR=1 scripts/demo.sh --check || status=1
   rm -rf "$demo_data"
+  echo "test.sh: every shell example of README.md, docs/cli.md and docs/api-compatibility.md against a demo"
+  scripts/doc-examples.py || status=1
 else
-  swift test --skip-build --filter "$FILTER" || status=1
+  swift test --skip-build --disable-xctest --filter "$FILTER" || status=1
 fi
 
 if [ "$status" -eq 0 ]; then echo "test.sh: all suites passed"; else echo "test.sh: FAILED" >&2; fi

@@ -9,7 +9,12 @@ import Foundation
 /// `baton approvals list|approve|reject`: a person's side of the approver, over its JSON API.
 struct ApprovalsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "approvals", abstract: "List, approve and reject pending approval requests (the approver's API).",
+        commandName: "approvals",
+        abstract: "List, approve and reject pending approval requests (the approver's API).",
+        discussion: """
+            `list` shows only the requests a decision can still matter for; the approver moves the others — decided, \
+            or whose task or execution ended — to its closed list (`list --closed`), with why.
+            """,
         subcommands: [List.self, Approve.self, Reject.self])
 
     /// Where the approver listens, shared by the subcommands.
@@ -52,15 +57,30 @@ struct ApprovalsCommand: AsyncParsableCommand {
             return object
         }
 
-        /// The id given, or the id of the pending request of `executionArn`.
-        func requestID(_ id: String?, executionArn: String?) async throws -> String {
+        /// The id given, or the id of the pending request of `executionArn` — waiting up to `wait` seconds for it to
+        /// reach the approver (a request arrives a moment after its execution starts).
+        func requestID(_ id: String?, executionArn: String?, wait: Double = 5) async throws -> String {
             if let id { return id }
             guard let executionArn else { throw ValidationError("give a request ID or --execution-arn") }
-            let approvals = try await call("GET", "/approvals")["approvals"] as? [[String: Any]] ?? []
-            guard let match = approvals.first(where: { $0["executionArn"] as? String == executionArn }),
-                let id = match["id"] as? String
-            else { throw CLIError("NotFound: no pending approval request for \(executionArn)") }
-            return id
+            let deadline = Date().addingTimeInterval(wait)
+            while true {
+                let approvals = try await call("GET", "/approvals")["approvals"] as? [[String: Any]] ?? []
+                if let match = approvals.first(where: { $0["executionArn"] as? String == executionArn }),
+                    let id = match["id"] as? String
+                {
+                    return id
+                }
+                let closed = try await call("GET", "/approvals/closed")["approvals"] as? [[String: Any]] ?? []
+                if let match = closed.first(where: { $0["executionArn"] as? String == executionArn }) {
+                    throw CLIError(
+                        "ApprovalClosed: the approval request of \(executionArn) is closed: "
+                            + "\(match["reason"] as? String ?? "-")")
+                }
+                guard Date() < deadline else {
+                    throw CLIError("NotFound: no pending approval request for \(executionArn) (waited \(wait) s)")
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
 
         /// Prints a decision and fails unless the orchestrator accepted its callback.
@@ -82,11 +102,16 @@ struct ApprovalsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List pending approval requests.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the pending approval requests (those a decision can still matter for).")
 
         @OptionGroup var endpoint: Endpoint
 
+        @Flag(help: "List the recently closed requests instead, with why each was closed.")
+        var closed = false
+
         func run() async throws {
+            if closed { return try await listClosed() }
             let response = try await endpoint.call("GET", "/approvals")
             if endpoint.json { return try JSONText.print(response) }
             let approvals = response["approvals"] as? [[String: Any]] ?? []
@@ -101,6 +126,22 @@ struct ApprovalsCommand: AsyncParsableCommand {
                     ]
                 })
         }
+
+        private func listClosed() async throws {
+            let response = try await endpoint.call("GET", "/approvals/closed")
+            if endpoint.json { return try JSONText.print(response) }
+            let approvals = response["approvals"] as? [[String: Any]] ?? []
+            if approvals.isEmpty { return print("no closed approvals") }
+            Human.table(
+                ["ID", "CLOSED", "OUTCOME", "EXECUTION", "WHY"],
+                approvals.map {
+                    let ending = ($0["executionEnd"] as? String).map { " (execution \($0))" } ?? ""
+                    return [
+                        $0["id"] as? String ?? "-", $0["closedAt"] as? String ?? "-", $0["outcome"] as? String ?? "-",
+                        Human.lastSegment($0["executionArn"]), (($0["reason"] as? String) ?? "-") + ending,
+                    ]
+                })
+        }
     }
 
     struct Approve: AsyncParsableCommand {
@@ -111,7 +152,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         @Argument(help: "The request's id (from `baton approvals list`).")
         var id: String?
 
-        @Option(help: "Instead of an id: the pending request of this execution.")
+        @Option(help: "Instead of an id: the pending request of this execution (waited for up to 5 s).")
         var executionArn: String?
 
         @Option(help: "Who approves.")
@@ -137,7 +178,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         @Argument(help: "The request's id (from `baton approvals list`).")
         var id: String?
 
-        @Option(help: "Instead of an id: the pending request of this execution.")
+        @Option(help: "Instead of an id: the pending request of this execution (waited for up to 5 s).")
         var executionArn: String?
 
         @Option(help: "Who rejects.")

@@ -64,7 +64,7 @@ struct ClientOptions: ParsableArguments {
             return try await RabbitBus.connect(
                 configuration: .init(amqp: amqp, names: names, queueType: QueueType(common.queueType)), logger: logger)
         } catch {
-            throw CLIError("cannot reach RabbitMQ at \(Self.redacted(common.amqpURL)): \(error)")
+            throw CLIError(common.brokerUnreachable(error).description)
         }
     }
 
@@ -81,11 +81,6 @@ struct ClientOptions: ParsableArguments {
                     + "not exist) — start one, or pass --queue-prefix / BATON_QUEUE_PREFIX")
         }
         return error
-    }
-
-    static func redacted(_ url: String) -> String {
-        guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
-        return String(url[..<scheme.upperBound]) + "…" + String(url[at...])
     }
 }
 

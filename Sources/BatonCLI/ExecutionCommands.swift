@@ -61,7 +61,7 @@ struct DescribeExecutionCommand: AsyncParsableCommand {
             ("status", response["status"] as? String ?? "-"),
             ("startDate", Human.date(response["startDate"])),
             ("stopDate", response["stopDate"] == nil ? "" : Human.date(response["stopDate"])),
-            ("duration", Human.duration(from: response["startDate"], to: response["stopDate"])),
+            ("duration", Human.duration(from: response["startDate"], to: response["stopDate"]) + " (wall clock)"),
             ("input", JSONText.compact(response["input"])),
             ("output", JSONText.compact(response["output"])),
             ("error", JSONText.compact(response["error"])),

@@ -85,6 +85,11 @@ struct GetExecutionHistoryCommand: AsyncParsableCommand {
                 ]
             })
         if let next = response["nextToken"] as? String { print("more: --next-token \(next)") }
+        if !events.isEmpty {
+            print(
+                "ELAPSED is wall-clock time since the first event (timestamps are real dates); timeout= and "
+                    + "heartbeat= are the definition's workflow seconds, which a BATON_TIME_SCALE makes pass faster")
+        }
     }
 
     /// The interesting part of an event's details: a state name, an error and cause, or a resource.
@@ -97,6 +102,8 @@ struct GetExecutionHistoryCommand: AsyncParsableCommand {
         if let resource = details["resource"] as? String {
             parts.append((details["resourceType"] as? String).map { "\($0):\(resource)" } ?? resource)
         }
+        if let seconds = details["timeoutInSeconds"] { parts.append("timeout=\(seconds)s") }
+        if let seconds = details["heartbeatInSeconds"] { parts.append("heartbeat=\(seconds)s") }
         if let error = details["error"] as? String { parts.append("error=\(error)") }
         if let cause = details["cause"] as? String { parts.append("cause=\(cause.prefix(80))") }
         return parts.joined(separator: " ")

@@ -35,7 +35,7 @@ struct WatchCommand: AsyncParsableCommand {
             amqp.connectTimeout = .seconds(3)
             connection = try await AMQPConnection.connect(configuration: amqp, logger: logger)
         } catch {
-            throw CLIError("cannot reach RabbitMQ at \(ClientOptions.redacted(common.amqpURL)): \(error)")
+            throw CLIError(common.brokerUnreachable(error).description)
         }
         let queue = "\(names.prefix).watch.\(UUID().uuidString.prefix(12).lowercased())"
         try await connection.declare(ExchangeDeclaration(name: names.eventsExchange, type: "topic"))

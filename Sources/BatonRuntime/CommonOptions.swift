@@ -39,6 +39,28 @@ public struct CommonOptions: ParsableArguments, Sendable {
         Setting.resolve(amqpURLFlag, "BATON_AMQP_URL") ?? "amqp://guest:guest@127.0.0.1:5672/%2f"
     }
 
+    /// Where ``amqpURL`` came from: `--amqp-url`, `BATON_AMQP_URL` or `default` (for error messages).
+    public var amqpURLSource: String {
+        if amqpURLFlag != nil { return "--amqp-url" }
+        return Setting.resolve(nil, "BATON_AMQP_URL") == nil ? "default" : "BATON_AMQP_URL"
+    }
+
+    /// The error to report when the broker at ``amqpURL`` cannot be reached: it names the setting and the
+    /// private nodes running in this checkout.
+    public func brokerUnreachable(_ error: any Error) -> BrokerUnreachable {
+        BrokerUnreachable(url: amqpURL, source: amqpURLSource, error: error)
+    }
+
+    /// Runs `connect` (a broker connection attempt) and reports its failure as ``brokerUnreachable(_:)``.
+    /// - Throws: ``BrokerUnreachable`` when `connect` throws.
+    public func connecting<T>(_ connect: () async throws -> T) async throws -> T {
+        do {
+            return try await connect()
+        } catch {
+            throw brokerUnreachable(error)
+        }
+    }
+
     /// The name prefix: `--queue-prefix`, `BATON_QUEUE_PREFIX`, else `baton`.
     public var queuePrefix: String { Setting.resolve(queuePrefixFlag, "BATON_QUEUE_PREFIX") ?? "baton" }
 

@@ -103,7 +103,7 @@ extension Engine {
             guard let seconds = task.heartbeatSeconds, let number = Int(task.taskID) else { return }
             try context.arm(
                 executionID: task.executionID, key: TimerKey.heartbeat(number),
-                at: context.now.addingTimeInterval(TimeInterval(seconds)))
+                at: context.engine.clock.deadline(after: Double(seconds), from: context.now))
         }
     }
 

@@ -26,7 +26,9 @@ public struct TaskToken: Sendable, Hashable {
     }
 }
 
-/// Why a token was refused. Both codes surface as AWS's `InvalidToken`.
+/// Why a token was refused. One rule for every token Baton did not issue — whether it does not decode, is cut
+/// short, or carries a signature of another key, the caller cannot tell a forgery from a mangled token and need not:
+/// one message (`TaskTokenError.notIssued`), one AWS error (`InvalidToken`). The codes stay apart for tests and logs.
 public struct TaskTokenError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kind of refusal; extensible, compared by value.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
@@ -48,6 +50,15 @@ public struct TaskTokenError: Error, Sendable, Hashable, CustomStringConvertible
 
     /// The AWS error type for every refused token.
     public var awsErrorType: String { "InvalidToken" }
+
+    /// The one message for every refused token.
+    public static let notIssued =
+        "the task token was not issued by this Baton (it is altered, truncated or signed with another key)"
+
+    init(code: Code) {
+        self.code = code
+        message = Self.notIssued
+    }
 }
 
 /// Issues and verifies task tokens with HMAC-SHA256 under one secret key.
@@ -97,15 +108,15 @@ public struct TaskTokenSigner: Sendable {
     public func verify(_ text: String) throws(TaskTokenError) -> TaskToken {
         // Canonical form only (the decoder refuses non-zero unused bits), so no two texts name one token.
         guard !text.isEmpty, text.utf8.count <= Self.maximumLength, let bytes = Base64URL.decode(text) else {
-            throw TaskTokenError(code: .malformed, message: "task token is not a Baton token")
+            throw TaskTokenError(code: .malformed)
         }
         guard bytes.count > Self.macLength + 1 else {
-            throw TaskTokenError(code: .malformed, message: "task token is truncated")
+            throw TaskTokenError(code: .malformed)
         }
         let payload = bytes[..<(bytes.count - Self.macLength)]
         let mac = bytes[(bytes.count - Self.macLength)...]
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key) else {
-            throw TaskTokenError(code: .badSignature, message: "task token signature does not match")
+            throw TaskTokenError(code: .badSignature)
         }
         var reader = Varint.Reader(bytes: Array(payload))
         guard reader.byte() == Self.version, let shard = reader.varint(), let execution = reader.varint(),
@@ -113,7 +124,7 @@ public struct TaskTokenSigner: Sendable {
             reader.isAtEnd, let taskID = String(validating: task, as: UTF8.self),
             shard <= UInt64(Int.max), attempt <= UInt64(Int.max)
         else {
-            throw TaskTokenError(code: .malformed, message: "task token payload is not understood")
+            throw TaskTokenError(code: .malformed)
         }
         return TaskToken(
             shard: Int(shard), executionID: Int64(bitPattern: execution), taskID: taskID, attempt: Int(attempt))

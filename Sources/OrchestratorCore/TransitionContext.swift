@@ -68,7 +68,9 @@ struct TransitionContext {
         var interpreter = Interpreter(
             definition: definition,
             state: state,
-            configuration: InterpreterConfiguration(region: engine.configuration.region) { request in
+            configuration: InterpreterConfiguration(
+                region: engine.configuration.region, timeScale: engine.clock.scale
+            ) { request in
                 signer.issue(
                     TaskToken(
                         shard: shard, executionID: executionID, taskID: String(request.taskId.rawValue),
@@ -152,12 +154,12 @@ struct TransitionContext {
         if let timeout = task.timeoutSeconds {
             try arm(
                 executionID: record.id, key: TimerKey.taskTimeout(task.taskId.rawValue),
-                at: now.addingTimeInterval(TimeInterval(timeout)))
+                at: engine.clock.deadline(after: Double(timeout), from: now))
         }
         if let heartbeat = task.heartbeatSeconds {
             try arm(
                 executionID: record.id, key: TimerKey.heartbeat(task.taskId.rawValue),
-                at: now.addingTimeInterval(TimeInterval(heartbeat)))
+                at: engine.clock.deadline(after: Double(heartbeat), from: now))
         }
         var headers = dispatch.headers
         headers[TaskHeaders.executionArn] = record.arn

@@ -2,10 +2,14 @@ import Foundation
 import Synchronization
 
 /// The orchestrator's time: what "now" is and how to wait until a date. Injected everywhere a timeout,
-/// heartbeat, Wait state or backoff is involved, so tests drive a `ManualWallClock` and `--time-scale` runs a
-/// scaled one (STYLE rule 7). Dates, not instants, because deadlines are persisted and survive restarts.
+/// heartbeat, Wait state or backoff is involved, so tests drive a `ManualWallClock` (STYLE rule 7). Dates, not
+/// instants, because deadlines are persisted and survive restarts.
+///
+/// `now()` is always wall-clock time: it is what startDate, stopDate, creationDate and history timestamps record.
+/// A time scale (`BATON_TIME_SCALE`) shrinks durations only — TimeoutSeconds, HeartbeatSeconds, Wait `Seconds`,
+/// Retry intervals count workflow seconds, `scale` of them per real second — through `deadline(after:from:)`.
 public protocol WallClock: Sendable {
-    /// The current time.
+    /// The current wall-clock time.
     func now() -> Date
     /// Suspends until `date` (or returns at once if it has passed).
     /// - Throws: `CancellationError` when the task is cancelled.
@@ -17,32 +21,29 @@ public protocol WallClock: Sendable {
 extension WallClock {
     /// Real time by default.
     public var scale: Double { 1 }
+
+    /// The wall-clock date `workflowSeconds` of workflow time after `date`: `date + workflowSeconds / scale`.
+    public func deadline(after workflowSeconds: Double, from date: Date) -> Date {
+        date.addingTimeInterval(workflowSeconds / scale)
+    }
 }
 
-/// Real time, optionally scaled: with `scale` 60, workflow time runs 60× faster than real time, so a 60 s
-/// timeout lasts 1 s while recorded dates stay in workflow time (they advance 60 s).
-///
-/// Scaled time is anchored at a fixed date (the orchestrator keeps it in its store), so workflow time continues
-/// across restarts instead of jumping back: `now = anchor + (real now − anchor) × scale`.
+/// Real time, with durations optionally scaled: with `scale` 60 a 60 s timeout lasts 1 s, while every date the
+/// orchestrator records is still the wall clock's (a date is a date; restarts and scale changes cannot move one).
 public struct SystemWallClock: WallClock {
-    private let origin: Date
     /// Workflow seconds per real second.
     public let scale: Double
 
-    /// Real time (`scale` 1) or time scaled from `anchor`.
-    public init(scale: Double = 1, anchor: Date = Date()) {
+    /// Real time whose durations run `scale` times faster.
+    public init(scale: Double = 1) {
         precondition(scale > 0, "time scale must be positive")
-        origin = anchor
         self.scale = scale
     }
 
-    public func now() -> Date {
-        guard scale != 1 else { return Date() }
-        return origin.addingTimeInterval(Date().timeIntervalSince(origin) * scale)
-    }
+    public func now() -> Date { Date() }
 
     public func sleep(until date: Date) async throws {
-        let seconds = date.timeIntervalSince(now()) / scale
+        let seconds = date.timeIntervalSinceNow
         guard seconds > 0 else { return }
         try await Task.sleep(for: .nanoseconds(Int64(min(seconds, 86_400) * 1e9)))
     }
@@ -59,10 +60,13 @@ public final class ManualWallClock: WallClock {
         var sleepers: [UUID: Sleeper] = [:]
     }
     private let state: Mutex<State>
+    /// Workflow seconds per real second, for deadlines (`advance(by:)` moves real seconds).
+    public let scale: Double
 
     /// A clock standing at `start`.
-    public init(start: Date = Date(timeIntervalSince1970: 1_700_000_000)) {
+    public init(start: Date = Date(timeIntervalSince1970: 1_700_000_000), scale: Double = 1) {
         state = Mutex(State(now: start))
+        self.scale = scale
     }
 
     public func now() -> Date { state.withLock { $0.now } }

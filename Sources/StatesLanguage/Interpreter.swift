@@ -86,21 +86,29 @@ public struct InterpreterConfiguration: Sendable {
     public var taskToken: @Sendable (TokenRequest) -> String
     /// The most history events an execution may record before it fails with `States.Runtime`; AWS's quota is 25,000.
     public var maximumHistoryEvents: Int
+    /// Workflow seconds per real second (1 unless the orchestrator runs with a time scale). Durations the definition
+    /// states in seconds — execution and Wait `Seconds`, Retry intervals — become deadlines `seconds / timeScale`
+    /// after the event's date; dates themselves (event timestamps, Wait `Timestamp`) are always wall-clock time.
+    public var timeScale: Double
 
     /// Creates a configuration.
     /// - Parameters:
     ///   - region: the region shown in `TaskScheduled`.
     ///   - maximumHistoryEvents: the history quota.
+    ///   - timeScale: workflow seconds per real second (positive; 1 for real time).
     ///   - taskToken: the token issuer; the default (for tests) is `"<executionArn>/<taskId>/<attempt>"`.
     public init(
         region: String = "us-east-1",
         maximumHistoryEvents: Int = 25_000,
+        timeScale: Double = 1,
         taskToken: @escaping @Sendable (TokenRequest) -> String = {
             "\($0.executionArn)/\($0.taskId.rawValue)/\($0.attempt)"
         }
     ) {
         self.region = region
+        precondition(timeScale > 0, "the time scale must be positive")
         self.maximumHistoryEvents = maximumHistoryEvents
+        self.timeScale = timeScale
         self.taskToken = taskToken
     }
 }

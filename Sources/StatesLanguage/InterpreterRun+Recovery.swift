@@ -19,7 +19,7 @@ extension InterpreterRun {
                 var delay = retrier.backoff(forAttempt: counts[index])
                 if retrier.jitterStrategy == .full { delay = Double.random(in: 0...delay, using: &random) }
                 delay = min(delay, 99_999_999)
-                let timer = startTimer(at: now.addingTimeInterval(delay), purpose: .retryBackoff, for: path)
+                let timer = startTimer(at: deadline(after: delay), purpose: .retryBackoff, for: path)
                 state.frames[path]?.active?.retryCounts = counts
                 state.frames[path]?.active?.step = .backoff(timer)
                 return

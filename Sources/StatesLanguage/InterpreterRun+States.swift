@@ -114,7 +114,7 @@ extension InterpreterRun {
     /// A Wait state's deadline from Seconds, SecondsPath, Timestamp or TimestampPath.
     func waitDeadline(_ wait: WaitState, input: JSON) throws(StatesError) -> Date {
         switch wait {
-        case .seconds(let seconds): return now.addingTimeInterval(TimeInterval(seconds))
+        case .seconds(let seconds): return deadline(after: TimeInterval(seconds))
         case .secondsPath(let path):
             let value = try value(at: path, in: input)
             guard let seconds = value.doubleValue, seconds >= 0 else {
@@ -122,7 +122,7 @@ extension InterpreterRun {
                     StatesError.Name.runtime,
                     cause: "The SecondsPath parameter does not reference a valid non-negative number: \(path)")
             }
-            return now.addingTimeInterval(seconds)
+            return deadline(after: seconds)
         case .timestamp(let text):
             guard let date = Self.parseTimestamp(text) else {
                 throw StatesError(StatesError.Name.runtime, cause: "Invalid Timestamp: \(text)")

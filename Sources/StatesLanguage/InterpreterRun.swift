@@ -38,6 +38,12 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
 
     var isRunning: Bool { state.start != nil && state.status == .running }
 
+    /// The date `seconds` of workflow time after `date` (the event's date by default): under a time scale
+    /// durations shrink, dates stay wall-clock time.
+    func deadline(after seconds: TimeInterval, from date: Date? = nil) -> Date {
+        (date ?? now).addingTimeInterval(seconds / configuration.timeScale)
+    }
+
     /// The actions to return: the history first, then the rest in the order they were decided.
     func finishedActions() -> [InterpreterAction] {
         history.isEmpty ? actions : [.appendHistory(history)] + actions
@@ -88,7 +94,7 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
         if let seconds = start.timeoutSeconds ?? definition.timeoutSeconds {
             let id = nextTimerId()
             state.executionTimer = id
-            let fireAt = start.startDate.addingTimeInterval(TimeInterval(seconds))
+            let fireAt = deadline(after: TimeInterval(seconds), from: start.startDate)
             actions.append(.startTimer(TimerRequest(timerId: id, fireAt: fireAt, purpose: .executionTimeout)))
         }
         queue.append(.enter(.root, serial: state.frames[.root]!.serial, state: definition.startAt, input: start.input))

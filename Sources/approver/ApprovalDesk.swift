@@ -18,6 +18,16 @@ struct ApprovalDesk: Sendable {
         var reply: CallbackReply?
     }
 
+    /// What `decide` found.
+    enum Verdict: Sendable {
+        /// The decision was sent; the request is closed with the orchestrator's answer.
+        case decided(Result)
+        /// The request can no longer be decided (and why).
+        case closed(ClosedApproval)
+        /// No such request (or one being decided right now).
+        case unknown
+    }
+
     let store: ApprovalStore
     let callbacks: CallbackClient
     let logger: Logger
@@ -30,7 +40,9 @@ struct ApprovalDesk: Sendable {
         let object = JSONBody.object(task.body).map(TaskTokenLocator.removingToken(from:)) ?? [:]
         let request = ApprovalRequest(
             id: ApprovalRequest.id(for: token), taskToken: token, request: JSONBody.text(object), receivedAt: Date(),
-            stateName: task.stateName, executionArn: task.executionArn, traceparent: TraceContext.traceparent)
+            stateName: task.stateName, executionArn: task.executionArn, traceparent: TraceContext.traceparent,
+            timeoutSeconds: task.header(TaskHeaders.timeoutSeconds).flatMap { Double($0) },
+            heartbeatSeconds: task.heartbeatSeconds)
         if try await store.add(request) {
             logger.info("approval pending", metadata: ["approval.id": "\(request.id)"])
         }
@@ -38,24 +50,29 @@ struct ApprovalDesk: Sendable {
     }
 
     /// Decides a pending request: SendTaskSuccess `{"approved": true, "approver", "comment"}` or SendTaskFailure
-    /// `Rejected`. The request leaves the store once the callback is confirmed by the broker.
-    /// - Returns: `nil` when no such request is pending.
+    /// `Rejected`. The request moves to the closed list with the orchestrator's answer: decided when it accepted
+    /// the callback (or did not answer in time), closed with the refusal when it refused it (the task had ended).
+    /// - Returns: `.unknown` when no such request is pending, `.closed` when it was closed before.
     /// - Throws: when the callback cannot be published (the request stays pending).
-    func decide(_ id: String, _ decision: Decision) async throws -> Result? {
-        guard let request = await store.claim(id) else { return nil }
+    func decide(_ id: String, _ decision: Decision) async throws -> Verdict {
+        guard let request = await store.claim(id) else {
+            if let closed = await store.closedRequest(id) { return .closed(closed) }
+            return .unknown
+        }
         let outcome: Callback.Outcome
-        let label: String
+        let label: ClosedApproval.Outcome
+        let who: String
         switch decision {
         case .approve(let approver, let comment):
             var output: [String: Any] = ["approved": true, "approver": approver]
             output["comment"] = comment
             outcome = .success(output: JSONBody.text(output))
-            label = "approved"
+            (label, who) = (.approved, approver)
         case .reject(let approver, let reason):
             outcome = .failure(
                 error: "Rejected",
                 cause: String((reason.map { "\($0) (by \(approver))" } ?? "rejected by \(approver)").prefix(32_768)))
-            label = "rejected"
+            (label, who) = (.rejected, approver)
         }
         let pending: CallbackClient.PendingReply
         do {
@@ -65,8 +82,36 @@ struct ApprovalDesk: Sendable {
             await store.release(id)
             throw error
         }
-        await store.remove(id)
-        logger.info("approval decided", metadata: ["approval.id": "\(id)", "decision": "\(label)"])
-        return Result(decision: label, reply: await callbacks.reply(to: pending))
+        let reply = await callbacks.reply(to: pending)
+        switch reply {
+        case let reply? where !reply.isAccepted:
+            let refusal = "\(reply.errorType ?? "refused"): \(reply.message)"
+            await store.close(
+                id, outcome: .closed, reason: "the orchestrator refused the \(label.rawValue) decision (\(refusal))")
+            logger.info(
+                "approval closed",
+                metadata: ["approval.id": "\(id)", "decision": "\(label.rawValue)", "refusal": "\(refusal)"])
+        case let reply:
+            let unanswered = reply == nil ? " (the orchestrator did not answer in time)" : ""
+            await store.close(id, outcome: label, reason: "\(label.rawValue) by \(who)\(unanswered)")
+            logger.info("approval decided", metadata: ["approval.id": "\(id)", "decision": "\(label.rawValue)"])
+        }
+        return .decided(Result(decision: label.rawValue, reply: reply))
+    }
+
+    /// Asks the orchestrator whether a pending request's task is still open, with a heartbeat (only for tasks
+    /// without HeartbeatSeconds: there a heartbeat changes nothing but proves the task open). A refusal
+    /// (`TaskTimedOut`, `InvalidToken`) closes the request with it.
+    /// - Returns: whether the request was closed.
+    func probe(_ request: ApprovalRequest) async -> Bool {
+        guard request.heartbeatSeconds == nil,
+            let reply = try? await callbacks.send(Callback(taskToken: request.taskToken, outcome: .heartbeat)),
+            let type = reply.errorType
+        else { return false }
+        let closed = await store.close(
+            request.id, outcome: .closed, reason: "the orchestrator says its task is closed (\(type): \(reply.message))"
+        )
+        if closed { logger.info("approval closed", metadata: ["approval.id": "\(request.id)", "refusal": "\(type)"]) }
+        return closed
     }
 }

@@ -3,22 +3,29 @@ import Foundation
 import Hummingbird
 import WorkerKit
 
-/// The approver's HTTP surface: an HTML page listing pending requests with approve/reject forms, and the JSON
-/// API `baton approvals` uses:
-/// - `GET /approvals` → `{"approvals": [{"id", "receivedAt", "stateName", "executionArn", "request"}]}`
+/// The approver's HTTP surface: an HTML page listing pending requests with approve/reject forms (and, below, the
+/// recently closed ones with why, without forms), and the JSON API `baton approvals` uses:
+/// - `GET /approvals` → `{"approvals": [{"id", "receivedAt", "stateName", "executionArn", "request"}]}`: only the
+///   requests a decision can still matter for
+/// - `GET /approvals/closed` → the same fields plus `"outcome"` (approved, rejected, closed), `"reason"`,
+///   `"closedAt"` and `"executionEnd"`, most recently closed first
 /// - `POST /approvals/{id}/approve` (JSON `{"approver", "comment"}` or a form) → SendTaskSuccess
 /// - `POST /approvals/{id}/reject` (JSON `{"approver", "reason"}` or a form) → SendTaskFailure `Rejected`
 ///
 /// A decision answers `{"id", "decision", "callback": "accepted" | "rejected" | "unanswered", "errorType"?,
-/// "message"?}`, 404 `{"__type": "NotFound"}` for an id that is not pending; a form post redirects to `/`.
+/// "message"?}`, 409 `{"__type": "ApprovalClosed", "message"}` (with the reason) for a closed request, 404
+/// `{"__type": "NotFound"}` for an id it does not know; a form post redirects to `/`.
 enum ApprovalPage {
     static func router(desk: ApprovalDesk) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/") { _, _ in
-            html(page(await desk.store.list()))
+            html(page(await desk.store.list(), closed: Array(await desk.store.listClosed().prefix(50))))
         }
         router.get("/approvals") { _, _ in
             json(["approvals": await desk.store.list().map(\.listed)])
+        }
+        router.get("/approvals/closed") { _, _ in
+            json(["approvals": await desk.store.listClosed().map(\.listed)])
         }
         router.post("/approvals/:id/:decision") { request, context -> Response in
             let id = try context.parameters.require("id")
@@ -35,7 +42,15 @@ enum ApprovalPage {
                 decision = .reject(approver: approver, reason: fields["reason"].flatMap { $0.isEmpty ? nil : $0 })
             default: return json(["__type": "NotFound", "message": "use approve or reject"], status: .notFound)
             }
-            guard let result = try await desk.decide(id, decision) else {
+            let result: ApprovalDesk.Result
+            switch try await desk.decide(id, decision) {
+            case .decided(let decided): result = decided
+            case .closed(let closed):
+                if form { return redirect() }
+                return json(
+                    ["__type": "ApprovalClosed", "message": "approval '\(id)' is closed: \(closed.reason)"],
+                    status: .conflict)
+            case .unknown:
                 if form { return redirect() }
                 return json(["__type": "NotFound", "message": "no pending approval '\(id)'"], status: .notFound)
             }
@@ -54,7 +69,7 @@ enum ApprovalPage {
         return router
     }
 
-    private static func page(_ requests: [ApprovalRequest]) -> String {
+    private static func page(_ requests: [ApprovalRequest], closed: [ClosedApproval]) -> String {
         var rows = ""
         for request in requests {
             let id = escape(request.id)
@@ -76,7 +91,27 @@ enum ApprovalPage {
             <!doctype html><html><head><meta charset="utf-8"><title>Baton approvals</title>
             <style>body{font-family:sans-serif;margin:2em}td,th{border-bottom:1px solid #ccc;padding:.4em;vertical-align:top}
             pre{margin:0;max-width:40em;white-space:pre-wrap}form{display:inline-block;margin-right:1em}</style></head>
-            <body><h1>Pending approvals (\(requests.count))</h1>\(table)</body></html>
+            <body><h1>Pending approvals (\(requests.count))</h1>\(table)\(closedSection(closed))</body></html>
+            """
+    }
+
+    /// The recently closed requests, for reference only: no decision can matter for them any more.
+    private static func closedSection(_ closed: [ClosedApproval]) -> String {
+        guard !closed.isEmpty else { return "" }
+        var rows = ""
+        for approval in closed {
+            let ending = approval.executionEnd.map { " (execution: \(escape($0)))" } ?? ""
+            rows += """
+                <tr id="closed-\(escape(approval.id))"><td><code>\(escape(approval.id))</code></td>\
+                <td>\(escape(approval.request.stateName ?? "-"))</td><td>\(escape(approval.outcome.rawValue))</td>\
+                <td>\(escape(approval.closedAt.formatted(.iso8601)))</td><td>\(escape(approval.reason))\(ending)</td></tr>
+
+                """
+        }
+        return """
+            <h2>Recently closed (\(closed.count))</h2><p>No decision can change these any more.</p>
+            <table id="closed"><tr><th>id</th><th>state</th><th>outcome</th><th>closed</th><th>why</th></tr>
+            \(rows)</table>
             """
     }
 

@@ -44,6 +44,12 @@ struct Approver: AsyncParsableCommand {
         help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
     var replyTimeout: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "How often pending requests without HeartbeatSeconds are checked with a heartbeat the orchestrator refuses "
+                + "once their task is closed [env: BATON_APPROVER_PROBE_INTERVAL] (default: 30s)"))
+    var probeInterval: String?
+
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "approver", level: common.logLevel, format: common.logFormat)
         let metricsServer = try metricsOptions.server(logger: logger)
@@ -61,15 +67,22 @@ struct Approver: AsyncParsableCommand {
             throw ValidationError("--http-address must be HOST:PORT, not '\(address)'")
         }
         let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
+        let probeEvery = try DurationText.parse(
+            Setting.resolve(probeInterval, "BATON_APPROVER_PROBE_INTERVAL") ?? "30s")
+        guard probeEvery > .zero else { throw ValidationError("the probe interval must be positive") }
         let store = try ApprovalStore(
             dataDirectory: URL(fileURLWithPath: Setting.resolve(dataDir, "BATON_DATA_DIR") ?? ".data/approver"))
 
-        let bus = try await WorkerBus.connect(
-            url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType, clientName: "approver",
-            logger: logger)
+        let bus = try await common.connecting {
+            try await WorkerBus.connect(
+                url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType, clientName: "approver",
+                logger: logger)
+        }
         let callbacks = try await CallbackClient.start(
             bus: bus, names: names, configuration: .init(replyDeadline: replyDeadline), logger: logger)
         let desk = ApprovalDesk(store: store, callbacks: callbacks, logger: logger)
+        let watch = ApprovalWatch(desk: desk, bus: bus, names: names, probeInterval: probeEvery, logger: logger)
+        try await watch.bind()
         let consumer = TaskConsumer(
             bus: bus, configuration: .init(queues: requestQueues, prefetch: 32), logger: logger
         ) { try await desk.accept($0) }
@@ -77,7 +90,7 @@ struct Approver: AsyncParsableCommand {
             router: ApprovalPage.router(desk: desk),
             configuration: .init(address: .hostname(String(address[..<colon]), port: port), serverName: "approver"),
             logger: logger)
-        var services: [any Service] = [callbacks, consumer, http]
+        var services: [any Service] = [callbacks, watch, consumer, http]
         if let policy { services.append(PolicyService(policy: policy, desk: desk, logger: logger)) }
         if let metricsServer { services.append(metricsServer) }
         logger.info(

@@ -37,8 +37,8 @@ struct JobRunner: Sendable {
         logger.info(
             "job accepted",
             metadata: [
-                "job.id": "\(id)", "duration.s": "\(job.durationSeconds)",
-                "heartbeat.s": "\(job.heartbeatSeconds.map { "\($0)" } ?? "none")",
+                "job.id": "\(id)", "duration.s": "\(NumberText.decimal(job.durationSeconds))",
+                "heartbeat.s": "\(job.heartbeatSeconds.map { NumberText.decimal($0) } ?? "none")",
             ])
         await work(job)
     }
@@ -110,7 +110,8 @@ struct JobResumer: Service {
         await withDiscardingTaskGroup { group in
             for job in jobs {
                 logger.info(
-                    "job resumed", metadata: ["job.id": "\(job.id)", "worked.s": "\(job.workedSeconds)"])
+                    "job resumed",
+                    metadata: ["job.id": "\(job.id)", "worked.s": "\(NumberText.decimal(job.workedSeconds))"])
                 group.addTask { await runner.work(job) }
             }
         }

@@ -62,9 +62,11 @@ struct LegacySystem: AsyncParsableCommand {
         let prefetch = try Setting.integer(prefetch, "BATON_PREFETCH") ?? 16
         let store = try JobStore(dataDirectory: directory)
 
-        let bus = try await WorkerBus.connect(
-            url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType,
-            clientName: "legacy-system", logger: logger)
+        let bus = try await common.connecting {
+            try await WorkerBus.connect(
+                url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType,
+                clientName: "legacy-system", logger: logger)
+        }
         let callbacks = try await CallbackClient.start(
             bus: bus, names: names, configuration: .init(replyDeadline: replyDeadline), logger: logger)
         let runner = JobRunner(

@@ -62,7 +62,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("time-scale"),
-        help: "Workflow seconds per real second; 60 makes a 60 s timeout last 1 s [env: BATON_TIME_SCALE] (default: 1)")
+        help: ArgumentHelp(
+            "Workflow seconds per real second; 60 makes a 60 s timeout last 1 s (durations only: every recorded date "
+                + "stays wall-clock time) [env: BATON_TIME_SCALE] (default: 1)"))
     var timeScaleFlag: Double?
 
     @Option(
@@ -129,16 +131,14 @@ struct OrchestratorCommand: AsyncParsableCommand {
             let key = try await store.setting("token-key") { Data(TaskTokenSigner.generateKey()) }
             signer = TaskTokenSigner(keyBytes: Array(key))
         }
-        // Scaled workflow time continues across restarts from an anchor kept in the store.
-        let anchorData = try await store.setting("clock-anchor") {
-            Data(String(Date().timeIntervalSince1970).utf8)
-        }
-        let anchor = Date(timeIntervalSince1970: Double(String(decoding: anchorData, as: UTF8.self)) ?? 0)
         let names = Names(prefix: common.queuePrefix)
         var amqp = try AMQPConfiguration(url: common.amqpURL)
         amqp.clientName = "orchestrator-\(configuration.shard)"
-        let bus = try await Self.connect(
-            RabbitBus.Configuration(amqp: amqp, names: names, queueType: QueueType(common.queueType)), logger: logger)
+        let bus = try await common.connecting {
+            try await Self.connect(
+                RabbitBus.Configuration(amqp: amqp, names: names, queueType: QueueType(common.queueType)),
+                logger: logger)
+        }
         try await bus.declare(QueueSpec(names.callbackQueue))
         try await bus.declare(QueueSpec(names.commandQueue))
         // Every shard declares every shard's queues, so what is routed to a shard that has not started yet waits.
@@ -151,7 +151,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         let services = ServiceBox()
         let engine = Engine(
             store: store, signer: signer, configuration: configuration, names: names,
-            clock: SystemWallClock(scale: scale, anchor: anchor),
+            clock: SystemWallClock(scale: scale),
             effects: EngineEffects(
                 outboxCommitted: { services.dispatcher?.enqueue($0) },
                 timerArmed: { services.timers?.armed($0) },
@@ -179,7 +179,8 @@ struct OrchestratorCommand: AsyncParsableCommand {
                 "orchestrator ready",
                 metadata: [
                     "broker": "\(redactedURL)", "prefix": "\(names.prefix)", "data.dir": "\(dataDir)",
-                    "shard": "\(shard)", "shards": "\(shards.count)", "time.scale": "\(scale)", "waiting": "\(waiting)",
+                    "shard": "\(shard)", "shards": "\(shards.count)", "time.scale": "\(NumberText.decimal(scale))",
+                    "waiting": "\(waiting)",
                     "api": "\(api)",
                 ])
         }

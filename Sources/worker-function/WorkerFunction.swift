@@ -82,9 +82,11 @@ struct WorkerFunction: AsyncParsableCommand {
         let script = try knobOptions.loadScript()
         let seed = try knobOptions.resolvedSeed()
 
-        let bus = try await WorkerBus.connect(
-            url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType,
-            clientName: "worker-function", logger: logger)
+        let bus = try await common.connecting {
+            try await WorkerBus.connect(
+                url: common.amqpURL, prefix: common.queuePrefix, queueType: common.queueType,
+                clientName: "worker-function", logger: logger)
+        }
         let callbacks = try await CallbackClient.start(
             bus: bus, names: Names(prefix: common.queuePrefix),
             configuration: .init(replyDeadline: replyDeadline, replyMode: replyMode), logger: logger)

@@ -15,10 +15,12 @@ import Testing
     final class Harness: Sendable {
         let directory: URL
         let store: ExecutionStore
-        let clock = ManualWallClock()
+        let clock: ManualWallClock
         let engine: Engine
 
-        init() throws {
+        /// - Parameter scale: the clock's time scale (workflow seconds per real second).
+        init(scale: Double = 1) throws {
+            clock = ManualWallClock(scale: scale)
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
             store = try ExecutionStore(directory: directory)
             engine = Engine(

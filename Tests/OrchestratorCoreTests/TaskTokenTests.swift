@@ -50,6 +50,27 @@ import Testing
         }
     }
 
+    @Test func everyTokenBatonDidNotIssueIsRefusedByOneRule() {
+        let text = signer.issue(TaskToken(executionID: 9, taskID: "task", attempt: 2))
+        let other = TaskTokenSigner(keyBytes: Array(repeating: 8, count: 32)).issue(
+            TaskToken(executionID: 9, taskID: "task", attempt: 2))
+        let refused = [
+            "not a token", String(text.prefix(8)), String(text.prefix(40)), String(text.dropLast(4)), other,
+            "AAAA" + text,
+        ]
+        var messages: Set<String> = []
+        for candidate in refused {
+            do {
+                _ = try signer.verify(candidate)
+                Issue.record("accepted \(candidate.prefix(12))…")
+            } catch {
+                #expect(error.awsErrorType == "InvalidToken")
+                messages.insert(error.message)
+            }
+        }
+        #expect(messages == [TaskTokenError.notIssued])
+    }
+
     @Test func configuredKeysAcceptBase64OrPassphrases() throws {
         let base64 = Data(repeating: 7, count: 32).base64EncodedString()
         let fromBase64 = TaskTokenSigner(configuredKey: base64)

@@ -24,6 +24,7 @@ struct InterpreterDriver {
     static let epoch = Date(timeIntervalSince1970: 1_700_000_000)
 
     let definition: StateMachineDefinition
+    let configuration: InterpreterConfiguration
     var interpreter: Interpreter
     var random = SeededRandom(seed: 7)
     var now = InterpreterDriver.epoch
@@ -35,14 +36,14 @@ struct InterpreterDriver {
     var cancelledTimers: [TimerID] = []
     var outcome: ExecutionOutcome?
 
-    init(_ text: String) throws {
-        definition = try StateMachineDefinition.parse(text)
-        interpreter = Interpreter(definition: definition)
+    init(_ text: String, configuration: InterpreterConfiguration = InterpreterConfiguration()) throws {
+        try self.init(definition: StateMachineDefinition.parse(text), configuration: configuration)
     }
 
-    init(definition: StateMachineDefinition) {
+    init(definition: StateMachineDefinition, configuration: InterpreterConfiguration = InterpreterConfiguration()) {
         self.definition = definition
-        interpreter = Interpreter(definition: definition)
+        self.configuration = configuration
+        interpreter = Interpreter(definition: definition, configuration: configuration)
     }
 
     /// Starts the execution.
@@ -86,7 +87,7 @@ struct InterpreterDriver {
         storedDecoder.dateDecodingStrategy = .secondsSince1970  // as the orchestrator reads it
         let stored = try storedDecoder.decode(ExecutionState.self, from: Data(interpreter.state.storedJSONBytes))
         #expect(stored == interpreter.state, "the directly written state must decode to the same state")
-        interpreter = Interpreter(definition: definition, state: restored)
+        interpreter = Interpreter(definition: definition, state: restored, configuration: configuration)
         return actions
     }
 

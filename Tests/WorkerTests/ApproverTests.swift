@@ -77,8 +77,14 @@ import Testing
             #expect(output["approver"] as? String == "alice")
             #expect(output["comment"] as? String == "fine")
             #expect(try await pendingIDs(approver).isEmpty)
-            let (missing, _) = try await request(
+            // Decided: on the closed list, and a second decision is refused with why.
+            let (again, refusal) = try await request(
                 approver.base.appendingPathComponent("approvals/\(ids[0])/approve"), method: "POST", json: "{}")
+            #expect(again == 409)
+            #expect(refusal["__type"] as? String == "ApprovalClosed")
+            #expect((refusal["message"] as? String)?.contains("approved by alice") == true)
+            let (missing, _) = try await request(
+                approver.base.appendingPathComponent("approvals/nope/approve"), method: "POST", json: "{}")
             #expect(missing == 404)
         }
     }
@@ -145,7 +151,10 @@ import Testing
             _ = try await URLSession.shared.data(for: post)
             let callback = try #require(try await double.waitForCallbacks(1).first)
             #expect(callback.outputObject?["comment"] as? String == "looks good")
-            #expect(try await HeadlessChromium.dumpDOM(approver.base).contains("No pending approvals"))
+            let after = try await HeadlessChromium.dumpDOM(approver.base)
+            #expect(after.contains("No pending approvals"))
+            #expect(after.contains("closed-\(ids[0])"))  // on the closed list, for reference…
+            #expect(!after.contains(#"action="/approvals/\#(ids[0])/approve""#))  // …without a decision form
         }
     }
 }
