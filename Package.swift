@@ -49,8 +49,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "StatesLanguage", swiftSettings: swiftSettings),
-        .target(name: "BatonProtocol", swiftSettings: swiftSettings),
+        .target(name: "BatonJSON", swiftSettings: swiftSettings),
+        .target(name: "StatesLanguage", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
+        .target(name: "BatonProtocol", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
         .target(
             name: "ExecutionStore",
             dependencies: [
@@ -67,7 +68,7 @@ let package = Package(
         .target(
             name: "OrchestratorCore",
             dependencies: [
-                "BatonProtocol", "StatesLanguage", "ExecutionStore",
+                "BatonJSON", "BatonProtocol", "StatesLanguage", "ExecutionStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -78,7 +79,7 @@ let package = Package(
         .target(
             name: "StepFunctionsAPI",
             dependencies: [
-                "OrchestratorCore", "StatesLanguage",
+                "BatonJSON", "OrchestratorCore", "StatesLanguage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -91,7 +92,7 @@ let package = Package(
         .target(
             name: "BatonCLI",
             dependencies: [
-                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonRuntime",
+                "AMQPClient", "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -123,7 +124,7 @@ let package = Package(
         .target(
             name: "WorkerKit",
             dependencies: [
-                "AMQPClient", "BatonBroker", "BatonProtocol",
+                "AMQPClient", "BatonBroker", "BatonJSON", "BatonProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "worker-function",
             dependencies: [
-                "WorkerKit", "BatonRuntime", "BatonBroker", "BatonProtocol",
+                "WorkerKit", "BatonJSON", "BatonRuntime", "BatonBroker", "BatonProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -179,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StatesLanguageTests",
-            dependencies: ["StatesLanguage"],
+            dependencies: ["BatonJSON", "StatesLanguage"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -188,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "OrchestratorCoreTests",
             dependencies: [
-                "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol",
+                "BatonJSON", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -197,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "StepFunctionsAPITests",
             dependencies: [
-                "StepFunctionsAPI", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol",
+                "BatonJSON", "StepFunctionsAPI", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -235,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BatonTestSupport", "BatonBroker", "BatonProtocol", "StatesLanguage",
+                "BatonJSON", "BatonTestSupport", "BatonBroker", "BatonProtocol", "StatesLanguage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 import BatonBroker
+import BatonJSON
 import BatonProtocol
 import Foundation
 import Synchronization
@@ -28,36 +29,33 @@ final class LoadtestEvents: Sendable {
 
     /// Runs until cancelled.
     func consume(on bus: RabbitBus) async throws {
-        let deliveries = try await bus.consume(queue, prefetch: 2048)
-        for try await delivery in deliveries {
+        let batches = try await bus.consumeBatches(queue, prefetch: 2048)
+        for try await batch in batches {
             let time = LoadLedger.now()
-            handle(delivery.message.body, at: time)
-            try? await delivery.settle(.ack)
+            for delivery in batch { handle(delivery.message.body, at: time) }
+            try? bus.ack(batch)
         }
     }
 
     func handle(_ body: [UInt8], at time: Double) {
-        guard let event = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let name = event["name"] as? String, let dash = name.lastIndex(of: "-"),
-            let seq = Int(name[name.index(after: dash)...]),
+        guard case .object(let event)? = try? JSON(parsing: body), let name = event["name"]?.stringValue,
+            let dash = name.lastIndex(of: "-"), let seq = Int(name[name.index(after: dash)...]),
             let ledger = ledgers.withLock({ $0[String(name[..<dash])] })
         else {
             foreign.add(1, ordering: .relaxed)
             return
         }
-        let status = event["status"] as? String ?? "UNKNOWN"
+        let status = event["status"]?.stringValue ?? "UNKNOWN"
         ledger.ended(
-            seq, status: status, error: event["error"] as? String,
-            stamps: (event["output"] as? String).flatMap(Self.stamps), at: time)
+            seq, status: status, error: event["error"]?.stringValue,
+            stamps: event["output"]?.stringValue.flatMap(Self.stamps), at: time)
     }
 
     /// Reads `batonStamps` from an output's JSON text (worker-function `--stamps`).
     static func stamps(_ output: String) -> WorkerStamps? {
-        guard output.contains("batonStamps"),
-            let object = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
-            let stamps = object["batonStamps"] as? [String: Any],
-            let received = (stamps["receivedAt"] as? NSNumber)?.doubleValue,
-            let answered = (stamps["answeredAt"] as? NSNumber)?.doubleValue
+        guard output.utf8.count > 11, case .object(let object)? = try? JSON(parsing: output),
+            case .object(let stamps)? = object["batonStamps"],
+            let received = stamps["receivedAt"]?.doubleValue, let answered = stamps["answeredAt"]?.doubleValue
         else { return nil }
         return WorkerStamps(receivedAt: received, answeredAt: answered)
     }

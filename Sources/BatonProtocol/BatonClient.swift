@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 import Synchronization
 
@@ -110,10 +111,10 @@ public final class BatonClient: Sendable {
 
     /// The AWS error a reply body carries, if it is one (`{"__type": …, "message": …}`).
     public static func remoteError(in reply: [UInt8]) -> RemoteError? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(reply)) as? [String: Any],
-            let type = object["__type"] as? String
-        else { return nil }
-        return RemoteError(type: type, message: object["message"] as? String ?? "")
+        guard case .object(let object)? = try? JSON(parsing: reply), let type = object["__type"]?.stringValue else {
+            return nil
+        }
+        return RemoteError(type: type, message: object["message"]?.stringValue ?? "")
     }
 
     /// The command queue for an action: its execution's shard when the shards are known and the request names
@@ -250,7 +251,9 @@ public final class BatonClient: Sendable {
 
     /// A JSON string literal for `text`.
     public static func quoted(_ text: String) -> String {
-        let data = try! JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + 2)
+        JSON.writeString(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// A callback about one task, as a worker sends it to the orchestrator's callback queue: the broker-side twin of
@@ -100,31 +101,50 @@ public struct Callback: Sendable, Hashable {
         guard bytes <= Limits.outputBytes else {
             throw ProtocolError(.invalidOutput, "output of \(bytes) bytes exceeds the limit of \(Limits.outputBytes)")
         }
-        guard (try? JSONSerialization.jsonObject(with: Data(output.utf8), options: [.fragmentsAllowed])) != nil else {
+        guard (try? JSON(parsing: output)) != nil else {
             throw ProtocolError(.invalidOutput, "output is not valid JSON")
         }
     }
 
     /// The message body: one compact JSON object with sorted keys.
     public func encoded() -> [UInt8] {
-        var fields: [String: String] = ["action": action, "taskToken": taskToken]
+        var out: [UInt8] = []
+        out.reserveCapacity(taskToken.utf8.count + 64)
+        var fields = WireObject(into: out)
+        fields.add("action", action)
         switch outcome {
-        case .success(let output): fields["output"] = output
+        case .success(let output):
+            fields.add("output", output)
         case .failure(let error, let cause):
-            fields["error"] = error
-            fields["cause"] = cause
+            if let cause { fields.add("cause", cause) }
+            if let error { fields.add("error", error) }
         case .heartbeat: break
         }
-        // Encoding a [String: String] cannot fail.
-        return Array(try! WireJSON.encoder.encode(fields))
+        fields.add("taskToken", taskToken)
+        return fields.finish()
     }
 }
 
-/// The shared JSON encoder for wire messages: sorted keys, no escaped slashes, compact.
-enum WireJSON {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+/// A flat JSON object of strings written straight to bytes, members in the order added (callers add them sorted).
+struct WireObject {
+    private var out: [UInt8]
+    private var first = true
+
+    init(into out: [UInt8] = []) {
+        self.out = out
+        self.out.append(UInt8(ascii: "{"))
+    }
+
+    mutating func add(_ key: String, _ value: String) {
+        if !first { out.append(UInt8(ascii: ",")) }
+        first = false
+        JSON.writeString(key, to: &out)
+        out.append(UInt8(ascii: ":"))
+        JSON.writeString(value, to: &out)
+    }
+
+    consuming func finish() -> [UInt8] {
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 }

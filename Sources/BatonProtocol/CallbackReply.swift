@@ -22,7 +22,10 @@ public struct CallbackReply: Sendable, Hashable {
     /// The reply body.
     public func encoded() -> [UInt8] {
         guard let errorType else { return Array("{}".utf8) }
-        return Array(try! WireJSON.encoder.encode(["__type": errorType, "message": message]))
+        var fields = WireObject()
+        fields.add("__type", errorType)
+        fields.add("message", message)
+        return fields.finish()
     }
 
     /// Decodes a reply body strictly.

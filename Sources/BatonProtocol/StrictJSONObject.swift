@@ -1,9 +1,10 @@
+import BatonJSON
 import Foundation
 
 /// A decoded JSON object read field by field with strict checks: every field must be known, present when
 /// required and of the right type and length. Used by every wire message decoder in this module.
 struct StrictJSONObject {
-    private let fields: [String: Any]
+    private let fields: JSONObject
     private let kind: String
 
     /// Parses `body` as one JSON object no larger than `maximumBytes`, whose keys are all in `allowed`.
@@ -12,13 +13,13 @@ struct StrictJSONObject {
             throw ProtocolError(
                 .tooLarge, "\(kind) message of \(body.count) bytes exceeds the limit of \(maximumBytes)")
         }
-        let parsed: Any
+        let parsed: JSON
         do {
-            parsed = try JSONSerialization.jsonObject(with: Data(body), options: [])
+            parsed = try JSON(parsing: body)
         } catch {
             throw ProtocolError(.malformedJSON, "\(kind) message is not valid JSON")
         }
-        guard let object = parsed as? [String: Any] else {
+        guard case .object(let object) = parsed else {
             throw ProtocolError(.malformedJSON, "\(kind) message must be a JSON object")
         }
         if let unknown = object.keys.filter({ !allowed.contains($0) }).sorted().first {
@@ -31,7 +32,7 @@ struct StrictJSONObject {
     /// Whether a field is present with a value other than JSON null.
     func has(_ name: String) -> Bool {
         guard let raw = fields[name] else { return false }
-        return !(raw is NSNull)
+        return raw != .null
     }
 
     /// A required string field whose length in characters lies in `length`.
@@ -44,8 +45,8 @@ struct StrictJSONObject {
 
     /// An optional string field (absent or JSON null → `nil`) whose length in characters lies in `length`.
     func optionalString(_ name: String, length: ClosedRange<Int>) throws(ProtocolError) -> String? {
-        guard let raw = fields[name], !(raw is NSNull) else { return nil }
-        guard let value = raw as? String else {
+        guard let raw = fields[name], raw != .null else { return nil }
+        guard case .string(let value) = raw else {
             throw ProtocolError(.wrongType, "\(kind) field '\(name)' must be a string")
         }
         guard length.contains(value.count) else {

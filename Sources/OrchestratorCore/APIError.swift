@@ -1,3 +1,5 @@
+import BatonJSON
+
 /// An error answered to a client, with the AWS Step Functions error type (`__type`) and HTTP status, so the HTTP
 /// API and the broker commands — two doors into one engine — answer alike.
 public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {

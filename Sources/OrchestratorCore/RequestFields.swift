@@ -1,3 +1,4 @@
+import BatonJSON
 import StatesLanguage
 
 /// Typed access to an AWS request body's fields, with the constraints of AWS's service model (botocore's

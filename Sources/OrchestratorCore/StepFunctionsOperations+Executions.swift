@@ -1,3 +1,4 @@
+import BatonJSON
 import ExecutionStore
 import Foundation
 import StatesLanguage

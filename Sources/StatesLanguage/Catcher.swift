@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// One entry of a state's `Catch` array.

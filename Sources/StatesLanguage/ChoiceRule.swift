@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// The fields of a Choice state: rules tried in order, then `Default`.

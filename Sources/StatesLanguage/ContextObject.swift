@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// The context object a state sees as `$$`: execution, state, state machine, task token and Map item.

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// Field readers: each reads one member, reports what is wrong with it at its pointer and returns the value

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// Graph rules of a state machine: StartAt and every transition name an existing state, and every state is

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// Something that happened to an execution, fed to `Interpreter.handle(_:using:)`.

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// One running (sub-)machine: the top level, a Parallel branch or a Map iteration.

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// A JSON value stored in `Codable` state as its compact text, so persisted executions stay small and need no

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// Everything the interpreter remembers about one execution between events: `Codable`, so the orchestrator

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// The details of a history event; which case goes with which `HistoryEventType` follows the API.

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// One entry of an execution's history, shaped exactly as GetExecutionHistory returns it.

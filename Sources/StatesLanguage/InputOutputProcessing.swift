@@ -1,3 +1,5 @@
+import BatonJSON
+
 /// A path field of a state (InputPath, OutputPath, ResultPath, ItemsPath…) as the definition gives it: left out,
 /// set to JSON `null`, or set to a path. AWS treats the three differently, so the model keeps them apart.
 public enum PathField: Sendable, Hashable {

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// What the orchestrator must do after the interpreter handled an event; it performs all of one event's actions

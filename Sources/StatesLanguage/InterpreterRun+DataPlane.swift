@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// The interpreter's use of the data plane (JSONPath, payload templates, context object, Choice rules), in one

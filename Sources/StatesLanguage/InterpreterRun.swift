@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// One `Interpreter.handle` call: a working copy of the state, the actions collected so far and the queue of work

@@ -1,3 +1,5 @@
+import BatonJSON
+
 /// A recursive-descent parser for intrinsic calls over Unicode scalars; never traps, limits nesting.
 struct IntrinsicParser {
     let scalars: [Unicode.Scalar]

@@ -1,3 +1,5 @@
+import BatonJSON
+
 /// A parsed intrinsic function call, e.g. `States.Format('Hello, {}', $.name)`.
 ///
 /// Arguments are string literals in single quotes (escapes `\'`, `\{`, `\}`, `\\`), numbers, `true`, `false`,

@@ -1,3 +1,5 @@
+import BatonJSON
+
 extension JSONPath {
     /// Evaluates the path with Jayway's semantics.
     ///

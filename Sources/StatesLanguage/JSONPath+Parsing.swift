@@ -1,3 +1,5 @@
+import BatonJSON
+
 /// A recursive-descent parser for `JSONPath` over Unicode scalars; never traps, limits filter nesting.
 struct JSONPathParser {
     /// Deepest nesting of parentheses and `!` in a filter; deeper input is rejected, not recursed into.

@@ -1,3 +1,5 @@
+import BatonJSON
+
 extension JSONPath {
     /// Checks a path field of a definition without evaluating it.
     /// - Parameters:

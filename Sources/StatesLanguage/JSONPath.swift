@@ -1,3 +1,5 @@
+import BatonJSON
+
 /// A parsed JSONPath expression, as Amazon States Language uses them (AWS evaluates paths with Jayway JsonPath).
 ///
 /// Parse once with `try JSONPath("$.a.b[0]")`, evaluate many times. Supported: `$` (state input) and `$$` (the

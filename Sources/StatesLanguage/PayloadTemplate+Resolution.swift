@@ -1,3 +1,5 @@
+import BatonJSON
+
 extension PayloadTemplate {
     /// Builds the payload from the template.
     /// - Parameters:

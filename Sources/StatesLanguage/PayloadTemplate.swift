@@ -1,3 +1,5 @@
+import BatonJSON
+
 /// A compiled payload template: the value of `Parameters`, `ItemSelector` or `ResultSelector`.
 ///
 /// Members whose name ends in `.$` take a path (`$.x`, `$$.Execution.Id`) or an intrinsic function call

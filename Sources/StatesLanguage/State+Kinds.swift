@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// The fields of a Task state.

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// One state of a state machine: its name, kind-specific fields and the fields every kind shares.

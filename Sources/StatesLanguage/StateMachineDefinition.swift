@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// A parsed and validated Amazon States Language state machine (or a Parallel branch / Map item processor).

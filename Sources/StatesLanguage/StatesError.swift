@@ -1,3 +1,5 @@
+import BatonJSON
+
 /// A runtime error with a States Language error name, as Retry and Catch match it.
 ///
 /// `error` is the name matched by `ErrorEquals` (`States.Runtime`, `States.Timeout`, a task's own error name),

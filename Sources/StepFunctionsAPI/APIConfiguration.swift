@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// How the Step Functions HTTP API behaves; every field has a documented default.

@@ -66,6 +66,10 @@ public final class CallbackClient: Service {
     private let replies: AsyncThrowingStream<BusDelivery, any Error>
     private let router = ReplyRouter()
     private let counters = Mutex(Statistics())
+    /// Numbers the correlation ids of callbacks nobody waits for (``unawaitedID(action:)``), unique in this process
+    /// with `instance`.
+    private let unawaitedCount = Atomic<UInt64>(0)
+    private let instance = String(UUID().uuidString.prefix(8)).lowercased()
 
     /// Declares the callback queue and this process's exclusive reply queue and starts consuming replies.
     /// - Parameters:
@@ -97,6 +101,9 @@ public final class CallbackClient: Service {
         self.replies = replies
         self.logger = logger
     }
+
+    /// Whether callbacks go out with `x-baton-reply: errors`, nobody waiting for their replies (``publishUnawaited(_:completion:)``).
+    public var repliesAreUnawaited: Bool { configuration.replyMode == .errors }
 
     /// What the orchestrator has answered so far.
     public var statistics: Statistics { counters.withLock { $0 } }
@@ -133,7 +140,7 @@ public final class CallbackClient: Service {
         -> PendingReply
     {
         let awaitsReply = configuration.replyMode == .all
-        let id = awaitsReply ? UUID().uuidString.lowercased() : Self.unawaitedID(action: callback.action)
+        let id = awaitsReply ? UUID().uuidString.lowercased() : unawaitedID(action: callback.action)
         if awaitsReply { router.register(id) }
         var message = BusMessage(body: callback.encoded(), correlationID: id, replyTo: replyQueue, messageID: id)
         if let traceparent { message.headers[TraceContext.header] = traceparent }
@@ -205,9 +212,65 @@ public final class CallbackClient: Service {
         }
     }
 
-    /// The correlation id of a callback nobody waits for (`.errors` mode): `<action>/<uuid>`, so that a refusal,
-    /// which arrives with only this id, can still be logged and counted under its action.
-    static func unawaitedID(action: String) -> String { action + "/" + UUID().uuidString.lowercased() }
+    /// The correlation id of a callback nobody waits for (`.errors` mode): `<action>/<instance>-<n>`, so that a
+    /// refusal, which arrives with only this id, can still be logged and counted under its action.
+    func unawaitedID(action: String) -> String {
+        let number = unawaitedCount.add(1, ordering: .relaxed).newValue
+        return action + "/" + instance + "-" + String(number)
+    }
+
+    /// Publishes callbacks that nobody waits for as one burst (`.errors` mode only: each carries
+    /// `x-baton-reply: errors`, and a refusal is counted when it arrives); `completion` receives, once the broker
+    /// settled all of them, whether each was confirmed. A callback whose token names another shard's queue that
+    /// refuses it goes to the entry callback queue, as ``publish(_:traceparent:)`` does.
+    /// - Parameters:
+    ///   - callbacks: the callbacks, each with the W3C trace context to send with it.
+    ///   - completion: per callback, in order, whether the broker took it; runs on a bus thread (keep it short).
+    public func publishUnawaited(
+        _ callbacks: [(callback: Callback, traceparent: String?)],
+        completion: @escaping @Sendable ([Bool]) -> Void
+    ) {
+        guard !callbacks.isEmpty else { return completion([]) }
+        var messages: [(message: BusMessage, destination: BusDestination)] = []
+        messages.reserveCapacity(callbacks.count)
+        for (callback, traceparent) in callbacks {
+            let id = unawaitedID(action: callback.action)
+            var message = BusMessage(body: callback.encoded(), correlationID: id, replyTo: replyQueue, messageID: id)
+            message.headers[ReplyMode.header] = ReplyMode.errors.rawValue
+            if let traceparent { message.headers[TraceContext.header] = traceparent }
+            let queue = names.callbackQueue(shard: ShardMap.shard(ofTaskToken: callback.taskToken) ?? 0)
+            messages.append((message, .queue(queue)))
+        }
+        let outcomes = Mutex((taken: [Bool](repeating: false, count: messages.count), remaining: messages.count))
+        let finish: @Sendable (Int, Bool) -> Void = { [self] index, taken in
+            let done = outcomes.withLock { state -> [Bool]? in
+                state.taken[index] = taken
+                state.remaining -= 1
+                return state.remaining == 0 ? state.taken : nil
+            }
+            guard let done else { return }
+            let published = done.filter { $0 }.count
+            counters.withLock { $0.published += published }
+            for (index, taken) in done.enumerated() where !taken {
+                WorkerMetrics.callbackNotPublished(action: callbacks[index].callback.action)
+            }
+            completion(done)
+        }
+        bus.publish(messages) { [bus, names, messages] index, result in
+            switch result {
+            case .success:
+                finish(index, true)
+            case .failure:
+                // Straight to a shard's queue failed: the entry queue's orchestrator forwards it or answers.
+                guard case .queue(let queue) = messages[index].destination, queue != names.callbackQueue else {
+                    return finish(index, false)
+                }
+                bus.publish(messages[index].message, toQueue: names.callbackQueue) {
+                    finish(index, (try? $0.get()) != nil)
+                }
+            }
+        }
+    }
 
     /// The action in an id made by ``unawaitedID(action:)``; `nil` for the plain ids of awaited callbacks.
     static func action(inUnawaitedID id: String) -> String? {

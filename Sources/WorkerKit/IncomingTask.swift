@@ -1,3 +1,4 @@
+import BatonJSON
 import BatonProtocol
 import Foundation
 import Synchronization
@@ -49,6 +50,27 @@ public final class IncomingTask: Sendable {
     /// Whether the task has been settled.
     public var isSettled: Bool { settled.withLock { $0 } }
 
+    /// Acks tasks together without waiting — one command to the broker for all of them — each unless it was settled
+    /// already.
+    /// - Throws: when their connection is gone (the broker redelivers them).
+    public static func ack(_ tasks: [IncomingTask], on bus: any MessageBus) throws {
+        let claimed = tasks.filter { $0.claim() }.map(\.delivery)
+        if !claimed.isEmpty { try bus.ack(claimed) }
+    }
+
+    /// Requeues a task without waiting, unless it was settled already.
+    public func requeueWithoutWaiting() {
+        if claim() { delivery.settleWithoutWaiting(.requeue) }
+    }
+
+    /// Marks the task settled; `true` when it was not before (the caller settles it).
+    private func claim() -> Bool {
+        settled.withLock { done in
+            defer { done = true }
+            return !done
+        }
+    }
+
     /// Settles the delivery once; later calls do nothing.
     /// - Returns: whether this call settled it.
     /// - Throws: when the connection the delivery came on is gone (the broker redelivers it).
@@ -74,8 +96,36 @@ public enum TaskTokenLocator {
     /// The token at the top level of the body's JSON object or under `Payload`/`input`; a body that is a JSON
     /// string holding JSON (an SQS `MessageBody` sent as a string) is unwrapped first.
     public static func token(in body: [UInt8]) -> String? {
-        guard let object = JSONBody.object(body) else { return nil }
+        guard let object = TaskBody.object(TaskBody.value(body)) else { return nil }
         return token(in: object)
+    }
+
+    /// The token in a parsed JSON object (see ``token(in:)-(Array<UInt8>)``).
+    public static func token(in object: JSONObject) -> String? {
+        if let found = direct(object) { return found }
+        for container in containers {
+            if case .object(let inner)? = object[container], let found = direct(inner) { return found }
+        }
+        return nil
+    }
+
+    /// The object without its token fields (top level and containers): what a worker echoes back as output.
+    public static func removingToken(from object: JSONObject) -> JSONObject {
+        var copy = object
+        for name in fieldNames { copy[name] = nil }
+        for container in containers {
+            guard case .object(var inner)? = copy[container] else { continue }
+            for name in fieldNames { inner[name] = nil }
+            copy[container] = .object(inner)
+        }
+        return copy
+    }
+
+    private static func direct(_ object: JSONObject) -> String? {
+        for name in fieldNames {
+            if let value = object[name]?.stringValue, !value.isEmpty { return value }
+        }
+        return nil
     }
 
     /// The token in a decoded JSON object (see ``token(in:)-(Array<UInt8>)``).
@@ -104,6 +154,29 @@ public enum TaskTokenLocator {
             if let value = object[name] as? String, !value.isEmpty { return value }
         }
         return nil
+    }
+}
+
+/// Task bodies read with the project's own JSON (``BatonJSON``): the worker's hot path.
+public enum TaskBody {
+    /// The body as a JSON value (any value, not only objects), or `nil` when it is not JSON.
+    public static func value(_ body: [UInt8]) -> JSON? { try? JSON(parsing: body) }
+
+    /// A parsed body as a JSON object; a JSON string that holds a JSON object is unwrapped.
+    public static func object(_ value: JSON?) -> JSONObject? {
+        switch value {
+        case .object(let object)?: object
+        case .string(let text)?: if case .object(let object)? = try? JSON(parsing: text) { object } else { nil }
+        default: nil
+        }
+    }
+
+    /// Compact JSON text with object members sorted by key, as ``JSONBody/text(_:)`` writes it.
+    public static func text(_ value: JSON) -> String { value.sortingKeys().serialized }
+
+    /// A field read as a number, whether the JSON has it as a number or a numeric string.
+    public static func number(_ value: JSON?) -> Double? {
+        value?.doubleValue ?? value?.stringValue.flatMap { Double($0) }
     }
 }
 

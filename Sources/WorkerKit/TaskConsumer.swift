@@ -42,36 +42,47 @@ public final class TaskConsumer: Service {
     /// The work done for one task.
     public typealias Handler = @Sendable (IncomingTask) async throws -> Void
 
+    /// The work done for the tasks that arrived together, before any per-task handler runs: it answers and settles
+    /// those it can at once and returns the rest, which then go to the per-task handler one task each.
+    public typealias BatchHandler = @Sendable ([IncomingTask]) async -> [IncomingTask]
+
     private let bus: any MessageBus
     private let configuration: Configuration
     private let logger: Logger
     private let handler: Handler
+    private let batchHandler: BatchHandler?
 
     /// Creates the consumer; nothing happens until `run()`.
     /// - Parameters:
     ///   - bus: the broker.
     ///   - configuration: queues and prefetch.
     ///   - logger: the worker's logger.
+    ///   - batchHandler: first sees every batch of tasks that arrived together (the fast path); returns the tasks
+    ///     left to `handler`. Without it, every task goes to `handler`.
     ///   - handler: run once per delivery, concurrently up to the prefetch.
-    public init(bus: any MessageBus, configuration: Configuration, logger: Logger, handler: @escaping Handler) {
+    public init(
+        bus: any MessageBus, configuration: Configuration, logger: Logger, batchHandler: BatchHandler? = nil,
+        handler: @escaping Handler
+    ) {
         self.bus = bus
         self.configuration = configuration
         self.logger = logger
+        self.batchHandler = batchHandler
         self.handler = handler
     }
 
     /// Declares and consumes the queues until a graceful shutdown, cancellation or a consumer failure.
     /// - Throws: when a queue cannot be declared or consumed, or the broker cancels a consumer.
     public func run() async throws {
-        let (inbox, feed) = AsyncThrowingStream<BusDelivery, any Error>.makeStream()
+        let (inbox, feed) = AsyncThrowingStream<[BusDelivery], any Error>.makeStream()
         let stopping = Mutex(false)
         try await withThrowingTaskGroup(of: Void.self) { pumps in
             for queue in configuration.queues {
                 try await bus.declare(QueueSpec(queue))
-                let deliveries = try await bus.consume(queue, prefetch: configuration.prefetch)
+                let batches = try await bus.consumeBatches(queue, prefetch: configuration.prefetch)
                 pumps.addTask {
                     do {
-                        for try await delivery in deliveries { feed.yield(delivery) }
+                        for try await batch in batches { feed.yield(batch) }
                         feed.finish()
                     } catch {
                         feed.finish(throwing: error)
@@ -86,12 +97,14 @@ public final class TaskConsumer: Service {
                 ])
             try await withGracefulShutdownHandler {
                 try await withThrowingDiscardingTaskGroup { handlers in
-                    for try await delivery in inbox {
+                    for try await batch in inbox {
                         if stopping.withLock({ $0 }) {
-                            try? await delivery.settle(.requeue)
+                            for delivery in batch { try? await delivery.settle(.requeue) }
                             continue
                         }
-                        handlers.addTask { await self.process(IncomingTask(delivery)) }
+                        var tasks = batch.map(IncomingTask.init)
+                        if let batchHandler { tasks = await batchHandler(tasks) }
+                        for task in tasks { handlers.addTask { await self.process(task) } }
                     }
                 }
             } onGracefulShutdown: {

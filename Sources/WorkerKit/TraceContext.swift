@@ -15,7 +15,7 @@ public enum TraceContext {
 
     /// The value to forward from a task header: at most 256 printable ASCII characters (what StartExecution's
     /// `traceHeader` admits), else `nil`.
-    static func forwardable(_ value: String?) -> String? {
+    package static func forwardable(_ value: String?) -> String? {
         guard let value, !value.isEmpty, value.utf8.count <= 256,
             value.utf8.allSatisfy({ (0x20...0x7E).contains($0) })
         else { return nil }

@@ -3,10 +3,20 @@ import Metrics
 /// The worker runtime's metrics (every worker process: worker-function, legacy-system, approver), reported
 /// through swift-metrics — Prometheus `/metrics` when the executable bootstraps it, a no-op otherwise. Names and
 /// labels are listed in docs/operations.md; label values are queue names, actions, outcomes and AWS error types.
-enum WorkerMetrics {
+package enum WorkerMetrics {
     /// A task message was taken from `queue`.
     static func taskReceived(queue: String) {
         Counter(label: "baton_worker_tasks_received_total", dimensions: [("queue", queue)]).increment()
+    }
+
+    /// Tasks taken from `queue` and answered at once by a batch handler, each after its own `durations` entry.
+    package static func tasksAnswered(queue: String, durations: [Duration]) {
+        guard !durations.isEmpty else { return }
+        Counter(label: "baton_worker_tasks_received_total", dimensions: [("queue", queue)])
+            .increment(by: durations.count)
+        let timer = Timer(
+            label: "baton_worker_handler_duration_seconds", dimensions: [("queue", queue), ("outcome", "ok")])
+        for duration in durations { timer.record(duration: duration) }
     }
 
     /// A handler finished with `outcome` (`ok`, `refused`, `requeued`, `abandoned`) after `duration`.

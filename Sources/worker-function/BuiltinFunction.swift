@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 import WorkerKit
 
@@ -18,27 +19,37 @@ enum BuiltinFunction: String, CaseIterable, Sendable {
     /// The seed-1 Lambda: returns a result for the token found in the body (the caller calls back with it).
     case callback
 
-    /// Runs the function on a task body.
-    func run(body: [UInt8]) async throws -> FunctionResult {
-        let value = JSONBody.value(body)
-        let object = JSONBody.object(fromValue: value) ?? [:]
-        // Lambda-style tasks may wrap the input in Payload or input; read fields from there too.
-        let fields = (object["Payload"] as? [String: Any]) ?? (object["input"] as? [String: Any]) ?? object
+    /// The function's answer when it needs no waiting (every function but `sleep`), from the parsed body.
+    func answer(value: JSON?, object: JSONObject) -> FunctionResult? {
+        let fields = object["Payload"]?.objectValue ?? object["input"]?.objectValue ?? object
         switch self {
         case .echo:
-            return .success(output: value.map { JSONBody.text($0) } ?? "null")
+            return .success(output: value.map(TaskBody.text) ?? "null")
         case .sleep:
-            let seconds = JSONBody.number(fields["seconds"]) ?? JSONBody.number(object["seconds"]) ?? 1
-            try await Task.sleep(for: .seconds(max(0, min(seconds, 86_400))))
-            return .success(output: value.map { JSONBody.text($0) } ?? "null")
+            return nil
         case .fail:
-            let error = fields["error"] as? String ?? object["error"] as? String ?? "FunctionFailed"
-            let cause = fields["cause"] as? String ?? object["cause"] as? String ?? "the fail function was called"
+            let error = fields["error"]?.stringValue ?? object["error"]?.stringValue ?? "FunctionFailed"
+            let cause =
+                fields["cause"]?.stringValue ?? object["cause"]?.stringValue ?? "the fail function was called"
             return .failure(error: String(error.prefix(256)), cause: String(cause.prefix(32_768)))
         case .callback:
-            var output: [String: Any] = ["calledBack": true, "by": "worker-function"]
-            output["input"] = TaskTokenLocator.removingToken(from: object)
-            return .success(output: JSONBody.text(output))
+            let output: JSON = [
+                "by": "worker-function", "calledBack": true,
+                "input": .object(TaskTokenLocator.removingToken(from: object)),
+            ]
+            return .success(output: TaskBody.text(output))
         }
+    }
+
+    /// Runs the function on a task body.
+    func run(body: [UInt8]) async throws -> FunctionResult {
+        let value = TaskBody.value(body)
+        let object = TaskBody.object(value) ?? JSONObject()
+        if let answer = answer(value: value, object: object) { return answer }
+        // Lambda-style tasks may wrap the input in Payload or input; read fields from there too.
+        let fields = object["Payload"]?.objectValue ?? object["input"]?.objectValue ?? object
+        let seconds = TaskBody.number(fields["seconds"]) ?? TaskBody.number(object["seconds"]) ?? 1
+        try await Task.sleep(for: .seconds(max(0, min(seconds, 86_400))))
+        return .success(output: value.map(TaskBody.text) ?? "null")
     }
 }

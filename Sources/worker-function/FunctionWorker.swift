@@ -1,3 +1,4 @@
+import BatonJSON
 import BatonProtocol
 import Foundation
 import Logging
@@ -19,6 +20,59 @@ struct FunctionWorker: Sendable {
     let logger: Logger
     /// Adds `"batonStamps": {"receivedAt", "answeredAt"}` (epoch seconds) to object outputs, for `baton loadtest`.
     var stamps = false
+    /// The broker the tasks come from (the fast path acks them together).
+    let bus: any MessageBus
+
+    /// The fast path for tasks that arrived together and need nothing but an answer — no fault drawn, no script,
+    /// no heartbeats, a function that answers at once, callbacks nobody waits for (`--callback-replies errors`):
+    /// each body is parsed once, the callbacks go out as one burst, and the tasks whose callbacks the broker
+    /// confirmed are acked with one command (a task whose callback was refused goes back to its queue). Returns
+    /// the tasks left to ``handle(_:)``.
+    func handle(batch tasks: [IncomingTask]) -> [IncomingTask] {
+        guard callbacks.repliesAreUnawaited, script == nil, function != .sleep, knobs.heartbeatInterval == nil else {
+            return tasks
+        }
+        var rest: [IncomingTask] = []
+        var answered: [IncomingTask] = []
+        var outgoing: [(callback: Callback, traceparent: String?)] = []
+        var durations: [Duration] = []
+        for task in tasks {
+            let started = ContinuousClock.now
+            let receivedAt = stamps ? Date() : Date.distantPast
+            var random = SeededRandom(seed: seed, task: task)
+            let value = TaskBody.value(task.body)
+            let object = TaskBody.object(value)
+            let token =
+                task.headerToken
+                ?? ((function == .callback || knobs.bodyToken) ? object.flatMap(TaskTokenLocator.token(in:)) : nil)
+            guard knobs.decide(using: &random) == FaultDecision(), let token,
+                let result = function.answer(value: value, object: object ?? JSONObject())
+            else {
+                rest.append(task)
+                continue
+            }
+            let answer = stamps ? result.stamped(receivedAt: receivedAt, answeredAt: Date()) : result
+            outgoing.append(
+                (
+                    Callback(taskToken: token, outcome: answer.outcome),
+                    TraceContext.forwardable(task.header(TraceContext.header))
+                ))
+            answered.append(task)
+            durations.append(ContinuousClock.now - started)
+        }
+        guard !answered.isEmpty else { return rest }
+        WorkerMetrics.tasksAnswered(queue: answered[0].queue, durations: durations)
+        callbacks.publishUnawaited(outgoing) { [bus, logger, answered] taken in
+            let confirmed = zip(answered, taken).filter { $0.1 }.map(\.0)
+            do {
+                try IncomingTask.ack(confirmed, on: bus)
+            } catch {
+                logger.notice("task deliveries lost with their connection; the broker redelivers them")
+            }
+            for (task, taken) in zip(answered, taken) where !taken { task.requeueWithoutWaiting() }
+        }
+        return rest
+    }
 
     func handle(_ task: IncomingTask) async throws {
         let receivedAt = Date()

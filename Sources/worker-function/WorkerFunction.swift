@@ -100,11 +100,12 @@ struct WorkerFunction: AsyncParsableCommand {
             let worker = FunctionWorker(
                 function: function, knobs: knobs.knobs(for: function.rawValue), script: script, seed: seed,
                 callbacks: callbacks, logger: logger,
-                stamps: stamps || Setting.resolve(nil, "BATON_WORKER_STAMPS") == "1")
+                stamps: stamps || Setting.resolve(nil, "BATON_WORKER_STAMPS") == "1", bus: bus)
             services.append(
-                TaskConsumer(bus: bus, configuration: .init(queues: [queue], prefetch: prefetch), logger: logger) {
-                    try await worker.handle($0)
-                })
+                TaskConsumer(
+                    bus: bus, configuration: .init(queues: [queue], prefetch: prefetch), logger: logger,
+                    batchHandler: { worker.handle(batch: $0) }
+                ) { try await worker.handle($0) })
         }
         logger.info(
             "worker-function started",

@@ -1,5 +1,6 @@
 import AMQPClient
 import BatonBroker
+import BatonJSON
 import BatonProtocol
 import BatonTestSupport
 import Foundation

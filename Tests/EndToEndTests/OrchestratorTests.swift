@@ -1,4 +1,5 @@
 import BatonBroker
+import BatonJSON
 import BatonProtocol
 import BatonTestSupport
 import Foundation

@@ -1,3 +1,4 @@
+import BatonJSON
 import BatonProtocol
 import BatonTestSupport
 import Foundation

@@ -79,17 +79,17 @@ extension JSON {
     private static let trueBytes: [UInt8] = Array("true".utf8)
     private static let falseBytes: [UInt8] = Array("false".utf8)
 
-    static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         guard value.isFinite else { return "null" }
         if value == value.rounded(), abs(value) < 1e15 { return String(format: "%.1f", value) }
         return "\(value)"
     }
 
-    static func writeInteger(_ value: Int64, to out: inout [UInt8]) {
+    package static func writeInteger(_ value: Int64, to out: inout [UInt8]) {
         out.append(contentsOf: String(value).utf8)  // a small string: no allocation
     }
 
-    static func writeString(_ value: String, to out: inout [UInt8]) {
+    package static func writeString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in

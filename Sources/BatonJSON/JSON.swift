@@ -55,6 +55,17 @@ public enum JSON: Sendable, Hashable {
         objectValue?[key]
     }
 
+    /// The same value with every object's members sorted by key, all the way down (for output whose member order
+    /// must not depend on where the value came from).
+    public func sortingKeys() -> JSON {
+        switch self {
+        case .array(let elements): .array(elements.map { $0.sortingKeys() })
+        case .object(let object):
+            .object(JSONObject(object.keys.sorted().compactMap { key in object[key].map { (key, $0.sortingKeys()) } }))
+        default: self
+        }
+    }
+
     /// The JSON type name used in AWS error messages ("object", "array", "string", "number", "boolean", "null").
     public var typeName: String {
         switch self {
