@@ -162,7 +162,7 @@ let package = Package(
         .executableTarget(
             name: "approver",
             dependencies: [
-                "WorkerKit", "BatonRuntime", "BatonBroker", "BatonProtocol",
+                "WorkerKit", "BatonJSON", "BatonRuntime", "BatonBroker", "BatonProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

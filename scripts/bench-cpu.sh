@@ -11,7 +11,8 @@
 # env:   START_REPLIES (the loadtest's --start-replies; default errors; `-` leaves the flag out, as for
 #        CALLBACK_REPLIES: for binaries from before these flags),
 #        BATON_BIN_DIR (skip the release build), CALLBACK_REPLIES (the worker's --callback-replies; default errors:
-#        only refusals are answered)
+#        only refusals are answered), BATON_EVENT_BATCHING (the orchestrator's; default on; `off` for binaries from
+#        before it, which ignore it anyway)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -39,7 +40,12 @@ else
   URL=$("$HERE/rabbitmq-node.sh" start)
   QUEUE_TYPE=classic
 fi
-BROKER_PIDS=$(pgrep -f 'beam.smp.*rabbit' | tr '\n' ' ')
+# The broker processes of this run: whatever listens on the AMQP ports of its URL(s) (not every RabbitMQ node on the
+# machine: another run's or the demo's would count too).
+BROKER_PIDS=$(for port in $(echo "$URL" | grep -oE ':[0-9]+/' | tr -d ':/'); do
+  ss -Hltnp "sport = :$port" | grep -oE 'pid=[0-9]+' | cut -d= -f2
+done | sort -u | tr '\n' ' ')
+[ -n "$BROKER_PIDS" ] || { echo "bench-cpu: found no process listening on the broker's port(s) in $URL" >&2; exit 1; }
 echo "# machine: $(nproc) cores, $(uname -srm), load $(cut -d' ' -f1-3 /proc/loadavg); broker: $URL ($QUEUE_TYPE); $LOAD_TEXT for ${DURATION}s" | tee "$OUT/machine.txt"
 
 PIDS=()
@@ -56,6 +62,7 @@ for K in $SHARD_COUNTS; do
   for i in $(seq 0 $((K - 1))); do
     BATON_AMQP_URL=$URL BATON_QUEUE_PREFIX=$PREFIX BATON_QUEUE_TYPE=$QUEUE_TYPE BATON_DATA_DIR="$OUT/data-$PREFIX-$i" \
       BATON_SHARDS=$K BATON_SHARD=$i BATON_TOKEN_KEY=bench-cpu-shared-key BATON_API_ADDRESS=off BATON_LOG_LEVEL=info \
+      BATON_EVENT_BATCHING=${BATON_EVENT_BATCHING:-on} \
       "$BIN/orchestrator" > "$OUT/orchestrator-$PREFIX-$i.log" 2>&1 &
     ORCHS+=($!); PIDS+=($!)
   done

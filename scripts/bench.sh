@@ -11,7 +11,8 @@
 # env:   BATON_BIN_DIR (skip the release build and use these binaries), BATON_DURABILITY (process-crash|power-loss),
 #        CALLBACK_REPLIES (the worker's --callback-replies; default errors: only refusals are answered, as the C
 #        baseline has no replies either), START_REPLIES (the loadtest's --start-replies; default errors: starts wait
-#        for the broker only and refusals still count as errors; `all` also measures the start-reply phase)
+#        for the broker only and refusals still count as errors; `all` also measures the start-reply phase),
+#        BATON_EVENT_BATCHING (the orchestrator's; default on: terminal events committed together share a message)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -45,7 +46,7 @@ start_system() {
   local data="$OUT/data-$PREFIX"
   rm -rf "$data"
   BATON_AMQP_URL=$URL BATON_QUEUE_PREFIX=$PREFIX BATON_DATA_DIR=$data BATON_LOG_LEVEL=info \
-    BATON_DURABILITY=${BATON_DURABILITY:-process-crash} "$BIN/orchestrator" > "$OUT/orchestrator-$PREFIX.log" 2>&1 &
+    BATON_DURABILITY=${BATON_DURABILITY:-process-crash} BATON_EVENT_BATCHING=${BATON_EVENT_BATCHING:-on} "$BIN/orchestrator" > "$OUT/orchestrator-$PREFIX.log" 2>&1 &
   ORCH=$!; PIDS+=("$ORCH")
   BATON_AMQP_URL=$URL BATON_QUEUE_PREFIX=$PREFIX "$BIN/worker-function" --functions callback \
     --queue "$PREFIX.loadtest" --prefetch 512 --stamps --callback-replies "${CALLBACK_REPLIES:-errors}" \

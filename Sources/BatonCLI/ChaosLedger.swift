@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 import Synchronization
 
@@ -84,16 +85,14 @@ final class ChaosLedger: Sendable {
 
     var timeline: [ChaosTimelineEntry] { state.withLock { $0.timeline } }
 
-    /// Handles one body from the events queue.
-    func handleEvent(_ body: [UInt8]) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let arn = object["executionArn"] as? String
-        else { return }
+    /// Handles one terminal event from the events queue (``ExecutionEvents``).
+    func handleEvent(_ event: JSONObject) {
+        guard let arn = event["executionArn"]?.stringValue else { return }
         terminal(
             arn,
             TerminalEvent(
-                status: object["status"] as? String ?? "?", error: object["error"] as? String,
-                stopDate: (object["stopDate"] as? NSNumber)?.doubleValue))
+                status: event["status"]?.stringValue ?? "?", error: event["error"]?.stringValue,
+                stopDate: event["stopDate"]?.doubleValue))
     }
 }
 

@@ -1,5 +1,6 @@
 import AMQPClient
 import BatonBroker
+import BatonJSON
 import BatonProtocol
 import Foundation
 import Logging
@@ -60,7 +61,7 @@ final class ChaosSystem: @unchecked Sendable {
     func consumeEvents() async throws {
         let deliveries = try await bus.consume(eventsQueue, prefetch: 1024)
         for try await delivery in deliveries {
-            ledger.handleEvent(delivery.message.body)
+            for event in ExecutionEvents.objects(in: delivery.message) { ledger.handleEvent(event) }
             try? await delivery.settle(.ack)
         }
     }

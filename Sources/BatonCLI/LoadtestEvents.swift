@@ -32,13 +32,15 @@ final class LoadtestEvents: Sendable {
         let batches = try await bus.consumeBatches(queue, prefetch: 2048)
         for try await batch in batches {
             let time = LoadLedger.now()
-            for delivery in batch { handle(delivery.message.body, at: time) }
+            for delivery in batch {
+                for event in ExecutionEvents.objects(in: delivery.message) { handle(event, at: time) }
+            }
             try? bus.ack(batch)
         }
     }
 
-    func handle(_ body: [UInt8], at time: Double) {
-        guard case .object(let event)? = try? JSON(parsing: body), let name = event["name"]?.stringValue,
+    func handle(_ event: JSONObject, at time: Double) {
+        guard let name = event["name"]?.stringValue,
             let dash = name.lastIndex(of: "-"), let seq = Int(name[name.index(after: dash)...]),
             let ledger = ledgers.withLock({ $0[String(name[..<dash])] })
         else {

@@ -46,11 +46,15 @@ struct WatchCommand: AsyncParsableCommand {
         FileHandle.standardError.write(
             Data("watching \(names.eventsExchange) (execution.\(statusFilter ?? "*"))\n".utf8))
         var seen = 0
-        for try await delivery in consumer.deliveries {
+        events: for try await delivery in consumer.deliveries {
             try await delivery.ack()
-            show(String(decoding: delivery.body, as: UTF8.self))
-            seen += 1
-            if let count, seen >= count { break }
+            var headers: [String: String] = [:]
+            for (key, value) in delivery.headers { if case .string(let text) = value { headers[key] = text } }
+            for text in ExecutionEvents.texts(in: BusMessage(body: delivery.body, headers: headers)) {
+                show(text)
+                seen += 1
+                if let count, seen >= count { break events }
+            }
         }
         await consumer.cancel()
         await connection.close()

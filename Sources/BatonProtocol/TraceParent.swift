@@ -1,25 +1,37 @@
+import Synchronization
+
 /// W3C Trace Context `traceparent` values (https://www.w3.org/TR/trace-context/): carried from StartExecution
 /// into every task message and back on every callback, so one execution can be followed across processes.
 public enum TraceParent {
     /// A fresh `traceparent`: version `00`, a random 16-byte trace id, a random 8-byte parent id, flags `01`
     /// (sampled); neither id is all zeros, which the format forbids.
     public static func generate<Generator: RandomNumberGenerator>(using generator: inout Generator) -> String {
-        func hex(_ bytes: Int) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        func hex(_ words: Int, into out: inout [UInt8]) {
             while true {
-                let values = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let values = (0..<words).map { _ in generator.next() }
                 guard values.contains(where: { $0 != 0 }) else { continue }
-                return values.map { byte in
-                    let text = String(byte, radix: 16)
-                    return byte < 16 ? "0" + text : text
-                }.joined()
+                for value in values {
+                    for shift in stride(from: 60, through: 0, by: -4) {
+                        out.append(digits[Int((value >> UInt64(shift)) & 0xF)])
+                    }
+                }
+                return
             }
         }
-        return "00-\(hex(16))-\(hex(8))-01"
+        var out = Array("00-".utf8)
+        out.reserveCapacity(55)
+        hex(2, into: &out)
+        out.append(UInt8(ascii: "-"))
+        hex(1, into: &out)
+        out += Array("-01".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// A fresh `traceparent` from the system's random source.
+    /// A fresh `traceparent` from a process-wide generator seeded once from the system's random source: trace ids
+    /// must be unique, not secret, and a start must not cost a system call per byte.
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = TraceIDGenerator()
         return generate(using: &generator)
     }
 
@@ -39,5 +51,18 @@ public enum TraceParent {
         let version = String(decoding: bytes[0..<2], as: UTF8.self)
         guard version != "ff", !isZero(3..<35), !isZero(36..<52) else { return false }
         return version == "00" ? bytes.count == 55 : (bytes.count == 55 || bytes[55] == dash)
+    }
+}
+
+/// splitmix64 over one process-wide counter, seeded from the system's random source on first use: lock-free, and
+/// no system call per value.
+struct TraceIDGenerator: RandomNumberGenerator {
+    private static let state = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+
+    mutating func next() -> UInt64 {
+        var z = Self.state.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

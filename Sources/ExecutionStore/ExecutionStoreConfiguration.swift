@@ -34,8 +34,11 @@ public struct ExecutionStoreConfiguration: Sendable {
     public var busyTimeout: Duration = .seconds(5)
     /// The most concurrent reader connections. Default: 4.
     public var maximumReaderCount: Int = 4
-    /// WAL size, in pages, that triggers an automatic checkpoint. Default: 1000 (SQLite's default, ≈ 4 MiB).
-    public var walAutoCheckpointPages: Int = 1000
+    /// WAL size, in pages, that triggers an automatic checkpoint. Default: 8192 (≈ 32 MiB). A checkpoint copies each
+    /// page once however often the WAL holds it, and under load the same pages (index roots, the tables' last pages)
+    /// are written over and over: SQLite's default of 1000 checkpointed about every 4 MiB, copying those hot pages
+    /// eight times as often.
+    public var walAutoCheckpointPages: Int = 8192
 
     /// Creates a configuration with the documented defaults.
     public init() {}

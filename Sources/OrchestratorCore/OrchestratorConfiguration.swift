@@ -14,6 +14,10 @@ public struct OrchestratorConfiguration: Sendable {
     public var publishWindow: Int = 512
     /// The most due timers fired per sweep.
     public var timerBatch: Int = 500
+    /// Publish the terminal events committed together as one message per status (`x-baton-events`, see
+    /// ``ExecutionEvents``) instead of one message each: fewer broker messages per execution under load
+    /// (`BATON_EVENT_BATCHING`). Every consumer in this project reads both forms.
+    public var eventBatching = false
     /// How long the outbox dispatcher waits before retrying a publish that failed (broker away).
     public var publishRetryDelay: Duration = .milliseconds(500)
 

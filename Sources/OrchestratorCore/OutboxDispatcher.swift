@@ -133,14 +133,21 @@ public final class OutboxDispatcher: Service {
     /// queues already declared and for exchanges as one burst, whose confirms are then dealt with together; a queue's
     /// first row declares it first, in a task.
     private func publish(_ rows: [OutboxRow]) {
+        typealias Entry = (row: OutboxRow, completes: String?, messageID: String?)
         var burst: [(message: BusMessage, destination: BusDestination)] = []
-        var burstRows: [(row: OutboxRow, completes: String?, messageID: String?)] = []
+        var carried: [[Entry]] = []  // the rows each message of the burst carries
+        var events: [String: [Entry]] = [:]  // with event batching: terminal events by routing key
         burst.reserveCapacity(rows.count)
-        burstRows.reserveCapacity(rows.count)
+        carried.reserveCapacity(rows.count)
+        let batchesEvents = engine.configuration.eventBatching
         for row in rows {
             var headers = row.headers
             let messageID = headers.removeValue(forKey: OutboxHeaders.messageID)
             let completes = headers.removeValue(forKey: OutboxHeaders.completesTask)
+            if batchesEvents, row.exchange == engine.names.eventsExchange, headers.isEmpty, messageID == nil {
+                events[row.routingKey, default: []].append((row, completes, messageID))
+                continue
+            }
             let message = BusMessage(body: Array(row.body), headers: headers, messageID: messageID)
             if !row.exchange.isEmpty {
                 burst.append((message, .exchange(row.exchange, routingKey: row.routingKey)))
@@ -150,29 +157,41 @@ public final class OutboxDispatcher: Service {
                 publish(row, attempt: 0)
                 continue
             }
-            burstRows.append((row, completes, messageID))
+            carried.append([(row, completes, messageID)])
+        }
+        for (routingKey, entries) in events {
+            let body =
+                entries.count == 1
+                ? Array(entries[0].row.body) : ExecutionEvents.batchBody(entries.map { Array($0.row.body) })
+            let headers = entries.count == 1 ? [:] : [ExecutionEvents.countHeader: String(entries.count)]
+            burst.append(
+                (
+                    BusMessage(body: body, headers: headers),
+                    .exchange(engine.names.eventsExchange, routingKey: routingKey)
+                ))
+            carried.append(entries)
         }
         guard !burst.isEmpty else { return }
         let outcomes = Mutex(BurstOutcomes(count: burst.count))
-        bus.publish(burst) { [self, burstRows] index, result in
-            let done = outcomes.withLock { outcomes -> BurstOutcomes? in
+        bus.publish(burst) { [self, carried] index, result in
+            let done = outcomes.withLock { outcomes -> [Result<Void, any Error>]? in
                 outcomes.record(index, result)
-                return outcomes.remaining == 0 ? outcomes : nil
+                return outcomes.finished
             }
             guard let done else { return }
             var deleted: [Int64] = []
             var released: [OutboxRow] = []
-            for (index, (row, completes, messageID)) in burstRows.enumerated() {
-                switch done.results[index] {
-                case .success where completes == nil:
-                    deleted.append(row.id)
-                    released.append(row)
-                case .success:
-                    confirmed(row, completes: completes, messageID: messageID, attempt: 0)
-                case .failure(let error):
-                    failed(row, attempt: 1, error: error)
-                case nil:
-                    failed(row, attempt: 1, error: CancellationError())  // every index is recorded: not reached
+            for (entries, result) in zip(carried, done) {
+                for (row, completes, messageID) in entries {
+                    switch result {
+                    case .success where completes == nil:
+                        deleted.append(row.id)
+                        released.append(row)
+                    case .success:
+                        confirmed(row, completes: completes, messageID: messageID, attempt: 0)
+                    case .failure(let error):
+                        failed(row, attempt: 1, error: error)
+                    }
                 }
             }
             if !deleted.isEmpty {
@@ -288,8 +307,8 @@ public final class OutboxDispatcher: Service {
 
 /// The outcomes of one burst of publishes, gathered as their confirms arrive.
 private struct BurstOutcomes {
-    var results: [Result<Void, any Error>?]
-    var remaining: Int
+    private var results: [Result<Void, any Error>?]
+    private var remaining: Int
 
     init(count: Int) {
         results = Array(repeating: nil, count: count)
@@ -300,5 +319,10 @@ private struct BurstOutcomes {
         guard results[index] == nil else { return }
         results[index] = result
         remaining -= 1
+    }
+
+    /// Every outcome, once all have arrived.
+    var finished: [Result<Void, any Error>]? {
+        remaining == 0 ? results.compactMap { $0 } : nil
     }
 }

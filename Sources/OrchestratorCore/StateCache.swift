@@ -10,6 +10,8 @@ struct KnownExecution: Sendable {
     var record: ExecutionRecord
     /// All of its open tasks, by token id.
     var openTasks: [String: OpenTask]
+    /// The keys of all of its armed timers; `nil` when not known (a timer fired by id since).
+    var timers: Set<String>? = nil
 }
 
 /// One cached execution: its interpreter state and, when complete, its row and open tasks.

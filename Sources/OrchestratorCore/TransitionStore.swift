@@ -34,6 +34,11 @@ final class TransitionStore {
     private var openedTasks: [String: OpenTask] = [:]
     private var closedTasks: Set<String> = []
     private var deletedTimers: Set<Int64> = []
+    /// Per execution, the timer keys this plan armed and cancelled; and whether a timer was claimed by id (whose
+    /// key is not known here, so which timers remain armed is not known either).
+    private var armedTimers: [Int64: Set<String>] = [:]
+    private var cancelledTimers: [Int64: Set<String>] = [:]
+    private var timerFiredByID = false
     /// What the engine knew of the execution before this transition (planned mode), answering its reads.
     private let known: KnownExecution?
     /// State machine rows, for starts planned without a snapshot.
@@ -71,9 +76,46 @@ final class TransitionStore {
         }
         plan.append(steps)
         for id in writeOrder where finished.contains(id) {
-            plan.add { tx in try tx.clearWaits(executionID: id) }
+            // A finished execution keeps no open task and no armed timer; when this plan knows it has none left,
+            // there is nothing to delete.
+            let tasksLeft = openTasksAfter(executionID: id).map { !$0.isEmpty } ?? true
+            let timersLeft = timersAfter(executionID: id).map { !$0.isEmpty } ?? true
+            if tasksLeft { plan.add { tx in try tx.deleteTasks(executionID: id) } }
+            if timersLeft { plan.add { tx in _ = try tx.cancelTimers(executionID: id) } }
         }
         return plan
+    }
+
+    /// The execution's open tasks after this plan, when everything about it is known (it was inserted here, or the
+    /// engine knew it); `nil` otherwise.
+    private func openTasksAfter(executionID: Int64) -> [String: OpenTask]? {
+        var tasks: [String: OpenTask]
+        if inserted[executionID] != nil {
+            tasks = [:]
+        } else if let known, known.record.id == executionID {
+            tasks = known.openTasks
+        } else {
+            return nil
+        }
+        for tokenID in closedTasks { tasks.removeValue(forKey: tokenID) }
+        for (tokenID, task) in openedTasks where task.executionID == executionID { tasks[tokenID] = task }
+        return tasks
+    }
+
+    /// The keys of the execution's armed timers after this plan, when known; `nil` otherwise.
+    private func timersAfter(executionID: Int64) -> Set<String>? {
+        guard !timerFiredByID else { return nil }
+        var timers: Set<String>
+        if inserted[executionID] != nil {
+            timers = []
+        } else if let known, known.record.id == executionID, let knownTimers = known.timers {
+            timers = knownTimers
+        } else {
+            return nil
+        }
+        timers.subtract(cancelledTimers[executionID] ?? [])
+        timers.formUnion(armedTimers[executionID] ?? [])
+        return timers
     }
 
     /// The pending write of an existing execution's row, created on first use with the history position the plan
@@ -122,6 +164,7 @@ final class TransitionStore {
                 timeIntervalSince1970: (task.createdAt.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
             base.openTasks[tokenID] = stored
         }
+        base.timers = timersAfter(executionID: executionID)
         return base
     }
 
@@ -271,14 +314,22 @@ final class TransitionStore {
     func setTimer(_ timer: NewTimer) throws {
         switch mode {
         case .direct(let tx): _ = try tx.setTimer(timer)
-        case .planned: steps.add { tx in _ = try tx.setTimer(timer) }
+        case .planned:
+            armedTimers[timer.executionID, default: []].insert(timer.key)
+            cancelledTimers[timer.executionID]?.remove(timer.key)
+            steps.add { tx in _ = try tx.setTimer(timer) }
         }
     }
 
     func cancelTimer(executionID: Int64, key: String) throws {
         switch mode {
         case .direct(let tx): _ = try tx.cancelTimer(executionID: executionID, key: key)
-        case .planned: steps.add { tx in _ = try tx.cancelTimer(executionID: executionID, key: key) }
+        case .planned:
+            // Known not to be armed (e.g. the heartbeat of a task without HeartbeatSeconds): nothing to delete.
+            let armed = timersAfter(executionID: executionID).map { $0.contains(key) } ?? true
+            armedTimers[executionID]?.remove(key)
+            cancelledTimers[executionID, default: []].insert(key)
+            if armed { steps.add { tx in _ = try tx.cancelTimer(executionID: executionID, key: key) } }
         }
     }
 
@@ -290,6 +341,7 @@ final class TransitionStore {
         case .planned(let snapshot):
             guard !deletedTimers.contains(id), try snapshot.timerExists(id: id) else { return false }
             deletedTimers.insert(id)
+            timerFiredByID = true
             steps.add { tx in
                 guard try tx.deleteTimer(id: id) else { throw Self.conflict("timer \(id) was re-armed meanwhile") }
             }

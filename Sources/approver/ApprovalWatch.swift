@@ -1,4 +1,5 @@
 import BatonBroker
+import BatonJSON
 import BatonProtocol
 import Foundation
 import Logging
@@ -56,9 +57,10 @@ struct ApprovalWatch: Service {
 
     private func consumeEvents() async throws {
         for try await delivery in try await bus.consume(queue, prefetch: 256) {
-            if let event = JSONBody.object(delivery.message.body), let arn = event["executionArn"] as? String {
-                let status = event["status"] as? String ?? "ended"
-                let ending = [status, event["error"] as? String].compactMap { $0 }.joined(separator: " ")
+            for event in ExecutionEvents.objects(in: delivery.message) {
+                guard let arn = event["executionArn"]?.stringValue else { continue }
+                let status = event["status"]?.stringValue ?? "ended"
+                let ending = [status, event["error"]?.stringValue].compactMap { $0 }.joined(separator: " ")
                 for id in await desk.store.closeExecution(arn, ending: ending) {
                     logger.info("approval closed", metadata: ["approval.id": "\(id)", "execution.status": "\(ending)"])
                 }

@@ -82,6 +82,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
     var callbackConcurrencyFlag: Int?
 
     @Option(
+        name: .customLong("event-batching"),
+        help:
+            "on: terminal events committed together go out as one message per status, a JSON array with header x-baton-events (docs/protocol.md); off: one message per event [env: BATON_EVENT_BATCHING] (default: off)"
+    )
+    var eventBatchingFlag: String?
+
+    @Option(
         name: .customLong("api-address"),
         help:
             "host:port of the Step Functions HTTP API; port 0 picks a free one, off disables it [env: BATON_API_ADDRESS] (default: 127.0.0.1:8083)"
@@ -113,6 +120,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         configuration.callbackConcurrency =
             try Setting.integer(callbackConcurrencyFlag, "BATON_CALLBACK_CONCURRENCY")
             ?? configuration.callbackConcurrency
+        switch Setting.resolve(eventBatchingFlag, "BATON_EVENT_BATCHING") ?? "off" {
+        case "on", "1", "true": configuration.eventBatching = true
+        case "off", "0", "false": configuration.eventBatching = false
+        case let other: throw ValidationError("event batching must be on or off, not '\(other)'")
+        }
         let scale = try Setting.double(timeScaleFlag, "BATON_TIME_SCALE") ?? 1
         guard scale > 0 else { throw ValidationError("the time scale must be positive") }
         let dataDir = Setting.resolve(dataDirFlag, "BATON_DATA_DIR") ?? ".data/orchestrator"
