@@ -22,12 +22,26 @@ public struct Callback: Sendable, Hashable {
     /// The task token the orchestrator issued (opaque; 1...2048 characters as the AWS API allows).
     public var taskToken: String
     /// What the callback reports.
-    public var outcome: Outcome
+    public var outcome: Outcome {
+        didSet { parsedOutput = nil }
+    }
+    /// A success output as decoding parsed it (``init(decoding:)`` parses it to validate it), so the orchestrator
+    /// does not parse it again; `nil` when the callback was made in code. Not part of equality.
+    public private(set) var parsedOutput: JSON?
 
     /// Creates a callback for a token.
     public init(taskToken: String, outcome: Outcome) {
         self.taskToken = taskToken
         self.outcome = outcome
+    }
+
+    public static func == (lhs: Callback, rhs: Callback) -> Bool {
+        lhs.taskToken == rhs.taskToken && lhs.outcome == rhs.outcome
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(taskToken)
+        hasher.combine(outcome)
     }
 
     /// The AWS action name: `SendTaskSuccess`, `SendTaskFailure` or `SendTaskHeartbeat`.
@@ -71,7 +85,7 @@ public struct Callback: Sendable, Hashable {
                 throw ProtocolError(.unknownField, "SendTaskSuccess takes no 'error' or 'cause'")
             }
             let output = try object.string("output", length: 0...Int.max)
-            try Callback.validateOutput(output)
+            parsedOutput = try Callback.parseOutput(output)
             outcome = .success(output: output)
         case "SendTaskFailure":
             guard !object.has("output") else {
@@ -97,13 +111,20 @@ public struct Callback: Sendable, Hashable {
     /// Checks a success output as AWS does: valid JSON text of at most 262,144 UTF-8 bytes.
     /// - Throws: `ProtocolError` with code `.invalidOutput`.
     public static func validateOutput(_ output: String) throws(ProtocolError) {
+        _ = try parseOutput(output)
+    }
+
+    /// The success output parsed, after the checks of ``validateOutput(_:)``.
+    /// - Throws: `ProtocolError` with code `.invalidOutput`.
+    public static func parseOutput(_ output: String) throws(ProtocolError) -> JSON {
         let bytes = output.utf8.count
         guard bytes <= Limits.outputBytes else {
             throw ProtocolError(.invalidOutput, "output of \(bytes) bytes exceeds the limit of \(Limits.outputBytes)")
         }
-        guard (try? JSON(parsing: output)) != nil else {
+        guard let parsed = try? JSON(parsing: output) else {
             throw ProtocolError(.invalidOutput, "output is not valid JSON")
         }
+        return parsed
     }
 
     /// The message body: one compact JSON object with sorted keys.

@@ -55,23 +55,30 @@ extension Engine {
     /// - Throws: `APIError` — InvalidToken, InvalidOutput, ValidationException.
     func transition(for callback: Callback) throws(APIError) -> BatchedTransition<Void> {
         switch callback.outcome {
-        case .success(let output): try successTransition(taskToken: callback.taskToken, output: output)
+        case .success(let output):
+            try successTransition(taskToken: callback.taskToken, output: output, parsed: callback.parsedOutput)
         case .failure(let error, let cause):
             try failureTransition(taskToken: callback.taskToken, error: error, cause: cause)
         case .heartbeat: try heartbeatTransition(taskToken: callback.taskToken)
         }
     }
 
-    private func successTransition(taskToken: String, output: String) throws(APIError) -> BatchedTransition<Void> {
+    private func successTransition(taskToken: String, output: String, parsed: JSON? = nil) throws(APIError)
+        -> BatchedTransition<Void>
+    {
         let token = try verify(taskToken)
         guard output.utf8.count <= Callback.Limits.outputBytes else {
             throw APIError(.invalidOutput, "output of \(output.utf8.count) bytes exceeds the 262144-byte limit")
         }
         let result: JSON
-        do {
-            result = try JSON(parsing: output)
-        } catch {
-            throw APIError(.invalidOutput, "Invalid Output: '\(error.reason)'")
+        if let parsed {
+            result = parsed
+        } else {
+            do {
+                result = try JSON(parsing: output)
+            } catch {
+                throw APIError(.invalidOutput, "Invalid Output: '\(error.reason)'")
+            }
         }
         return openTaskTransition(token) { context, task in
             let wrapped = Integration.output(result, resource: task.resource)

@@ -82,6 +82,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
     var callbackConcurrencyFlag: Int?
 
     @Option(
+        name: .customLong("wal-checkpoint-pages"),
+        help:
+            "WAL size in pages that triggers a checkpoint of the store [env: BATON_WAL_CHECKPOINT_PAGES] (default: 8192)"
+    )
+    var walCheckpointPagesFlag: Int?
+
+    @Option(
         name: .customLong("event-batching"),
         help:
             "on: terminal events committed together go out as one message per status, a JSON array with header x-baton-events (docs/protocol.md); off: one message per event [env: BATON_EVENT_BATCHING] (default: off)"
@@ -134,6 +141,12 @@ struct OrchestratorCommand: AsyncParsableCommand {
         case "process-crash": storeConfiguration.durability = .processCrash
         case "power-loss": storeConfiguration.durability = .powerLoss
         case let other: throw ValidationError("durability must be process-crash or power-loss, not '\(other)'")
+        }
+        storeConfiguration.walAutoCheckpointPages =
+            try Setting.integer(walCheckpointPagesFlag, "BATON_WAL_CHECKPOINT_PAGES")
+            ?? storeConfiguration.walAutoCheckpointPages
+        guard storeConfiguration.walAutoCheckpointPages > 0 else {
+            throw ValidationError("the WAL checkpoint interval must be a positive number of pages")
         }
         let store = try ExecutionStore(directory: URL(fileURLWithPath: dataDir), configuration: storeConfiguration)
         let signer: TaskTokenSigner
@@ -236,7 +249,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
         }
         await bus.close()
         try store.close()
-        logger.info("orchestrator stopped")
+        logger.info(
+            "orchestrator stopped",
+            metadata: ["store.commits": "\(store.commitCount)", "store.transitions": "\(store.committedTransitionCount)"])
     }
 
     /// The Step Functions HTTP API server, or `nil` when `--api-address off`; `ready` runs once it listens.
