@@ -20,7 +20,7 @@ public final class SystemFixture: @unchecked Sendable {
     /// The orchestrator process (replaced by `restartOrchestrator`).
     public private(set) var orchestrator: ManagedProcess
     private var processes: [ManagedProcess] = []
-    private let orchestratorEnvironment: [String: String]
+    private var orchestratorEnvironment: [String: String]
     private var queues: Set<String> = []
     private let queueType: QueueType
 
@@ -84,9 +84,13 @@ public final class SystemFixture: @unchecked Sendable {
         return process
     }
 
-    /// kill -9 the orchestrator and start it again on the same store; waits until it is ready.
-    public func restartOrchestrator(crash: Bool = true) async throws {
-        if crash { try await orchestrator.crash() } else { await orchestrator.stop() }
+    /// kill -9 the orchestrator (or, with `crash` false, stop it: a process already gone is left as it is) and start
+    /// it again on the same store, with `environment` merged into its settings; waits until it is ready.
+    public func restartOrchestrator(crash: Bool = true, environment: [String: String] = [:]) async throws {
+        if orchestrator.isRunning {
+            if crash { try await orchestrator.crash() } else { await orchestrator.stop() }
+        }
+        orchestratorEnvironment.merge(environment) { _, new in new }
         orchestrator = try ManagedProcess("orchestrator", environment: orchestratorEnvironment, logDirectory: directory)
         try await orchestrator.waitForLog("orchestrator ready")
     }

@@ -109,6 +109,7 @@ public final class CallbackService: Service {
             }
         }
         metrics.callbacks(outcomes.map { ($0.action, $0.reply.errorType) }, door: .broker, duration: duration)
+        engine.crashIfAsked(at: .beforeAck, batch: callbacks.count)
         answerThenAck(outcomes.map { ($0.delivery, $0.reply) })
     }
 

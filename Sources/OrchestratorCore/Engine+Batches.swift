@@ -1,5 +1,10 @@
 import ExecutionStore
 import Foundation
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One transition of a batch (``Engine/commit(batch:)``): the execution it belongs to (`nil` for a new one) and
 /// what it does.
@@ -9,6 +14,15 @@ struct BatchedTransition<T: Sendable>: Sendable {
 }
 
 extension Engine {
+    /// The failure lab's hook (``OrchestratorConfiguration/crashAt``): kills the process here when asked to for a
+    /// batch this large.
+    func crashIfAsked(at point: CrashPoint.Point, batch size: Int) {
+        guard let crash = configuration.crashAt, crash.point == point, size >= crash.minimumBatch else { return }
+        logger.info(
+            "crashing at \(point.rawValue) (BATON_CRASH_AT)", metadata: ["batch": "\(size)"])
+        kill(getpid(), SIGKILL)
+    }
+
     /// Runs the transitions of a batch — a batch of callbacks or of starts, taken from the broker at one wake-up —
     /// as one: each is planned right here from what the engine knows of its execution (no store read, no hop), the
     /// writes of all of them go to the store as one group-commit job (one wait; each in its own savepoint, so one
@@ -60,6 +74,7 @@ extension Engine {
             }
         }
         let outcomes = await store.apply(plans)
+        crashIfAsked(at: .afterCommit, batch: plans.count)
         var committed: [TransitionContext.Produced] = []
         committed.reserveCapacity(planned.count)
         for ((index, value, produced), outcome) in zip(planned, outcomes) {

@@ -21,6 +21,11 @@ public struct OrchestratorConfiguration: Sendable {
     /// How long the outbox dispatcher waits before retrying a publish that failed (broker away).
     public var publishRetryDelay: Duration = .milliseconds(500)
 
+    /// The failure lab's hook: kill the process (SIGKILL, nothing flushed) the first time a batch of at least
+    /// ``CrashPoint/minimumBatch`` transitions reaches ``CrashPoint/point`` (`BATON_CRASH_AT`); `nil` (the default)
+    /// never. For studying and testing what a crash in the middle of a batch leaves behind.
+    public var crashAt: CrashPoint?
+
     /// The default configuration.
     public init() {}
 
@@ -54,4 +59,41 @@ public enum StatesARN {
         else { return nil }
         return (String(parts[6]), String(parts[7]))
     }
+}
+
+/// Where in a batch the failure lab's hook kills the orchestrator (``OrchestratorConfiguration/crashAt``).
+public struct CrashPoint: Sendable, Hashable {
+    /// A point in the life of a batch of callbacks or starts.
+    public enum Point: String, Sendable, CaseIterable {
+        /// Its transitions committed; nothing of its outbox handed to the broker, nothing acked.
+        case afterCommit = "after-commit"
+        /// Its outbox handed to the broker; its deliveries not acked.
+        case beforeAck = "before-ack"
+    }
+
+    /// Where.
+    public var point: Point
+    /// The smallest batch it fires on.
+    public var minimumBatch: Int
+
+    /// Parses `<point>:<minimum batch>`, e.g. `after-commit:20`; an empty text is no crash point.
+    /// - Throws: a description of the expected form.
+    public static func parse(_ text: String) throws -> CrashPoint? {
+        guard !text.isEmpty else { return nil }
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard let point = Point(rawValue: String(parts[0])), let size = parts.count == 2 ? Int(parts[1]) : 1,
+            size >= 1
+        else {
+            throw CrashPointError(
+                "crash point must be <point>[:<minimum batch>] with point "
+                    + Point.allCases.map(\.rawValue).joined(separator: " or ") + ", not '\(text)'")
+        }
+        return CrashPoint(point: point, minimumBatch: size)
+    }
+}
+
+/// A crash point that does not parse.
+public struct CrashPointError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -89,6 +89,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
     var walCheckpointPagesFlag: Int?
 
     @Option(
+        name: .customLong("crash-at"),
+        help:
+            "Failure lab: kill -9 this process the first time a batch of at least N transitions reaches a point, after-commit[:N] (committed, nothing published or acked) or before-ack[:N] (published, not acked) [env: BATON_CRASH_AT] (default: never)"
+    )
+    var crashAtFlag: String?
+
+    @Option(
         name: .customLong("event-batching"),
         help:
             "on: terminal events committed together go out as one message per status, a JSON array with header x-baton-events (docs/protocol.md); off: one message per event [env: BATON_EVENT_BATCHING] (default: off)"
@@ -131,6 +138,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         case "on", "1", "true": configuration.eventBatching = true
         case "off", "0", "false": configuration.eventBatching = false
         case let other: throw ValidationError("event batching must be on or off, not '\(other)'")
+        }
+        do {
+            configuration.crashAt = try CrashPoint.parse(Setting.resolve(crashAtFlag, "BATON_CRASH_AT") ?? "")
+        } catch {
+            throw ValidationError("\(error)")
         }
         let scale = try Setting.double(timeScaleFlag, "BATON_TIME_SCALE") ?? 1
         guard scale > 0 else { throw ValidationError("the time scale must be positive") }
@@ -251,7 +263,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
         try store.close()
         logger.info(
             "orchestrator stopped",
-            metadata: ["store.commits": "\(store.commitCount)", "store.transitions": "\(store.committedTransitionCount)"])
+            metadata: [
+                "store.commits": "\(store.commitCount)", "store.transitions": "\(store.committedTransitionCount)",
+            ])
     }
 
     /// The Step Functions HTTP API server, or `nil` when `--api-address off`; `ready` runs once it listens.
