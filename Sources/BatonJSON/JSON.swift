@@ -104,57 +104,86 @@ public enum JSON: Sendable, Hashable {
     }
 }
 
-/// A JSON object whose members keep their insertion order; lookups are by hash.
+/// A JSON object whose members keep their insertion order.
+///
+/// Members live in one array in insertion order; lookups scan it while the object is small (most objects: a few
+/// members, where comparing keys costs less than hashing them) and use a key index once it grows past
+/// `indexThreshold` members.
 public struct JSONObject: Sendable, Hashable, Sequence {
-    /// The keys in insertion order.
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSON] = [:]
+    private var members: [(key: String, value: JSON)] = []
+    /// Position of each key in `members`; only for objects larger than `indexThreshold`.
+    private var index: [String: Int]?
+    private static let indexThreshold = 12
 
     /// An empty object.
     public init() {}
 
     /// An object from ordered pairs; a later duplicate key replaces the value but keeps the first position.
     public init(_ pairs: [(String, JSON)]) {
+        members.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
+    /// The keys in insertion order.
+    public var keys: [String] { members.map(\.key) }
+
     /// The number of members.
-    public var count: Int { keys.count }
+    public var count: Int { members.count }
 
     /// Whether the object has no members.
-    public var isEmpty: Bool { keys.isEmpty }
+    public var isEmpty: Bool { members.isEmpty }
+
+    private func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return members.firstIndex { $0.key == key }
+    }
 
     /// Reads, replaces, adds (at the end) or, when set to `nil`, removes a member.
     public subscript(key: String) -> JSON? {
-        get { storage[key] }
+        get { position(of: key).map { members[$0].value } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let position = position(of: key) {
+                    members[position].value = newValue
+                } else {
+                    members.append((key, newValue))
+                    if index != nil {
+                        index![key] = members.count - 1
+                    } else if members.count > Self.indexThreshold {
+                        index = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.key, $0) })
+                    }
+                }
+            } else if let position = position(of: key) {
+                members.remove(at: position)
+                index =
+                    members.count > Self.indexThreshold
+                    ? Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.key, $0) }) : nil
             }
         }
     }
 
     /// Members in insertion order.
     public func makeIterator() -> some IteratorProtocol<(key: String, value: JSON)> {
-        var index = 0
-        let keys = self.keys
-        let storage = self.storage
-        return AnyIterator {
-            guard index < keys.count else { return nil }
-            defer { index += 1 }
-            return (keys[index], storage[keys[index]]!)
-        }
+        members.lazy.map { (key: $0.key, value: $0.value) }.makeIterator()
     }
 
     /// Object equality ignores member order, as JSON does.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.storage == rhs.storage
+        guard lhs.members.count == rhs.members.count else { return false }
+        return lhs.members.allSatisfy { rhs[$0.key] == $0.value }
     }
 
+    /// Hashes the members whatever their order (equal objects hash alike).
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(storage)
+        var combined = 0
+        for member in members {
+            var memberHasher = Hasher()
+            memberHasher.combine(member.key)
+            memberHasher.combine(member.value)
+            combined ^= memberHasher.finalize()
+        }
+        hasher.combine(members.count)
+        hasher.combine(combined)
     }
 }
 

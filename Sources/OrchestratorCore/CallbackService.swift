@@ -83,7 +83,11 @@ public final class CallbackService: Service {
             callbacks.append(callback)
             applied.append(delivery)
         }
-        let results = await metrics.timeCommit("callback") { await engine.apply(callbacks) }
+        let applying = ContinuousClock.now
+        let results = await engine.apply(callbacks)
+        metrics.commits(
+            "callback", count: results.count { if case .success = $0 { true } else { false } },
+            duration: ContinuousClock.now - applying)
         for ((delivery, callback), result) in zip(zip(applied, callbacks), results) {
             switch result {
             case .success:

@@ -99,6 +99,14 @@ public struct OrchestratorMetrics: Sendable {
         ).increment()
     }
 
+    /// The same duration for each of `count` operations committed together in one batch (each waited as long).
+    func commits(_ operation: String, count: Int, duration: Duration) {
+        guard count > 0 else { return }
+        let timer = Timer(
+            label: "baton_store_commit_duration_seconds", dimensions: [("operation", operation)], factory: factory)
+        for _ in 0..<count { timer.record(duration: duration) }
+    }
+
     /// How long one engine operation that commits a transition took, measured around the engine call: the
     /// transition's planning, the store transaction and its (group) commit.
     func commit(_ operation: String, duration: Duration) {

@@ -257,7 +257,11 @@ public struct StepFunctionsOperations: Sendable {
                 results[index] = .failure(error)
             }
         }
-        let started = await metrics.timeCommit("start") { await engine.startExecutions(batch) }
+        let starting = ContinuousClock.now
+        let started = await engine.startExecutions(batch)
+        metrics.commits(
+            "start", count: started.count { if case .success = $0 { true } else { false } },
+            duration: ContinuousClock.now - starting)
         for (position, outcome) in zip(positions, started) {
             if case .success = outcome { metrics.executionStarted() }
             results[position] = outcome.map(Self.startResponse)
