@@ -84,7 +84,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("wal-checkpoint-pages"),
         help:
-            "WAL size in pages that triggers a checkpoint of the store [env: BATON_WAL_CHECKPOINT_PAGES] (default: 8192)"
+            "WAL size in pages that triggers a checkpoint of the store [env: BATON_WAL_CHECKPOINT_PAGES] (default: 1000)"
     )
     var walCheckpointPagesFlag: Int?
 
