@@ -152,16 +152,17 @@ public final class RabbitBus: MessageBus {
 
     public func consume(_ queue: String, prefetch: Int) async throws -> AsyncThrowingStream<BusDelivery, any Error> {
         let amqpConsumer = try await consumer.consume(queue: queue, prefetch: UInt16(clamping: prefetch))
-        let relay = DeliveryRelay(bus: self, queue: queue, source: amqpConsumer)
-        return AsyncThrowingStream(unfolding: { try await relay.next() })
+        return StreamRelay(amqpConsumer.deliveries) { [self] in DeliveryRelay.convert($0, bus: self, queue: queue) }
+            .stream
     }
 
     public func consumeBatches(_ queue: String, prefetch: Int) async throws
         -> AsyncThrowingStream<[BusDelivery], any Error>
     {
         let amqpConsumer = try await consumer.consumeBatches(queue: queue, prefetch: UInt16(clamping: prefetch))
-        let relay = DeliveryBatchRelay(bus: self, queue: queue, source: amqpConsumer)
-        return AsyncThrowingStream(unfolding: { try await relay.next() })
+        return StreamRelay(amqpConsumer.batches) { [self] batch in
+            batch.deliveries.map { DeliveryRelay.convert($0, bus: self, queue: queue) }
+        }.stream
     }
 
     public func ack(_ deliveries: [BusDelivery]) throws {

@@ -192,9 +192,7 @@ extension MessageBus {
     public func consumeBatches(_ queue: String, prefetch: Int) async throws
         -> AsyncThrowingStream<[BusDelivery], any Error>
     {
-        let deliveries = try await consume(queue, prefetch: prefetch)
-        let relay = BatchRelay(deliveries)
-        return AsyncThrowingStream(unfolding: { try await relay.next().map { [$0] } })
+        StreamRelay(try await consume(queue, prefetch: prefetch)) { [$0] }.stream
     }
 
     /// The default: each delivery acked on its own.
@@ -247,12 +245,27 @@ extension MessageBus {
     }
 }
 
-/// Pulls one element at a time from a stream for `AsyncThrowingStream(unfolding:)`, which never calls `next()`
-/// concurrently — what makes the `@unchecked Sendable` sound.
-private final class BatchRelay: @unchecked Sendable {
-    private var iterator: AsyncThrowingStream<BusDelivery, any Error>.AsyncIterator
+/// Pulls one element at a time from a stream and converts it, for `AsyncThrowingStream(unfolding:)`: no task of its
+/// own, and `unfolding` never calls `next()` concurrently, so the iterator is never touched by two tasks at once —
+/// what makes the `@unchecked Sendable` sound. Dropping the relay drops the iterator (which ends the source's
+/// consumer).
+package final class StreamRelay<Source: Sendable, Element: Sendable>: @unchecked Sendable {
+    private var iterator: AsyncThrowingStream<Source, any Error>.AsyncIterator
+    private let convert: @Sendable (Source) -> Element
 
-    init(_ stream: AsyncThrowingStream<BusDelivery, any Error>) { iterator = stream.makeAsyncIterator() }
+    /// Relays `stream`, converting each element with `convert`.
+    package init(_ stream: AsyncThrowingStream<Source, any Error>, convert: @escaping @Sendable (Source) -> Element) {
+        iterator = stream.makeAsyncIterator()
+        self.convert = convert
+    }
 
-    func next() async throws -> BusDelivery? { try await iterator.next() }
+    /// The next element, converted; `nil` at the end of the stream.
+    package func next() async throws -> Element? {
+        try await iterator.next().map(convert)
+    }
+
+    /// A stream of the converted elements.
+    package var stream: AsyncThrowingStream<Element, any Error> {
+        AsyncThrowingStream(unfolding: { try await self.next() })
+    }
 }

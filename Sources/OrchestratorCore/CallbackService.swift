@@ -2,7 +2,6 @@ import BatonJSON
 import BatonProtocol
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Consumes the callback queue: decodes each message strictly, applies it through the engine, acks the
 /// delivery only after the outcome is committed, and answers on `reply_to` when the sender asked.
@@ -145,49 +144,14 @@ public final class CallbackService: Service {
         return shard
     }
 
-    /// Answers each sender that asked (`reply_to`, and `x-baton-reply` allows this answer), then acks — nothing
-    /// waits: the deliveries that need no answer are acked at once, together; the answers leave as one burst and
-    /// their deliveries are acked together once the broker confirmed all of them. Answer before acking: if the
-    /// process dies in between, the redelivered callback is answered again (TaskTimedOut, since it was applied)
-    /// instead of never.
+    /// Answers each sender that asked and acks the deliveries (``Answers``).
     private func answerThenAck(_ outcomes: [(delivery: BusDelivery, reply: CallbackReply)]) {
-        var silent: [BusDelivery] = []
-        var answered: [BusDelivery] = []
-        var replies: [(message: BusMessage, destination: BusDestination)] = []
-        for (delivery, reply) in outcomes {
-            guard let replyTo = delivery.message.replyTo, !replyTo.isEmpty,
-                reply.errorType != nil || ReplyMode(headers: delivery.message.headers) == .all
-            else {
-                silent.append(delivery)
-                continue
-            }
-            answered.append(delivery)
-            replies.append((Self.replyMessage(reply, to: delivery), .queue(replyTo)))
-        }
-        ack(silent)
-        guard !replies.isEmpty else { return }
-        let remaining = Mutex(replies.count)
-        bus.publish(replies) { [self, answered] index, result in
-            if case .failure(let error) = result {
-                // The asker is gone (its exclusive reply queue with it): the outcome is committed all the same.
-                logger.debug("reply not delivered", metadata: ["error": "\(error)"])
-            }
-            let last = remaining.withLock { count -> Bool in
-                count -= 1
-                return count == 0
-            }
-            if last { ack(answered) }
-        }
+        Answers(bus: bus, logger: logger).send(
+            outcomes.map { ($0.delivery, $0.reply.encoded(), $0.reply.errorType != nil) })
     }
 
     private func ack(_ deliveries: [BusDelivery]) {
-        guard !deliveries.isEmpty else { return }
-        do {
-            try bus.ack(deliveries)
-        } catch {
-            // The connection dropped: the broker redelivers, and a second application answers TaskTimedOut.
-            logger.warning("deliveries not settled", metadata: ["error": "\(error)", "count": "\(deliveries.count)"])
-        }
+        Answers(bus: bus, logger: logger).ack(deliveries)
     }
 
     /// The reply to a delivery: transient, on its correlation id.

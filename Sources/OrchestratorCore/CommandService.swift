@@ -3,7 +3,6 @@ import BatonProtocol
 import Logging
 import ServiceLifecycle
 import StatesLanguage
-import Synchronization
 
 /// Consumes the command queue: each message `{"action": "<AWS action>", "request": {…}}` with `reply_to` is
 /// served by `StepFunctionsOperations` and answered with the AWS response shape or the AWS error body — the
@@ -125,53 +124,18 @@ public final class CommandService: Service {
         ["__type": .string(error.code.name), "message": .string(error.message)]
     }
 
-    /// Answers each command whose sender asked (a refusal always; an acceptance unless `x-baton-reply: errors`),
-    /// then acks — nothing waits: unanswered ones are acked at once, together; the answers leave as one burst and
-    /// their deliveries are acked together once the broker has all of them.
+    /// Answers each command whose sender asked and acks the deliveries (``Answers``).
     private func answerThenAck(_ answers: [(delivery: BusDelivery, response: JSON)]) {
-        var silent: [BusDelivery] = []
-        var answered: [BusDelivery] = []
-        var replies: [(message: BusMessage, destination: BusDestination)] = []
-        for (delivery, response) in answers {
-            let refused: Bool
-            if case .object(let object) = response, object["__type"] != nil { refused = true } else { refused = false }
-            guard let replyTo = delivery.message.replyTo, !replyTo.isEmpty,
-                refused || ReplyMode(headers: delivery.message.headers) == .all
-            else {
-                silent.append(delivery)
-                continue
-            }
-            answered.append(delivery)
-            replies.append(
-                (
-                    BusMessage(
-                        body: response.serializedBytes, correlationID: delivery.message.correlationID,
-                        persistent: false),
-                    .queue(replyTo)
-                ))
-        }
-        ack(silent)
-        guard !replies.isEmpty else { return }
-        let remaining = Mutex(replies.count)
-        bus.publish(replies) { [self, answered] _, result in
-            if case .failure(let error) = result {
-                logger.debug("command reply not delivered", metadata: ["error": "\(error)"])
-            }
-            let last = remaining.withLock { count -> Bool in
-                count -= 1
-                return count == 0
-            }
-            if last { ack(answered) }
-        }
-    }
-
-    private func ack(_ deliveries: [BusDelivery]) {
-        guard !deliveries.isEmpty else { return }
-        do {
-            try bus.ack(deliveries)
-        } catch {
-            logger.warning("commands not settled", metadata: ["error": "\(error)", "count": "\(deliveries.count)"])
-        }
+        Answers(bus: bus, logger: logger).send(
+            answers.map { delivery, response in
+                let refused: Bool
+                if case .object(let object) = response, object["__type"] != nil {
+                    refused = true
+                } else {
+                    refused = false
+                }
+                return (delivery, response.serializedBytes, refused)
+            })
     }
 
     /// Hands a command to the shard that owns its execution; the owner answers the asker.

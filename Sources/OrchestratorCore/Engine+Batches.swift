@@ -23,6 +23,30 @@ extension Engine {
         kill(getpid(), SIGKILL)
     }
 
+    /// Runs one API request per transition as one batch: `prepare` makes each request's transition (or refuses it with
+    /// the checks that need no store), the transitions are committed with ``commit(batch:)``, and each request gets
+    /// the answer the lone API call would give it.
+    /// - Returns: per request, in order, its value or its `APIError`.
+    func apiBatch<Request, T: Sendable>(
+        _ requests: [Request], _ prepare: (Request) throws(APIError) -> BatchedTransition<T>
+    ) async -> [Result<T, APIError>] {
+        var results = [Result<T, APIError>?](repeating: nil, count: requests.count)
+        var batch: [BatchedTransition<T>] = []
+        var positions: [Int] = []
+        for (index, request) in requests.enumerated() {
+            do {
+                batch.append(try prepare(request))
+                positions.append(index)
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        for (position, outcome) in zip(positions, await commit(batch: batch)) {
+            results[position] = outcome.mapError(apiError)
+        }
+        return results.map { $0! }
+    }
+
     /// Runs the transitions of a batch — a batch of callbacks or of starts, taken from the broker at one wake-up —
     /// as one: each is planned right here from what the engine knows of its execution (no store read, no hop), the
     /// writes of all of them go to the store as one group-commit job (one wait; each in its own savepoint, so one

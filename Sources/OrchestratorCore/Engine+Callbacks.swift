@@ -16,21 +16,7 @@ extension Engine {
     /// their outbox rows published as one burst. Each gets the answer ``apply(_:)`` would give it.
     /// - Returns: per callback, in order, success or its `APIError`.
     public func apply(_ callbacks: [Callback]) async -> [Result<Void, APIError>] {
-        var results = [Result<Void, APIError>?](repeating: nil, count: callbacks.count)
-        var batch: [BatchedTransition<Void>] = []
-        var positions: [Int] = []
-        for (index, callback) in callbacks.enumerated() {
-            do {
-                batch.append(try transition(for: callback))
-                positions.append(index)
-            } catch {
-                results[index] = .failure(error)
-            }
-        }
-        for (position, outcome) in zip(positions, await commit(batch: batch)) {
-            results[position] = outcome.mapError(apiError)
-        }
-        return results.map { $0! }
+        await apiBatch(callbacks) { callback throws(APIError) in try transition(for: callback) }
     }
 
     /// SendTaskSuccess: the task's state continues with `output` (JSON text ≤ 262,144 bytes).

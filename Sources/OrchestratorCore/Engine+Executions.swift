@@ -54,24 +54,11 @@ extension Engine {
     /// would give it.
     /// - Returns: per request, in order, the started execution or its `APIError`.
     public func startExecutions(_ requests: [StartRequest]) async -> [Result<StartedExecution, APIError>] {
-        var results = [Result<StartedExecution, APIError>?](repeating: nil, count: requests.count)
-        var batch: [BatchedTransition<StartedExecution>] = []
-        var positions: [Int] = []
-        for (index, request) in requests.enumerated() {
-            do {
-                batch.append(
-                    try startTransition(
-                        stateMachineArn: request.stateMachineArn, name: request.name, input: request.input,
-                        traceparent: request.traceparent))
-                positions.append(index)
-            } catch {
-                results[index] = .failure(error)
-            }
+        await apiBatch(requests) { request throws(APIError) in
+            try startTransition(
+                stateMachineArn: request.stateMachineArn, name: request.name, input: request.input,
+                traceparent: request.traceparent)
         }
-        for (position, outcome) in zip(positions, await commit(batch: batch)) {
-            results[position] = outcome.mapError(apiError)
-        }
-        return results.map { $0! }
     }
 
     /// The transition a StartExecution makes, once the checks that need no store passed.

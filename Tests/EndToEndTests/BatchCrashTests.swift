@@ -47,16 +47,7 @@ import Testing
             for _ in 0..<count { tokens.append(try #require(try await inbox.next().token)) }
             // The callbacks at once, without replies: the orchestrator takes them in batches, and the first batch of
             // 20 or more kills it at the crash point.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for token in tokens {
-                    group.addTask {
-                        let callback = Callback(taskToken: token, outcome: .success(output: #"{"ok":true}"#))
-                        try await system.bus.publishCallback(
-                            BusMessage(body: callback.encoded()), taskToken: token, names: system.names)
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await system.publishSuccessCallbacks(tokens)
             try await system.orchestrator.waitForExit(deadline: .seconds(20))
             #expect(system.orchestrator.log().contains("crashing at \(point)"))
 

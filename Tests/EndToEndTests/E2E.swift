@@ -20,6 +20,23 @@ extension BatonClient {
     }
 }
 
+extension SystemFixture {
+    /// Publishes a SendTaskSuccess for each token at once, without `reply_to` (nobody waits for the verdicts), so
+    /// the orchestrator takes them in a few batches.
+    func publishSuccessCallbacks(_ tokens: [String], output: String = #"{"ok":true}"#) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for token in tokens {
+                group.addTask {
+                    let callback = Callback(taskToken: token, outcome: .success(output: output))
+                    try await self.bus.publishCallback(
+                        BusMessage(body: callback.encoded()), taskToken: token, names: self.names)
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
 /// Definitions used across suites.
 enum Definitions {
     /// Seed 1: publish to a queue with the token and wait; success → Succeed; timeout → Fail.

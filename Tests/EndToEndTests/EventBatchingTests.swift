@@ -46,16 +46,7 @@ import Testing
             var tokens: [String] = []
             for _ in 0..<count { tokens.append(try #require(try await inbox.next().token)) }
             // All callbacks at once, so the orchestrator takes them in a few batches and commits them together.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for token in tokens {
-                    group.addTask {
-                        let callback = Callback(taskToken: token, outcome: .success(output: #"{"ok":true}"#))
-                        try await system.bus.publishCallback(
-                            BusMessage(body: callback.encoded()), taskToken: token, names: system.names)
-                    }
-                }
-                try await group.waitForAll()
-            }
+            try await system.publishSuccessCallbacks(tokens)
             try await waitUntil(deadline: .seconds(30), "\(count) terminal events") {
                 seen.withLock { $0.events.count >= count }
             }
