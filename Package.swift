@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "BatonCLI",
             dependencies: [
-                "AMQPClient", "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "WorkerKit",
             dependencies: [
-                "AMQPClient", "BatonBroker", "BatonJSON", "BatonProtocol",
+                "BatonBroker", "BatonJSON", "BatonProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,8 +134,10 @@ let package = Package(
         .executableTarget(
             name: "orchestrator",
             dependencies: [
-                "OrchestratorCore", "StepFunctionsAPI", "BatonBroker", "BatonRuntime", "ExecutionStore",
+                "OrchestratorCore", "StepFunctionsAPI", "BatonBroker", "BatonProtocol", "BatonRuntime", "ExecutionStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -185,7 +187,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "BatonProtocolTests", dependencies: ["BatonProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "ExecutionStoreTests", dependencies: ["ExecutionStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ExecutionStoreTests",
+            dependencies: ["ExecutionStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OrchestratorCoreTests",
             dependencies: [
@@ -222,7 +228,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BatonBrokerTests",
-            dependencies: ["BatonBroker", "BatonTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -236,14 +245,14 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BatonJSON", "BatonTestSupport", "BatonBroker", "BatonProtocol", "StatesLanguage",
+                "AMQPClient", "BatonJSON", "BatonTestSupport", "BatonBroker", "BatonProtocol", "StatesLanguage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AMQPClientTests",
-            dependencies: ["AMQPClient", "BatonTestSupport"],
+            dependencies: ["AMQPClient", "BatonTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

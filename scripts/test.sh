@@ -15,6 +15,10 @@ command -v swift >/dev/null || { echo "test.sh: Swift 6 is needed on PATH (https
 # the clone), and the guard itself must still catch what it is for.
 python3 scripts/check-self-contained.py --self-test
 python3 scripts/check-self-contained.py
+# Package.swift's graph: every import declared, AMQPClient under BatonBroker only, no tooling in a worker binary,
+# and docs/architecture.md's target table and graph as Package.swift says (scripts/target-graph.py rewrites them).
+python3 scripts/target-graph.py --self-test
+python3 scripts/target-graph.py --check
 
 # A node of its own, on ports apart from the demo's, so a running demo and a test run do not meet.
 export BATON_RMQ_NODE=${BATON_RMQ_NODE:-baton-test@localhost}

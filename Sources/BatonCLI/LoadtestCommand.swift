@@ -1,4 +1,3 @@
-import AMQPClient
 import ArgumentParser
 import BatonBroker
 import BatonProtocol
@@ -137,10 +136,10 @@ struct LoadtestCommand: AsyncParsableCommand {
         var logger = Logger(label: "baton.loadtest") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         let names = Names(prefix: configuration.queuePrefix)
-        var amqp = try AMQPConfiguration(url: configuration.amqpURL)
-        amqp.clientName = "baton-loadtest"
+        let endpoint = try BrokerEndpoint(url: configuration.amqpURL, clientName: "baton-loadtest")
         let bus = try await RabbitBus.connect(
-            configuration: .init(amqp: amqp, names: names, queueType: QueueType(configuration.queueType)),
+            configuration: .init(
+                endpoint: endpoint, names: names, queueType: try RabbitBus.QueueType(named: configuration.queueType)),
             logger: logger)
         let fleet = WorkerFleet()
         do {

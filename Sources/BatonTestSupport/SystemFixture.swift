@@ -22,7 +22,7 @@ public final class SystemFixture: @unchecked Sendable {
     private var processes: [ManagedProcess] = []
     private var orchestratorEnvironment: [String: String]
     private var queues: Set<String> = []
-    private let queueType: QueueType
+    private let queueType: RabbitBus.QueueType
 
     /// Starts an orchestrator under a fresh prefix and waits until it is ready.
     /// - Parameters:
@@ -31,7 +31,8 @@ public final class SystemFixture: @unchecked Sendable {
     ///   - queueType: `classic` or `quorum`, for the orchestrator, the workers and ``bus`` alike.
     ///   - environment: extra `BATON_*` settings for the orchestrator (e.g. `BATON_TIME_SCALE`).
     public init(
-        label: String, amqpURL: String? = nil, queueType: QueueType = .classic, environment: [String: String] = [:]
+        label: String, amqpURL: String? = nil, queueType: RabbitBus.QueueType = .classic,
+        environment: [String: String] = [:]
     ) async throws {
         let names = Names(prefix: TestBroker.uniqueName(label))
         self.names = names
@@ -46,7 +47,7 @@ public final class SystemFixture: @unchecked Sendable {
                 queueType: queueType),
             logger: Logger(label: "test.e2e"))
         orchestratorEnvironment = [
-            "BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.name,
+            "BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.rawValue,
             "BATON_DATA_DIR": directory.appendingPathComponent("orchestrator").path,
             "BATON_TOKEN_KEY": "test-key-\(names.prefix)", "BATON_LOG_LEVEL": "info",
             "BATON_API_ADDRESS": "127.0.0.1:0",
@@ -68,7 +69,7 @@ public final class SystemFixture: @unchecked Sendable {
     /// The environment a worker process needs to join this system.
     public var workerEnvironment: [String: String] {
         get throws {
-            ["BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.name]
+            ["BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.rawValue]
         }
     }
 

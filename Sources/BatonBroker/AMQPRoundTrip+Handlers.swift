@@ -4,7 +4,7 @@ import Synchronization
 
 /// The same round trip with handler consumers: worker and orchestrator logic run on their connections'
 /// threads, exactly like the C program's one-thread-per-connection loops (no hop to the concurrency pool).
-extension RoundTripBenchmark {
+extension AMQPRoundTrip {
     /// Orchestrator state, touched only by the orchestrator connection's thread (its consumer handler and the
     /// publish completions it triggers run there), so the lock is never contended; it exists to satisfy
     /// Sendable and to read the result afterwards.
@@ -23,7 +23,8 @@ extension RoundTripBenchmark {
         init(count: Int) { values = Mutex(Values(start: [UInt64](repeating: 0, count: count + 1))) }
     }
 
-    func runWithHandlers() async throws -> Result {
+    /// Runs the window with handler consumers on the connections' threads.
+    public func runWithHandlers() async throws -> Result {
         let admin = try await AMQPConnection.connect(configuration: configuration, logger: logger)
         for queue in [Self.tasks, Self.callbacks] {
             try await admin.deleteQueue(queue)
