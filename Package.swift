@@ -55,6 +55,7 @@ let package = Package(
         .target(
             name: "ExecutionStore",
             dependencies: [
+                "StatesLanguage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -189,7 +190,7 @@ let package = Package(
         .testTarget(name: "BatonProtocolTests", dependencies: ["BatonProtocol"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ExecutionStoreTests",
-            dependencies: ["ExecutionStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ExecutionStore", "StatesLanguage", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -46,7 +46,8 @@ struct CallbackRejectionScenario: ChaosScenario {
 
             ledger.mark("FAULT: StopExecution for \(stopped.count) executions")
             try await forEach(stopped) { arn in
-                _ = try await context.client.command("StopExecution", request: jsonText(["executionArn": arn]))
+                _ = try await context.client.command(
+                    "StopExecution", request: "{\"executionArn\":\(BatonClient.quoted(arn))}")
             }
             try await waitForEnd(context, stopped)
             let stoppedBefore = try await snapshot(context, all: stopped)

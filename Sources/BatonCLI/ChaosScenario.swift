@@ -137,12 +137,6 @@ func chaosDefinition(queue: String, timeout: Int = 86_400, heartbeat: Int? = nil
     CallbackMachine.definition(queue: queue, timeout: timeout, heartbeat: heartbeat, retry: retry)
 }
 
-/// JSON text of a Foundation JSON value.
-func jsonText(_ value: Any) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes, .sortedKeys])
-    return String(decoding: data, as: UTF8.self)
-}
-
 /// The JSON object in `text`, if it is one.
 func jsonObject(_ text: String) -> [String: Any]? {
     try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]

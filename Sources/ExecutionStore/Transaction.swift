@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StatesLanguage
 
 /// The reads and writes of one transition, valid only inside the ``ExecutionStore/transition(_:)`` closure
 /// that received it (do not keep it). Everything done through it commits together or not at all.

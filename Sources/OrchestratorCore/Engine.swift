@@ -22,7 +22,7 @@ public final class Engine: Sendable {
     let definitions = DefinitionCache()
     let effects: EngineEffects
     let lanes = ExecutionLanes()
-    let states = StateCache(capacity: 20_000)
+    let states: StateCache
     let machines = MachineCache()
 
     /// Creates the engine.
@@ -46,6 +46,7 @@ public final class Engine: Sendable {
         self.store = store
         self.signer = signer
         self.configuration = configuration
+        states = StateCache(capacity: configuration.stateCacheCapacity)
         self.names = names
         self.clock = clock
         self.effects = effects
@@ -102,7 +103,8 @@ public final class Engine: Sendable {
                     announce([produced])
                     return value
                 } catch let error as ExecutionStoreError
-                    where (error.code == .conflict || error.code == .executionAlreadyExists) && attempt < 8
+                    where (error.code == .conflict || error.code == .executionAlreadyExists)
+                    && attempt < configuration.replanLimit
                 {
                     // executionAlreadyExists: a concurrent start of the same name committed first; the next plan
                     // sees it and answers as StartExecution does for an existing execution.
@@ -178,7 +180,7 @@ public struct FinishedExecution: Sendable, Hashable {
     /// Its ARN.
     public var executionArn: String
     /// `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
-    public var status: String
+    public var status: ExecutionStatus
     /// The error name, for the unsuccessful statuses.
     public var error: String?
     /// When it started.

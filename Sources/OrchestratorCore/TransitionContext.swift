@@ -181,9 +181,9 @@ struct TransitionContext {
             error = e
             cause = c
         }
-        let status = outcome.status.rawValue
+        let status = outcome.status
         let applied = try tx.finishExecution(
-            record.id, status: .init(rawValue: status)!, output: output, error: error, cause: cause,
+            record.id, status: status, output: output, error: error, cause: cause,
             state: nil, at: now)
         guard applied else { return }
         produced.finished.append(
@@ -193,7 +193,7 @@ struct TransitionContext {
         event["executionArn"] = .string(record.arn)
         event["stateMachineArn"] = .string(record.stateMachineArn)
         event["name"] = .string(record.name)
-        event["status"] = .string(status)
+        event["status"] = .string(status.rawValue)
         event["startDate"] = .number(record.startDate.timeIntervalSince1970)
         event["stopDate"] = .number(now.timeIntervalSince1970)
         if let output { event["output"] = .string(output) }

@@ -1,6 +1,7 @@
 import BatonJSON
 import ExecutionStore
 import Foundation
+import StatesLanguage
 
 /// The store as one transition sees it. Two modes behind one interface, so `TransitionContext` runs the same
 /// code either way:

@@ -13,14 +13,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     /// A generator for one task: the process seed mixed with what identifies the delivery (its message id, or
     /// its state, attempt and body), so each task's decisions are the same whatever order tasks arrive in.
     public init(seed: UInt64, task: IncomingTask) {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over the identity
+        var hash = FNV1a()  // over the identity, each part closed by 0xff so parts cannot run together
         func mix(_ bytes: some Sequence<UInt8>) {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash &*= 0x0000_0100_0000_01b3
-            }
-            hash ^= 0xff
-            hash &*= 0x0000_0100_0000_01b3
+            hash.combine(bytes)
+            hash.combine(byte: 0xff)
         }
         if let id = task.delivery.message.messageID {
             mix(id.utf8)
@@ -33,7 +29,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         // A redelivery draws afresh: a crash decided for the first delivery is not replayed forever.
         mix((task.delivery.redelivered ? "r" : "f").utf8)
         mix(task.header("x-delivery-count")?.utf8 ?? "".utf8)
-        self.init(seed: seed ^ hash)
+        self.init(seed: seed ^ hash.value)
     }
 
     /// The next 64 random bits.

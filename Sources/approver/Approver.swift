@@ -63,7 +63,7 @@ struct Approver: AsyncParsableCommand {
             do { return try ApprovalPolicy(parsing: $0) } catch { throw ValidationError("\(error)") }
         }
         let address = Setting.resolve(httpAddress, "BATON_APPROVER_ADDRESS") ?? "127.0.0.1:8090"
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+        guard let listen = ListenAddress(parsing: address) else {
             throw ValidationError("--http-address must be HOST:PORT, not '\(address)'")
         }
         let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
@@ -88,7 +88,7 @@ struct Approver: AsyncParsableCommand {
         ) { try await desk.accept($0) }
         let http = Application(
             router: ApprovalPage.router(desk: desk),
-            configuration: .init(address: .hostname(String(address[..<colon]), port: port), serverName: "approver"),
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "approver"),
             logger: logger)
         var services: [any Service] = [callbacks, watch, consumer, http]
         if let policy { services.append(PolicyService(policy: policy, desk: desk, logger: logger)) }

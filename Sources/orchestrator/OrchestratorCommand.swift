@@ -274,12 +274,10 @@ struct OrchestratorCommand: AsyncParsableCommand {
     ) throws -> (any Service)? {
         let address = Setting.resolve(apiAddressFlag, "BATON_API_ADDRESS") ?? "127.0.0.1:8083"
         guard address != "off" else { return nil }
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-            (0...65535).contains(port)
-        else {
+        guard let listen = ListenAddress(parsing: address) else {
             throw ValidationError("the API address must be host:port or off, not '\(address)'")
         }
-        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let (host, port) = (listen.host, listen.port)
         var configuration = APIConfiguration()
         if let text = Setting.resolve(apiCredentialsFlag, "BATON_API_CREDENTIALS") {
             guard let credentials = APICredentials(parsing: text) else {

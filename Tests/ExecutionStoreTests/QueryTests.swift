@@ -1,4 +1,5 @@
 import Foundation
+import StatesLanguage
 import Testing
 
 @testable import ExecutionStore

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StatesLanguage
 import Testing
 
 @testable import ExecutionStore
