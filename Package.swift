@@ -93,9 +93,30 @@ let package = Package(
         .target(
             name: "BatonCLI",
             dependencies: [
-                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime", "ChaosLab", "LoadTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The failure lab (`baton chaos`): scenarios, the exactly-once ledger, private broker nodes, the reference
+        // callback machine. Tooling: no shipped worker or orchestrator links it (scripts/target-graph.py checks).
+        .target(
+            name: "ChaosLab",
+            dependencies: [
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The load tester (`baton loadtest`): starters, the ledger, workers it starts, reports. Tooling too.
+        .target(
+            name: "LoadTesting",
+            dependencies: [
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -117,7 +138,7 @@ let package = Package(
         .target(
             name: "BatonTestSupport",
             dependencies: [
-                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonRuntime",
+                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonRuntime", "ChaosLab",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -246,7 +267,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "AMQPClient", "BatonJSON", "BatonTestSupport", "BatonBroker", "BatonProtocol", "StatesLanguage",
+                "AMQPClient", "BatonJSON", "BatonTestSupport", "BatonBroker", "BatonProtocol", "ChaosLab", "StatesLanguage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

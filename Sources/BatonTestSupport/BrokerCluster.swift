@@ -1,4 +1,4 @@
-import BatonRuntime
+import ChaosLab
 import Foundation
 
 #if canImport(Glibc)

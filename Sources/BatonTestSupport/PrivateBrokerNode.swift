@@ -1,4 +1,4 @@
-import BatonRuntime
+import ChaosLab
 import Foundation
 
 /// An extra RabbitMQ node of the test's own, for tests that stop, restart or throttle a broker without disturbing

@@ -2,6 +2,7 @@ import BatonBroker
 import BatonJSON
 import BatonProtocol
 import BatonTestSupport
+import ChaosLab
 import Foundation
 import StatesLanguage
 import Testing

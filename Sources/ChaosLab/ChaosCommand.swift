@@ -1,14 +1,18 @@
 import ArgumentParser
 import BatonRuntime
+import ChaosLab
 import Foundation
 
 /// `baton chaos`: the failure-mode lab.
-struct ChaosCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct ChaosCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "chaos",
         abstract: "Run failure scenarios against the real processes and broker, and check the exactly-once ledger.",
         subcommands: [ChaosListCommand.self, ChaosRunCommand.self]
     )
+
+    /// Creates the command; ArgumentParser fills its options.
+    package init() {}
 }
 
 /// `baton chaos list`.

@@ -3,12 +3,13 @@ import BatonBroker
 import BatonProtocol
 import BatonRuntime
 import Foundation
+import LoadTesting
 import Logging
 
 /// `baton loadtest`: drives real executions through the running orchestrator, workers and broker and reports
 /// throughput, latency percentiles and a ledger check. See docs/benchmarks.md.
-struct LoadtestCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct LoadtestCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "loadtest",
         abstract: "Load-test callback throughput through the running system.",
         discussion: """
@@ -20,6 +21,9 @@ struct LoadtestCommand: AsyncParsableCommand {
             event received. All processes must share one clock (one host).
             """
     )
+
+    /// Creates the command; ArgumentParser fills its options.
+    package init() {}
 
     @Option(help: "Broker URL, or a cluster's comma-separated URL list [env: BATON_AMQP_URL]")
     var amqpURL: String?
@@ -131,7 +135,7 @@ struct LoadtestCommand: AsyncParsableCommand {
                     errorLimit: sweepErrorRate, minimumCompletedFraction: 0.9) : nil)
     }
 
-    func run() async throws {
+    package func run() async throws {
         let configuration = try makeConfiguration()
         var logger = Logger(label: "baton.loadtest") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
