@@ -99,12 +99,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Launching local processes for tooling and tests: the one launcher (posix_spawn from one thread, a
+        // parent-death signal), the node scripts, private RabbitMQ nodes. Foundation only; never in a shipped binary.
+        .target(name: "LocalProcesses", swiftSettings: swiftSettings),
         // The failure lab (`baton chaos`): scenarios, the exactly-once ledger, private broker nodes, the reference
         // callback machine. Tooling: no shipped worker or orchestrator links it (scripts/target-graph.py checks).
         .target(
             name: "ChaosLab",
             dependencies: [
-                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime", "LocalProcesses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -114,7 +117,7 @@ let package = Package(
         .target(
             name: "LoadTesting",
             dependencies: [
-                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime", "LocalProcesses",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,7 +141,7 @@ let package = Package(
         .target(
             name: "BatonTestSupport",
             dependencies: [
-                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonRuntime", "ChaosLab",
+                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonRuntime", "LocalProcesses",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -259,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "WorkerKit", "BatonBroker", "BatonProtocol", "BatonTestSupport",
+                "WorkerKit", "BatonBroker", "BatonProtocol", "BatonTestSupport", "LocalProcesses",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -267,7 +270,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "AMQPClient", "BatonJSON", "BatonTestSupport", "BatonBroker", "BatonProtocol", "ChaosLab", "StatesLanguage",
+                "AMQPClient", "BatonJSON", "BatonTestSupport", "BatonBroker", "BatonProtocol", "ChaosLab", "LocalProcesses",
+                "StatesLanguage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -25,13 +25,7 @@ extension AMQPRoundTrip {
 
     /// Runs the window with handler consumers on the connections' threads.
     public func runWithHandlers() async throws -> Result {
-        let admin = try await AMQPConnection.connect(configuration: configuration, logger: logger)
-        for queue in [Self.tasks, Self.callbacks] {
-            try await admin.deleteQueue(queue)
-            try await admin.declare(QueueDeclaration(name: queue))
-        }
-        let worker = try await AMQPConnection.connect(configuration: configuration, logger: logger)
-        let orchestrator = try await AMQPConnection.connect(configuration: configuration, logger: logger)
+        let (admin, worker, orchestrator) = try await connections()
         let size = self.size
         let workerHandle = try await worker.consume(queue: Self.tasks, prefetch: UInt16(window)) { task in
             var callback = [UInt8](repeating: UInt8(ascii: "x"), count: size)

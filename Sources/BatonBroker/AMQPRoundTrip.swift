@@ -68,8 +68,8 @@ public struct AMQPRoundTrip: Sendable {
     static let tasks = "bench.swift.tasks"
     static let callbacks = "bench.swift.callbacks"
 
-    /// Runs the window with stream consumers and async publishes.
-    public func run() async throws -> Result {
+    /// Empties the two queues and opens the admin, worker and orchestrator connections.
+    func connections() async throws -> (admin: AMQPConnection, worker: AMQPConnection, orchestrator: AMQPConnection) {
         let admin = try await AMQPConnection.connect(configuration: configuration, logger: logger)
         for queue in [Self.tasks, Self.callbacks] {
             try await admin.deleteQueue(queue)
@@ -77,6 +77,12 @@ public struct AMQPRoundTrip: Sendable {
         }
         let worker = try await AMQPConnection.connect(configuration: configuration, logger: logger)
         let orchestrator = try await AMQPConnection.connect(configuration: configuration, logger: logger)
+        return (admin, worker, orchestrator)
+    }
+
+    /// Runs the window with stream consumers and async publishes.
+    public func run() async throws -> Result {
+        let (admin, worker, orchestrator) = try await connections()
         let workerConsumer = try await worker.consume(queue: Self.tasks, prefetch: UInt16(window))
         let workerLoop = Task { try await Self.serveTasks(workerConsumer, on: worker, size: size) }
         let result = try await orchestrate(orchestrator)

@@ -30,17 +30,11 @@ public struct BrokerError: Error, Sendable, CustomStringConvertible {
     /// What happened, for people.
     public var message: String
     /// The AMQP client's error, when there is one.
-    public var underlying: (any Error)?
+    public var cause: (any Error)?
 
-    /// Creates an error.
-    /// - Parameters:
-    ///   - code: the kind of failure.
-    ///   - message: what happened.
-    ///   - underlying: the cause.
-    public init(_ code: Code, message: String, underlying: (any Error)? = nil) {
-        self.code = code
-        self.message = message
-        self.underlying = underlying
+    /// Creates an error of a kind, with what happened and what caused it.
+    public init(_ code: Code, message: String, cause: (any Error)? = nil) {
+        (self.code, self.message, self.cause) = (code, message, cause)
     }
 
     /// Classifies an error thrown by the bus: nil when it is not a broker failure (a cancellation, a decoding
@@ -67,7 +61,7 @@ public struct BrokerError: Error, Sendable, CustomStringConvertible {
             case .invalidConfiguration: .invalidConfiguration
             default: .other
             }
-        self.init(code, message: error.description, underlying: error)
+        self.init(code, message: error.description, cause: error)
     }
 
     public var description: String { message }

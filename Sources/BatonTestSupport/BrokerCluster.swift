@@ -1,5 +1,5 @@
-import ChaosLab
 import Foundation
+import LocalProcesses
 
 #if canImport(Glibc)
     import Glibc

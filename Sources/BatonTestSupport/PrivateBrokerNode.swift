@@ -1,5 +1,5 @@
-import ChaosLab
 import Foundation
+import LocalProcesses
 
 /// An extra RabbitMQ node of the test's own, for tests that stop, restart or throttle a broker without disturbing
 /// the shared one: a thin test-facing view of BatonRuntime's ``RabbitMQNode`` (the one launcher) that adds

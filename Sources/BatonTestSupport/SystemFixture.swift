@@ -2,6 +2,7 @@ import AMQPClient
 import BatonBroker
 import BatonProtocol
 import Foundation
+import LocalProcesses
 import Logging
 
 /// A Baton system for one end-to-end test: its own queue prefix, data directories and token key, the built
@@ -107,7 +108,7 @@ public final class SystemFixture: @unchecked Sendable {
     /// Stops every process, deletes the queues and exchanges this system used and its scratch directory
     /// (kept when `keepFiles`, e.g. after a failure, so the logs can be read).
     public func shutdown(keepFiles: Bool = false) async {
-        for process in processes { await process.stop(deadline: .seconds(5)) }
+        for process in processes { await process.stop(grace: .seconds(5)) }
         await orchestrator.stop()
         for queue in queues { _ = try? await bus.deleteQueue(queue) }
         for exchange in [names.deadLetterExchange, names.eventsExchange] { try? await bus.deleteExchange(exchange) }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import BatonRuntime
-import ChaosLab
 import Foundation
 
 /// `baton chaos`: the failure-mode lab.

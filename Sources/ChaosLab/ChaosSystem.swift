@@ -2,6 +2,7 @@ import BatonBroker
 import BatonJSON
 import BatonProtocol
 import Foundation
+import LocalProcesses
 import Logging
 
 /// The Baton system one scenario runs against: a fresh queue prefix and data directory on the given broker,

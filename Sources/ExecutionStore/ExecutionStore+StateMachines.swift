@@ -13,14 +13,8 @@ extension ExecutionStore {
         try await transition { tx in try tx.insertStateMachine(stateMachine) }
     }
 
-    /// Updates a state machine's definition and/or role, raising its revision.
-    /// - Parameters:
-    ///   - arn: the state machine.
-    ///   - definition: the new definition, or `nil` to keep it.
-    ///   - roleArn: the new role ARN, or `nil` to keep it.
-    ///   - date: the update date.
-    /// - Returns: the updated record.
-    /// - Throws: ``ExecutionStoreError`` `stateMachineNotFound`.
+    /// Updates a state machine in a transition of its own (see
+    /// ``Transaction/updateStateMachine(arn:definition:roleArn:at:)``).
     @discardableResult
     public func updateStateMachine(
         arn: String,

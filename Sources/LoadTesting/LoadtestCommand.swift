@@ -3,7 +3,6 @@ import BatonBroker
 import BatonProtocol
 import BatonRuntime
 import Foundation
-import LoadTesting
 import Logging
 
 /// `baton loadtest`: drives real executions through the running orchestrator, workers and broker and reports

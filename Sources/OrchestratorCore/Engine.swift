@@ -63,7 +63,7 @@ public final class Engine: Sendable {
         machines.invalidate()
         defer { machines.invalidate() }
         let (value, produced) = try await store.transition { tx in
-            var context = TransitionContext(engine: engine, tx: TransitionStore(tx), now: now)
+            var context = TransitionContext(engine: engine, tx: DirectTransitionStore(tx), now: now)
             let value = try body(&context)
             return (value, context.produced)
         }
@@ -122,7 +122,7 @@ public final class Engine: Sendable {
         _ body: (inout TransitionContext) throws -> T, executionID: Int64?,
         preloaded: (Int64, CachedExecution)?, on snapshot: Snapshot, at now: Date
     ) throws -> ((T, TransitionContext.Produced), WritePlan) {
-        let store = TransitionStore(
+        let store = PlannedTransitionStore(
             snapshot, known: preloaded?.1.known, machines: machines, newExecution: executionID == nil)
         var context = TransitionContext(engine: self, tx: store, now: now)
         context.preloadedState = preloaded.map { ($0.0, $0.1.state) }

@@ -8,11 +8,11 @@ import StatesLanguage
 /// the resulting actions into rows — history, open tasks, timers, outbox — all committed together.
 ///
 /// Synchronous and never waits for the broker. For an execution it runs off the writer, on a snapshot, and its
-/// writes are recorded and applied afterwards (`TransitionStore`'s planned mode); for state machine operations
+/// writes are recorded and applied afterwards (`PlannedTransitionStore`); for state machine operations
 /// it runs on the writer itself.
 struct TransitionContext {
     let engine: Engine
-    let tx: TransitionStore
+    let tx: any TransitionStore
     let now: Date
     /// What this transition produced, handed to the services after the commit.
     var produced = Produced()
@@ -29,7 +29,7 @@ struct TransitionContext {
         var cacheEntry: (executionID: Int64, entry: CachedExecution)?
     }
 
-    init(engine: Engine, tx: TransitionStore, now: Date) {
+    init(engine: Engine, tx: any TransitionStore, now: Date) {
         self.engine = engine
         self.tx = tx
         self.now = now

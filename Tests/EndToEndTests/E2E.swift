@@ -4,6 +4,7 @@ import BatonProtocol
 import BatonTestSupport
 import ChaosLab
 import Foundation
+import LocalProcesses
 import StatesLanguage
 import Testing
 
