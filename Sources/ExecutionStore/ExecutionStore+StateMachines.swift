@@ -13,20 +13,6 @@ extension ExecutionStore {
         try await transition { tx in try tx.insertStateMachine(stateMachine) }
     }
 
-    /// Updates a state machine in a transition of its own (see
-    /// ``Transaction/updateStateMachine(arn:definition:roleArn:at:)``).
-    @discardableResult
-    public func updateStateMachine(
-        arn: String,
-        definition: String? = nil,
-        roleArn: String? = nil,
-        at date: Date
-    ) async throws -> StateMachineRecord {
-        try await transition { tx in
-            try tx.updateStateMachine(arn: arn, definition: definition, roleArn: roleArn, at: date)
-        }
-    }
-
     /// Deletes a state machine and its revisions.
     /// - Returns: whether it existed.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
