@@ -211,7 +211,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BatonProtocolTests", dependencies: ["BatonProtocol"], swiftSettings: swiftSettings),
+        .testTarget(name: "BatonProtocolTests", dependencies: ["BatonJSON", "BatonProtocol"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ExecutionStoreTests",
             dependencies: ["ExecutionStore", "StatesLanguage", .product(name: "GRDB", package: "GRDB.swift")],
@@ -262,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "WorkerKit", "BatonBroker", "BatonProtocol", "BatonTestSupport", "LocalProcesses",
+                "WorkerKit", "BatonBroker", "BatonJSON", "BatonProtocol", "BatonTestSupport", "LocalProcesses",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
