@@ -149,7 +149,8 @@ let package = Package(
         .target(
             name: "WorkerKit",
             dependencies: [
-                "BatonBroker", "BatonJSON", "BatonProtocol",
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
