@@ -99,6 +99,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The temporary store the store, engine and API test suites open.
+        .target(name: "StoreTestSupport", dependencies: ["ExecutionStore"], swiftSettings: swiftSettings),
         // Launching local processes for tooling and tests: the one launcher (posix_spawn from one thread, a
         // parent-death signal), the node scripts, private RabbitMQ nodes. Foundation only; never in a shipped binary.
         .target(name: "LocalProcesses", swiftSettings: swiftSettings),
@@ -215,13 +217,15 @@ let package = Package(
         .testTarget(name: "BatonProtocolTests", dependencies: ["BatonJSON", "BatonProtocol"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ExecutionStoreTests",
-            dependencies: ["ExecutionStore", "StatesLanguage", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "ExecutionStore", "StatesLanguage", "StoreTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OrchestratorCoreTests",
             dependencies: [
-                "BatonJSON", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol",
+                "BatonJSON", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -231,6 +235,7 @@ let package = Package(
             name: "StepFunctionsAPITests",
             dependencies: [
                 "BatonJSON", "StepFunctionsAPI", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol",
+                "StoreTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

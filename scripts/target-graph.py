@@ -35,7 +35,7 @@ PRODUCT_MODULES: dict[str, list[str]] = {}
 # Who may see the AMQP client: the broker layer, and the test support that drives the raw client.
 AMQP_CLIENT_USERS = {"BatonBroker", "BatonTestSupport"}
 # Targets no shipped binary should link (tooling for tests, the failure lab and the load tester).
-TOOLING = {"BatonTestSupport", "ChaosLab", "LoadTesting", "LocalProcesses"}
+TOOLING = {"BatonTestSupport", "ChaosLab", "LoadTesting", "LocalProcesses", "StoreTestSupport"}
 SHIPPED_WORKERS = {"orchestrator", "worker-function", "legacy-system", "approver"}
 
 IMPORT = re.compile(r"^\s*(?:@\w+(?:\([^)]*\))?\s+)*(?:(?:public|package|internal|private|fileprivate)\s+)?"
