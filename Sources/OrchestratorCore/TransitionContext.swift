@@ -26,7 +26,7 @@ struct TransitionContext {
         /// The state saved for a still-running execution, for the engine's cache.
         var savedState: (executionID: Int64, state: ExecutionState)?
         /// What the engine caches after the commit (the saved state and, when complete, the row and open tasks).
-        var cacheEntry: (executionID: Int64, entry: CachedExecution)?
+        var cacheEntry: CacheEntry?
     }
 
     init(engine: Engine, tx: any TransitionStore, now: Date) {
