@@ -124,8 +124,13 @@ final class Evaluator {
         let results = Value.sequence()
         var value = input
         if case .array(let array)? = input, array.outerWrapper, let first = array.items.first { value = first }
-        guard case .object(let object)? = value else { return results }
-        for (_, member) in object.pairs {
+        let members: [Value]
+        switch value {
+        case .object(let object)?: members = object.pairs.map(\.1)
+        case .array(let array)?: members = array.items
+        default: members = []
+        }
+        for member in members {
             if case .array(let array) = member {
                 results.items.append(contentsOf: flatten(array.items))
             } else {

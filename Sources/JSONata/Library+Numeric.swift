@@ -126,7 +126,7 @@ extension Library {
         case "b", "B": radix = 2
         default: return nil
         }
-        return UInt64(body, radix: radix).map(Double.init)
+        return UInt64(body, radix: radix).map { Double($0) }
     }
 
     /// `$formatInteger` for decimal pictures (`0`, `000`, `#,##0`), roman numerals (`I`, `i`) and letters (`A`,

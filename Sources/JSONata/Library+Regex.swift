@@ -65,7 +65,7 @@ extension Library {
 
     static let regexFunctions: [Native] = [
         Native("contains", "<s-(sf):b>") { _, arguments, _, _ in
-            guard case .string(let string)? = arguments[0] else { return nil }
+            guard case .string(let string)? = arguments[0], arguments[1] != nil else { return nil }
             if case .string(let token)? = arguments[1] { return .bool(token.isEmpty || string.contains(token)) }
             guard let regex = regex(arguments[1]) else { return .bool(false) }
             return .bool(RegexMatch.first(regex, in: string, from: 0) != nil)

@@ -17,7 +17,7 @@ extension Library {
     }
 
     static let stringFunctions: [Native] = [
-        Native("string", "<x-b?:s>") { evaluator, arguments, _, _ in
+        Native("string", "<x-b?:s>", arity: 1) { evaluator, arguments, _, _ in
             guard let value = arguments[0] else { return nil }
             return .string(
                 try evaluator.stringify(

@@ -33,7 +33,7 @@ enum Library {
     static func number(_ value: Double) -> Value { .number(value) }
 }
 
-/// A number as an `Int`, truncated and clamped to ±1e15 (NaN is 0), so that no input traps a conversion.
+/// A number as an `Int`, truncated and clamped to ±9e18 (NaN is 0), so that no input traps a conversion.
 func clampedInt(_ number: Double) -> Int {
-    number.isNaN ? 0 : Int(max(min(number.rounded(.towardZero), 1e15), -1e15))
+    number.isNaN ? 0 : Int(max(min(number.rounded(.towardZero), 9e18), -9e18))
 }

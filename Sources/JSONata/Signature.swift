@@ -124,12 +124,14 @@ struct Signature: Sendable {
                         throw JSONataError("T0411", index: argumentIndex + 1, value: context)
                     }
                 } else {
-                    validated.append(nil)
+                    // As jsonata-js does, an optional parameter left empty still takes the next argument's place.
+                    validated.append(argumentIndex < arguments.count ? arguments[argumentIndex] : nil)
+                    argumentIndex += 1
                 }
                 continue
             }
-            for _ in 0..<count where argumentIndex < arguments.count {
-                let argument = arguments[argumentIndex]
+            for _ in 0..<count {
+                let argument = argumentIndex < arguments.count ? arguments[argumentIndex] : nil
                 if parameter.type == "a", let argument {
                     if let subtype = parameter.subtype, let wanted = subtype.first {
                         var ok = true

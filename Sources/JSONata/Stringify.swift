@@ -12,19 +12,21 @@ extension Evaluator {
             var out = ""
             var subject = value
             if case .array(let array) = value, array.outerWrapper, let first = array.items.first { subject = first }
-            write(subject, to: &out, indent: pretty ? 0 : nil)
+            try write(subject, to: &out, indent: pretty ? 0 : nil)
             return out
         }
     }
 
-    private func write(_ value: Value, to out: inout String, indent: Int?) {
+    private func write(_ value: Value, to out: inout String, indent: Int?) throws {
         let newline = indent.map { "\n" + String(repeating: " ", count: ($0 + 1) * 2) } ?? ""
         let closing = indent.map { "\n" + String(repeating: " ", count: $0 * 2) } ?? ""
         let inner = indent.map { $0 + 1 }
         switch value {
         case .null: out += "null"
         case .bool(let flag): out += flag ? "true" : "false"
-        case .number(let number): out += number.isFinite ? formatJS(roundTo15(number)) : "null"
+        case .number(let number):
+            if !number.isFinite { throw JSONataError("D1001", value: value) }
+            out += formatJS(number == number.rounded() ? number : roundTo15(number))
         case .string(let string): out += quoteJSON(string)
         case .function: out += "\"\""
         case .array(let array):
@@ -36,7 +38,7 @@ extension Evaluator {
             for (index, item) in array.items.enumerated() {
                 if index > 0 { out += "," }
                 out += newline
-                write(item, to: &out, indent: inner)
+                try write(item, to: &out, indent: inner)
             }
             out += closing + "]"
         case .object(let object):
@@ -48,7 +50,7 @@ extension Evaluator {
             for (index, (key, member)) in object.pairs.enumerated() {
                 if index > 0 { out += "," }
                 out += newline + quoteJSON(key) + (indent == nil ? ":" : ": ")
-                write(member, to: &out, indent: inner)
+                try write(member, to: &out, indent: inner)
             }
             out += closing + "}"
         }
