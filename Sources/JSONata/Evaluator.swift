@@ -200,3 +200,9 @@ public struct JSONataLimits: Sendable {
         self.timeLimit = timeLimit
     }
 }
+
+extension Evaluator {
+    /// The evaluation's fixed timestamp in milliseconds since 1970 (`$now()` and `$millis()` agree within one
+    /// evaluation).
+    var millis: Double { (timestamp.timeIntervalSince1970 * 1000).rounded(.down) }
+}

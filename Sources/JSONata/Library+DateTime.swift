@@ -2,24 +2,23 @@ import Foundation
 
 extension Library {
     static let dateTimeFunctions: [Native] = [
-        Native("now", "<s?s?:s>") { evaluator, _, _, _ in .string(isoString(evaluator.timestamp)) },
-        Native("millis", "<:n>") { evaluator, _, _, _ in
-            .number((evaluator.timestamp.timeIntervalSince1970 * 1000).rounded(.down))
+        Native("now", "<s?s?:s>") { evaluator, arguments, _, _ in
+            let picture = try argument(arguments, 0)?.string.map { try DateTimePicture($0) } ?? .iso
+            return .string(try picture.format(evaluator.millis, timezone: argument(arguments, 1)?.string))
         },
-        Native("toMillis", "<s-s?:n>") { _, arguments, _, _ in
+        Native("millis", "<:n>") { evaluator, _, _, _ in .number(evaluator.millis) },
+        Native("toMillis", "<s-s?:n>") { evaluator, arguments, _, _ in
             guard case .string(let text)? = arguments[0] else { return nil }
-            if argument(arguments, 1) != nil {
-                throw JSONataError("D3136", value: argument(arguments, 1))
+            if case .string(let picture)? = argument(arguments, 1) {
+                return try DateTimePicture(picture).parse(text, now: evaluator.millis).map { .number($0) }
             }
             guard let date = parseISO(text) else { throw JSONataError("D3110", value: arguments[0]) }
             return .number((date.timeIntervalSince1970 * 1000).rounded())
         },
         Native("fromMillis", "<n-s?s?:s>") { _, arguments, _, _ in
             guard case .number(let millis)? = arguments[0] else { return nil }
-            if argument(arguments, 1) != nil {
-                throw JSONataError("D3133", value: argument(arguments, 1))
-            }
-            return .string(isoString(Date(timeIntervalSince1970: millis / 1000)))
+            let picture = try argument(arguments, 1)?.string.map { try DateTimePicture($0) } ?? .iso
+            return .string(try picture.format(millis, timezone: argument(arguments, 2)?.string))
         },
     ]
 

@@ -75,12 +75,13 @@ extension Library {
             guard case .number(let number)? = arguments[0], case .string(let picture)? = arguments[1] else {
                 return nil
             }
-            return .string(try formatInteger(number, picture: picture))
+            return .string(try IntegerPicture(picture).format(clampedInt(number.rounded(.down))))
         },
         Native("parseInteger", "<s-s:n>") { _, arguments, _, _ in
-            guard case .string(let text)? = arguments[0] else { return nil }
-            let digits = text.filter { $0.isNumber || $0 == "-" }
-            return Double(digits).map { .number($0) }
+            guard case .string(let text)? = arguments[0], case .string(let picture)? = arguments[1] else { return nil }
+            let format = try IntegerPicture(picture)
+            _ = try format.pattern()
+            return format.parse(text).map { .number($0) }
         },
         Native("formatNumber", "<n-so?:s>") { _, arguments, _, _ in
             guard case .number(let number)? = arguments[0], case .string(let picture)? = arguments[1] else {
@@ -127,57 +128,5 @@ extension Library {
         default: return nil
         }
         return UInt64(body, radix: radix).map { Double($0) }
-    }
-
-    /// `$formatInteger` for decimal pictures (`0`, `000`, `#,##0`), roman numerals (`I`, `i`) and letters (`A`,
-    /// `a`); words (`w`) are not supported (D3130).
-    static func formatInteger(_ number: Double, picture: String) throws -> String {
-        let value = clampedInt(number)
-        switch picture {
-        case "I": return roman(value)
-        case "i": return roman(value).lowercased()
-        case "A", "a":
-            var n = value
-            var letters = ""
-            while n > 0 {
-                n -= 1
-                letters = String(UnicodeScalar(UInt8(65 + n % 26))) + letters
-                n /= 26
-            }
-            return picture == "a" ? letters.lowercased() : letters
-        default:
-            let mandatory = picture.filter { $0 == "0" }.count
-            guard picture.allSatisfy({ "0#,".contains($0) }), mandatory > 0 else {
-                throw JSONataError("D3130", value: .string(picture))
-            }
-            var digits = String(abs(value))
-            while digits.count < mandatory { digits = "0" + digits }
-            if let comma = picture.lastIndex(of: ",") {
-                let group = picture.distance(from: comma, to: picture.endIndex) - 1
-                var grouped = ""
-                for (index, character) in digits.reversed().enumerated() {
-                    if index > 0 && index % group == 0 { grouped = "," + grouped }
-                    grouped = String(character) + grouped
-                }
-                digits = grouped
-            }
-            return (value < 0 ? "-" : "") + digits
-        }
-    }
-
-    private static func roman(_ number: Int) -> String {
-        let table: [(Int, String)] = [
-            (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
-            (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
-        ]
-        var rest = number
-        var result = ""
-        for (value, letters) in table {
-            while rest >= value {
-                result += letters
-                rest -= value
-            }
-        }
-        return result
     }
 }
