@@ -49,13 +49,8 @@ extension Library {
             return number.squareRoot()
         },
         Native("round", "<n-n?:n>") { _, arguments, _, _ in
-            guard case .number(var number)? = arguments[0] else { return nil }
-            let precision = clampedInt(argument(arguments, 1)?.number ?? 0)
-            if precision != 0 { number = shift(number, by: precision) }
-            var result = (number + 0.5).rounded(.down)
-            if abs(result - number) == 0.5 && abs(result.truncatingRemainder(dividingBy: 2)) == 1 { result -= 1 }
-            if precision != 0 { result = shift(result, by: -precision) }
-            return .number(result == 0 ? 0 : result)
+            guard case .number(let number)? = arguments[0] else { return nil }
+            return .number(roundHalfEven(number, precision: clampedInt(argument(arguments, 1)?.number ?? 0)))
         },
         Native("power", "<n-n:n>") { _, arguments, _, _ in
             guard case .number(let base)? = arguments[0], case .number(let exponent)? = arguments[1] else { return nil }
@@ -90,6 +85,16 @@ extension Library {
             return .string(try NumberPicture(picture, options: argument(arguments, 2)?.object).format(number))
         },
     ]
+
+    /// `$round`: half to even at `precision` decimal places, shifting the point through the number's text.
+    static func roundHalfEven(_ value: Double, precision: Int) -> Double {
+        var number = value
+        if precision != 0 { number = shift(number, by: precision) }
+        var result = (number + 0.5).rounded(.down)
+        if abs(result - number) == 0.5 && abs(result.truncatingRemainder(dividingBy: 2)) == 1 { result -= 1 }
+        if precision != 0 { result = shift(result, by: -precision) }
+        return result == 0 ? 0 : result
+    }
 
     static func decimalNumber(_ text: String) -> Double? {
         var scalars = Array(text.unicodeScalars)[...]
