@@ -85,9 +85,12 @@ struct IntegerPicture {
         return factor
     }
 
-    func format(_ number: Int) throws -> String {
+    func format(_ number: Int) throws -> String { try format(Double(number)) }
+
+    func format(_ number: Double) throws -> String {
         let negative = number < 0
-        let value = abs(number)
+        let exact = abs(number)
+        let value = clampedInt(exact)
         var text: String
         switch primary {
         case .letters:
@@ -96,14 +99,14 @@ struct IntegerPicture {
             text = IntegerWords.roman(value)
             if letterCase == .upper { text = text.uppercased() }
         case .words:
-            text = IntegerWords.words(value, ordinal: ordinal)
+            text = IntegerWords.words(exact, ordinal: ordinal)
             if letterCase == .upper {
                 text = text.uppercased()
             } else if letterCase == .lower {
                 text = text.lowercased()
             }
         case .decimal:
-            text = String(value)
+            text = formatJS(exact)
             if text.count < mandatoryDigits {
                 text = String(repeating: "0", count: mandatoryDigits - text.count) + text
             }

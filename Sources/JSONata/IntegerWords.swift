@@ -1,3 +1,5 @@
+import Foundation
+
 /// Integers as English words, roman numerals and letters, and back.
 enum IntegerWords {
     static let few = [
@@ -12,39 +14,37 @@ enum IntegerWords {
     static let decades = ["Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred"]
     static let magnitudes = ["Thousand", "Million", "Billion", "Trillion"]
 
-    static func words(_ value: Int, ordinal: Bool) -> String {
-        func lookup(_ number: Int, _ previous: Bool, _ ordinal: Bool) -> String {
+    static func words(_ value: Double, ordinal: Bool) -> String {
+        func lookup(_ number: Double, _ previous: Bool, _ ordinal: Bool) -> String {
             if number <= 19 {
-                return (previous ? " and " : "") + (ordinal ? ordinals[number] : few[number])
+                let index = Int(number)
+                return (previous ? " and " : "") + (ordinal ? ordinals[index] : few[index])
             }
             if number < 100 {
-                var words = (previous ? " and " : "") + decades[number / 10 - 2]
-                if number % 10 > 0 {
-                    words += "-" + lookup(number % 10, false, ordinal)
+                let tens = Int(number / 10)
+                let remainder = number - Double(tens * 10)
+                var words = (previous ? " and " : "") + decades[tens - 2]
+                if remainder > 0 {
+                    words += "-" + lookup(remainder, false, ordinal)
                 } else if ordinal {
                     words = String(words.dropLast()) + "ieth"
                 }
                 return words
             }
             if number < 1000 {
-                var words = (previous ? ", " : "") + few[number / 100] + " Hundred"
-                if number % 100 > 0 {
-                    words += lookup(number % 100, true, ordinal)
+                let hundreds = Int(number / 100)
+                let remainder = number - Double(hundreds * 100)
+                var words = (previous ? ", " : "") + few[hundreds] + " Hundred"
+                if remainder > 0 {
+                    words += lookup(remainder, true, ordinal)
                 } else if ordinal {
                     words += "th"
                 }
                 return words
             }
-            var magnitude = 0
-            var scaled = number
-            while scaled >= 1000 {
-                scaled /= 1000
-                magnitude += 1
-            }
-            magnitude = min(magnitude, magnitudes.count)
-            var factor = 1
-            for _ in 0..<magnitude { factor *= 1000 }
-            let mantissa = number / factor
+            let magnitude = min(Int((log10(number) / 3).rounded(.down)), magnitudes.count)
+            let factor = pow(10, Double(magnitude * 3))
+            let mantissa = (number / factor).rounded(.down)
             let remainder = number - mantissa * factor
             var words = (previous ? ", " : "") + lookup(mantissa, false, false) + " " + magnitudes[magnitude - 1]
             if remainder > 0 {
@@ -54,7 +54,7 @@ enum IntegerWords {
             }
             return words
         }
-        return lookup(value, false, ordinal)
+        return lookup(value.rounded(.down), false, ordinal)
     }
 
     static let wordValues: [String: Double] = {

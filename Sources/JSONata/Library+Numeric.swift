@@ -70,7 +70,7 @@ extension Library {
             guard case .number(let number)? = arguments[0], case .string(let picture)? = arguments[1] else {
                 return nil
             }
-            return .string(try IntegerPicture(picture).format(clampedInt(number.rounded(.down))))
+            return .string(try IntegerPicture(picture).format(number.rounded(.down)))
         },
         Native("parseInteger", "<s-s:n>") { _, arguments, _, _ in
             guard case .string(let text)? = arguments[0], case .string(let picture)? = arguments[1] else { return nil }

@@ -57,6 +57,28 @@ extension Library {
         return nil
     }
 
+    /// Every match of a regex literal or of a custom matcher function (one that returns `{match, start, end,
+    /// groups, next}` objects, `next` giving the following match); T1010 for a function returning anything else.
+    static func matches(
+        _ matcher: Value?, in text: String, limit: Int = .max, _ evaluator: Evaluator, _ env: Frame
+    ) throws -> [RegexMatch] {
+        if let regex = regex(matcher) { return try RegexMatch.all(regex, in: text, limit: limit) }
+        var found: [RegexMatch] = []
+        var result = try evaluator.apply(matcher, [.string(text)], nil, env)
+        while let value = result, found.count < limit {
+            guard case .object(let object) = value, case .number(let start)? = object["start"] else {
+                throw JSONataError("T1010")
+            }
+            let groups = object["groups"]?.array?.items.compactMap(\.string) ?? []
+            let end = object["end"]?.number ?? start
+            found.append(
+                RegexMatch(match: object["match"]?.string ?? "", start: Int(start), end: Int(end), groups: groups))
+            guard let next = object["next"], case .function = next else { break }
+            result = try evaluator.apply(next, [], nil, env)
+        }
+        return found
+    }
+
     static func limit(_ value: Value?, code: String) throws -> Int {
         guard case .number(let number)? = value else { return .max }
         if number < 0 { throw JSONataError(code, value: value) }
@@ -64,13 +86,12 @@ extension Library {
     }
 
     static let regexFunctions: [Native] = [
-        Native("contains", "<s-(sf):b>") { _, arguments, _, _ in
+        Native("contains", "<s-(sf):b>") { evaluator, arguments, _, env in
             guard case .string(let string)? = arguments[0], arguments[1] != nil else { return nil }
             if case .string(let token)? = arguments[1] { return .bool(token.isEmpty || string.contains(token)) }
-            guard let regex = regex(arguments[1]) else { return .bool(false) }
-            return .bool(RegexMatch.first(regex, in: string, from: 0) != nil)
+            return .bool(!(try matches(arguments[1], in: string, limit: 1, evaluator, env)).isEmpty)
         },
-        Native("split", "<s-(sf)n?:a<s>>") { _, arguments, _, _ in
+        Native("split", "<s-(sf)n?:a<s>>") { evaluator, arguments, _, env in
             guard case .string(let string)? = arguments[0] else { return nil }
             let limit = try limit(argument(arguments, 2), code: "D3020")
             var parts: [String] = []
@@ -80,10 +101,10 @@ extension Library {
                 } else {
                     parts = string.components(separatedBy: separator)
                 }
-            } else if let regex = regex(arguments[1]) {
+            } else {
                 let text = string as NSString
                 var start = 0
-                for match in try RegexMatch.all(regex, in: string) {
+                for match in try matches(arguments[1], in: string, evaluator, env) {
                     parts.append(text.substring(with: NSRange(location: start, length: match.start - start)))
                     start = match.end
                 }
@@ -91,12 +112,11 @@ extension Library {
             }
             return .array(JArray(parts.prefix(limit).map { .string($0) }))
         },
-        Native("match", "<s-f<s:o>n?:a<o>>") { _, arguments, _, _ in
+        Native("match", "<s-f<s:o>n?:a<o>>") { evaluator, arguments, _, env in
             guard case .string(let string)? = arguments[0] else { return nil }
             let limit = try limit(argument(arguments, 2), code: "D3040")
-            guard let regex = regex(arguments[1]) else { return nil }
             let result = Value.sequence()
-            for match in try RegexMatch.all(regex, in: string, limit: limit) {
+            for match in try matches(arguments[1], in: string, limit: limit, evaluator, env) {
                 result.append(
                     .object(
                         JObject([
@@ -113,23 +133,23 @@ extension Library {
             }
             let limit = try limit(argument(arguments, 3), code: "D3011")
             let text = string as NSString
-            var matches: [RegexMatch] = []
+            var found: [RegexMatch] = []
             if case .string(let pattern)? = arguments[1] {
                 var from = 0
-                while matches.count < limit {
-                    let found = text.range(of: pattern, range: NSRange(location: from, length: text.length - from))
-                    if found.location == NSNotFound { break }
-                    matches.append(
+                while found.count < limit {
+                    let range = text.range(of: pattern, range: NSRange(location: from, length: text.length - from))
+                    if range.location == NSNotFound { break }
+                    found.append(
                         RegexMatch(
-                            match: pattern, start: found.location, end: found.location + found.length, groups: []))
-                    from = found.location + found.length
+                            match: pattern, start: range.location, end: range.location + range.length, groups: []))
+                    from = range.location + range.length
                 }
-            } else if let regex = regex(arguments[1]) {
-                matches = try RegexMatch.all(regex, in: string, limit: limit)
+            } else {
+                found = try matches(arguments[1], in: string, limit: limit, evaluator, env)
             }
             var result = ""
             var position = 0
-            for match in matches {
+            for match in found {
                 result += text.substring(with: NSRange(location: position, length: match.start - position))
                 switch arguments[2] {
                 case .string(let replacement)?:
