@@ -15,6 +15,8 @@ extension Evaluator {
                 return try arithmetic(lhs, rhs, op)
             case "=", "!=":
                 guard lhs != nil, rhs != nil else { return .bool(false) }
+                try checkNesting(lhs)
+                try checkNesting(rhs)
                 return .bool(deepEqual(lhs, rhs) == (op == "="))
             case "<", "<=", ">", ">=":
                 return try compare(lhs, rhs, op)

@@ -7,10 +7,20 @@ final class Evaluator {
     let timestamp: Date
     var depth = 0
     private var ticks = 0
+    /// Address of a local of the first `evaluate` call: how far the stack has grown is measured from it.
+    private var stackBase: UInt?
+    /// Lowest address evaluation may reach.
+    private var stackFloor: UInt = 0
+    /// Stack this evaluation may use, in bytes.
+    let stackBudget: Int
+    /// Set when evaluation stopped for want of stack (rather than depth or time), so that it can be run again on a
+    /// larger stack.
+    private(set) var ranOutOfStack = false
     let root: Frame
 
-    init(limits: JSONataLimits, timestamp: Date) {
+    init(limits: JSONataLimits, timestamp: Date, stackBudget: Int) {
         self.limits = limits
+        self.stackBudget = stackBudget
         self.timestamp = timestamp
         root = Frame(parent: nil)
         for native in Library.all {
@@ -23,6 +33,17 @@ final class Evaluator {
         depth += 1
         ticks &+= 1
         if depth > limits.maximumDepth {
+            throw JSONataError("U1001", position: expr.position, token: expr.value)
+        }
+        // The depth limit alone does not bound the stack (a level can take a few frames or many, and frames are
+        // far larger in debug builds), so the stack's growth is measured too.
+        let here = StackGuard.current()
+        if stackBase == nil {
+            stackBase = here
+            stackFloor = here > UInt(stackBudget) ? here - UInt(stackBudget) : 0
+        }
+        if here < stackFloor {
+            ranOutOfStack = true
             throw JSONataError("U1001", position: expr.position, token: expr.value)
         }
         if ticks % 1024 == 0, ContinuousClock.now - start > limits.timeLimit {
@@ -38,12 +59,14 @@ final class Evaluator {
         case .path: result = try evaluatePath(expr, input, env)
         case .binary: result = try evaluateBinary(expr, input, env)
         case .unary: result = try evaluateUnary(expr, input, env)
-        case .name: result = lookup(input, expr.value)
+        case .name: result = try lookup(input, expr.value)
         case .string: result = .string(expr.value)
         case .number: result = .number(expr.number)
         case .value: result = expr.literal
-        case .wildcard: result = .array(wildcard(input))
-        case .descendant: result = descendants(input)
+        case .wildcard: result = .array(try wildcard(input))
+        case .descendant:
+            try checkNesting(input)
+            result = descendants(input)
         case .parent: result = env.lookup(expr.slot!.label)
         case .condition:
             let condition = try evaluate(expr.condition!, input, env)
@@ -101,12 +124,13 @@ final class Evaluator {
     }
 
     /// A member of an object, or of each object in an array (flattened into a sequence).
-    func lookup(_ input: Value?, _ key: String) -> Value? {
+    func lookup(_ input: Value?, _ key: String, depth: Int = 0) throws -> Value? {
         switch input {
         case .array(let array)?:
+            if depth > maximumNesting { throw JSONataError("U1002", detail: "nested deeper than \(maximumNesting)") }
             let result = Value.sequence()
             for item in array.items {
-                switch lookup(item, key) {
+                switch try lookup(item, key, depth: depth + 1) {
                 case .array(let inner)?: result.items.append(contentsOf: inner.items)
                 case let value?: result.append(value)
                 case nil: break
@@ -120,7 +144,7 @@ final class Evaluator {
         }
     }
 
-    private func wildcard(_ input: Value?) -> JArray {
+    private func wildcard(_ input: Value?) throws -> JArray {
         let results = Value.sequence()
         var value = input
         if case .array(let array)? = input, array.outerWrapper, let first = array.items.first { value = first }
@@ -132,6 +156,7 @@ final class Evaluator {
         }
         for member in members {
             if case .array(let array) = member {
+                try checkNesting(member)
                 results.items.append(contentsOf: flatten(array.items))
             } else {
                 results.append(member)
@@ -172,6 +197,7 @@ final class Evaluator {
     /// The truthiness of a value as `$boolean` defines it (`nil` for undefined).
     func boolean(_ value: Value?) throws -> Bool? {
         guard let value else { return nil }
+        if case .array = value { try checkNesting(value) }
         switch value {
         case .null: return false
         case .bool(let flag): return flag
@@ -194,10 +220,15 @@ public struct JSONataLimits: Sendable {
     /// Longest an evaluation may run; past it evaluation fails with U1001.
     public var timeLimit: Duration
 
-    /// Limits with defaults that keep evaluation within Swift's default stack and a few seconds.
-    public init(maximumDepth: Int = 900, timeLimit: Duration = .seconds(5)) {
+    /// Most stack an evaluation may use, in bytes (on a thread of its own when it needs more than a secondary
+    /// thread has); past it evaluation fails with U1001.
+    public var maximumStackBytes: Int
+
+    /// Limits with defaults that keep evaluation within a thread's stack and a few seconds.
+    public init(maximumDepth: Int = 900, timeLimit: Duration = .seconds(5), maximumStackBytes: Int = 8 * 1024 * 1024) {
         self.maximumDepth = maximumDepth
         self.timeLimit = timeLimit
+        self.maximumStackBytes = maximumStackBytes
     }
 }
 

@@ -76,6 +76,6 @@ extension JSONataError {
         "D3140": "malformed URL: {{value}}",
         "D3141": "{{{message}}}",
         "U1001": "evaluation too deep: a recursive function does not terminate, or is not tail-recursive",
-        "U1002": "range or sequence too large",
+        "U1002": "value {{{message}}} levels",
     ]
 }

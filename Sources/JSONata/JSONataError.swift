@@ -60,6 +60,7 @@ extension JSONataError {
 
 /// A value as JSON text for an error message (functions as `""`), cut short past 100 characters.
 func renderForMessage(_ value: Value) -> String {
+    guard (try? checkNesting(value)) != nil else { return "…" }
     let text = value.json?.serialized ?? "\"\""
     return text.count > 100 ? String(text.prefix(100)) + "…" : text
 }

@@ -30,7 +30,7 @@ extension Library {
         },
         Native("lookup", "<x-s:x>") { evaluator, arguments, _, _ in
             guard case .string(let key)? = arguments[1] else { return nil }
-            return evaluator.lookup(arguments[0], key)
+            return try evaluator.lookup(arguments[0], key)
         },
         Native("append", "<xx:a>") { evaluator, arguments, _, _ in evaluator.append(arguments[0], arguments[1]) },
         Native("spread", "<x-:a<o>>") { _, arguments, _, _ in
@@ -64,6 +64,7 @@ extension Library {
         Native("distinct", "<x:x>") { _, arguments, _, _ in
             guard case .array(let array)? = arguments[0] else { return arguments[0] }
             if array.count <= 1 { return arguments[0] }
+            try checkNesting(arguments[0])
             let result = array.isSequence ? Value.sequence() : JArray()
             for item in array.items where !result.items.contains(where: { deepEqual($0, item) }) { result.append(item) }
             return .array(result)
@@ -82,7 +83,10 @@ extension Library {
             }
             return nil
         },
-        Native("clone", "<(oa)-:o>") { _, arguments, _, _ in arguments[0].map(deepCopy) },
+        Native("clone", "<(oa)-:o>") { _, arguments, _, _ in
+            try checkNesting(arguments[0])
+            return arguments[0].map(deepCopy)
+        },
         Native("eval", "<sx?:x>") { evaluator, arguments, input, env in
             guard case .string(let text)? = arguments[0] else { return nil }
             var focus = input

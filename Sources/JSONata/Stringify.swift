@@ -9,6 +9,7 @@ extension Evaluator {
         case .function: return ""
         case .number(let number) where !number.isFinite: throw JSONataError("D3001", value: value)
         default:
+            try checkNesting(value)
             var out = ""
             var subject = value
             if case .array(let array) = value, array.outerWrapper, let first = array.items.first { subject = first }

@@ -177,3 +177,26 @@ func strictEqual(_ lhs: Value, _ rhs: Value) -> Bool {
     default: deepEqual(lhs, rhs)
     }
 }
+
+/// Deepest nesting of arrays and objects that evaluation accepts in values it compares, prints, copies, walks
+/// or returns (BatonJSON parses at most 512); deeper values fail with U1002 instead of overflowing the stack.
+let maximumNesting = 1000
+
+/// Fails with U1002 when `value` nests arrays and objects deeper than `maximumNesting` (checked without
+/// recursion).
+func checkNesting(_ value: Value?) throws {
+    guard let value else { return }
+    var pending: [(Value, Int)] = [(value, 1)]
+    while let (current, depth) = pending.popLast() {
+        switch current {
+        case .array(let array):
+            if depth > maximumNesting { throw JSONataError("U1002", detail: "nested deeper than \(maximumNesting)") }
+            for item in array.items where item.isArray || item.object != nil { pending.append((item, depth + 1)) }
+        case .object(let object):
+            if depth > maximumNesting { throw JSONataError("U1002", detail: "nested deeper than \(maximumNesting)") }
+            for (_, item) in object.pairs where item.isArray || item.object != nil { pending.append((item, depth + 1)) }
+        default:
+            break
+        }
+    }
+}

@@ -32,8 +32,9 @@ import Testing
         }
         var bindings: [String: JSON] = [:]
         for (key, value) in testCase["bindings"]?.objectValue ?? JSONObject() { bindings[key] = value }
-        var limits = JSONataLimits(timeLimit: .seconds(2))
+        var limits = JSONataLimits(timeLimit: .seconds(30))
         if case .integer(let depth)? = testCase["depth"] { limits.maximumDepth = Int(depth) }
+        if case .integer(let milliseconds)? = testCase["timelimit"] { limits.timeLimit = .milliseconds(milliseconds) }
         let expectedCode = testCase["code"]?.stringValue ?? testCase["error"]?["code"]?.stringValue
         let expectedToken = testCase["token"]?.stringValue ?? testCase["error"]?["token"]?.stringValue
         do {

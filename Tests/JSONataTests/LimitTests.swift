@@ -52,3 +52,23 @@ import Testing
         #expect(error("1 +")?.code == "S0207")
     }
 }
+
+/// Deep data built by an expression is refused with an error rather than overflowing the stack when it is
+/// compared, printed, copied or returned.
+@Suite struct DeepDataTests {
+    @Test func deeplyNestedResultsFailWithAnError() {
+        let deep = "$reduce([1..20000], function($a, $b){{\"x\": $a}}, 0)"
+        for suffix in [
+            "", " ~> $string()", " = $reduce([1..20000], function($a, $b){{\"x\": $a}}, 0)", ".**", " ~> $clone()",
+        ] {
+            #expect(throws: JSONataError.self, "\(deep + suffix)") {
+                _ = try JSONataExpression(deep + suffix).evaluate(nil)
+            }
+        }
+    }
+
+    @Test func recursionDeeperThanASecondaryThreadsStackStillWorks() throws {
+        let sum = "($f := function($n){$n = 0 ? 0 : $n + $f($n - 1)}; $f(250))"
+        #expect(try JSONataExpression(sum).evaluate(nil) == .integer(31375))
+    }
+}
