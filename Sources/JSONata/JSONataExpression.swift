@@ -17,6 +17,18 @@ public struct JSONataExpression: Sendable {
         self.text = text
         do {
             root = try Parser.parse(text)
+        } catch is Parser.StackExhausted {
+            root = try StackGuard.onLargeStack(stackSize: 5 * 1024 * 1024) { () throws(JSONataError) -> Node in
+                do {
+                    return try Parser.parse(text, stackBudget: 4 * 1024 * 1024)
+                } catch let error as Parser.StackExhausted {
+                    throw error.error
+                } catch let error as JSONataError {
+                    throw error
+                } catch {
+                    throw JSONataError("S0201", detail: "\(error)")
+                }
+            }
         } catch let error as JSONataError {
             throw error
         } catch {

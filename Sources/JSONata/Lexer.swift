@@ -37,8 +37,9 @@ struct Lexer {
     }
 
     mutating func next(operandExpected: Bool) throws -> Token {
-        while let character = at(position), Self.whitespace.contains(character) { position += 1 }
-        if at(position) == "/", at(position + 1) == "*" {
+        while true {
+            while let character = at(position), Self.whitespace.contains(character) { position += 1 }
+            guard at(position) == "/", at(position + 1) == "*" else { break }
             let start = position
             position += 2
             while !(at(position) == "*" && at(position + 1) == "/") {
@@ -46,7 +47,6 @@ struct Lexer {
                 position += 1
             }
             position += 2
-            return try next(operandExpected: operandExpected)
         }
         guard let character = at(position) else { return Token(kind: .end, position: source.count) }
         if operandExpected && character == "/" {

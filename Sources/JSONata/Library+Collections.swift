@@ -103,6 +103,8 @@ extension Library {
                 ast = try Parser.parse(text)
             } catch let error as JSONataError {
                 throw JSONataError("D3120", value: .string(error.message))
+            } catch let error as Parser.StackExhausted {
+                throw JSONataError("D3120", value: .string(error.error.message))
             }
             do {
                 return try evaluator.evaluate(ast, focus, env)

@@ -8,19 +8,40 @@ struct Parser {
     /// Nesting of `expression` calls, bounded so that no input overflows the stack.
     private var depth = 0
     static let maximumDepth = 400
+    /// Stack the parser may use on the caller's thread (its rewriting pass recurses as deep again): well within
+    /// a secondary thread's 512 KiB. A deeper expression is parsed again on a thread of its own.
+    static let inlineStackBudget: UInt = 160 * 1024
+    private var stackBudget: UInt = Parser.inlineStackBudget
+    private var stackBase: UInt = 0
+    /// Set when parsing stopped for want of stack rather than because the expression is too deep.
+    private(set) var ranOutOfStack = false
 
     var ancestorLabel = 0
     var ancestry: [Node] = []
 
     /// Parses an expression and returns the processed tree.
-    static func parse(_ text: String) throws -> Node {
+    static func parse(_ text: String, stackBudget: UInt = Parser.inlineStackBudget) throws -> Node {
         var parser = Parser(text)
-        try parser.advance(operandExpected: true)
-        let raw = try parser.expression(0)
-        if parser.token.kind != .end {
-            throw JSONataError("S0201", position: parser.token.position, token: parser.token.text)
+        parser.stackBudget = stackBudget
+        do {
+            return try parser.parseAll()
+        } catch let error as JSONataError where parser.ranOutOfStack {
+            throw StackExhausted(error: error)
         }
-        let processed = try parser.process(raw)
+    }
+
+    /// A U1001 raised because the stack budget ran out (as opposed to the depth limit).
+    struct StackExhausted: Error {
+        var error: JSONataError
+    }
+
+    private mutating func parseAll() throws -> Node {
+        try advance(operandExpected: true)
+        let raw = try expression(0)
+        if token.kind != .end {
+            throw JSONataError("S0201", position: token.position, token: token.text)
+        }
+        let processed = try process(raw)
         if processed.kind == .parent || processed.seekingParent != nil {
             throw JSONataError("S0217", position: processed.position, token: "\(processed.kind)")
         }
@@ -80,7 +101,13 @@ struct Parser {
     private mutating func expression(_ rightBindingPower: Int) throws -> Node {
         depth += 1
         defer { depth -= 1 }
+        let here = StackGuard.current()
+        if stackBase == 0 { stackBase = here }
         if depth > Self.maximumDepth { throw JSONataError("U1001", position: token.position, token: token.text) }
+        if stackBase > here && stackBase - here > stackBudget {
+            ranOutOfStack = true
+            throw JSONataError("U1001", position: token.position, token: token.text)
+        }
         var current = token
         try advance(operandExpected: false)
         var left = try nud(current)

@@ -72,3 +72,16 @@ import Testing
         #expect(try JSONataExpression(sum).evaluate(nil) == .integer(31375))
     }
 }
+
+/// The parser's own limits: nesting and long runs of comments.
+@Suite struct ParserLimitTests {
+    @Test func manyCommentsInARowParse() throws {
+        let text = String(repeating: "/* c */", count: 50000) + "1"
+        #expect(try JSONataExpression(text).evaluate(nil) == .integer(1))
+    }
+
+    @Test func nestingWithinTheLimitParses() throws {
+        let nested = String(repeating: "[", count: 60) + "1" + String(repeating: "]", count: 60)
+        #expect(try JSONataExpression(nested).evaluate(nil) != nil)
+    }
+}
