@@ -50,6 +50,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "BatonJSON", swiftSettings: swiftSettings),
+        .target(name: "JSONata", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
         .target(name: "StatesLanguage", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
         .target(name: "BatonProtocol", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
         .target(
@@ -211,6 +212,12 @@ let package = Package(
         .testTarget(
             name: "StatesLanguageTests",
             dependencies: ["BatonJSON", "StatesLanguage"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "JSONataTests",
+            dependencies: ["BatonJSON", "JSONata"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -79,7 +79,7 @@ echo "test.sh: docker-compose.yml checked by Compose v2 (scripts/compose-v2.sh);
 python3 scripts/compose-check.py --bin-dir "$BIN_DIR"
 echo "test.sh: docs/configuration.md matches every executable's --help"
 python3 scripts/configuration-doc.py --bin-dir "$BIN_DIR" --check
-BROKER_FREE='^(StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests|BatonRuntimeTests)\.'
+BROKER_FREE='^(JSONataTests|StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests|BatonRuntimeTests)\.'
 BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests|WorkerTests|EndToEndTests)\.'
 if wait "$CLUSTER_PID"; then
   BATON_CLUSTER_AMQP_URL=$(cat "$CLUSTER_OUT/urls")
