@@ -21,11 +21,15 @@ public struct ChoiceRule: Sendable, Hashable {
     public var condition: ChoiceCondition
     /// The state to go to when the condition holds (top-level rules only have `Next`).
     public var next: String
+    /// In a JSONata Choice state, the rule's `Condition` (`{% … %}` text or a boolean literal as text);
+    /// `condition` is then unused.
+    public var jsonataCondition: JSON?
 
     /// Creates a rule.
-    public init(condition: ChoiceCondition, next: String) {
+    public init(condition: ChoiceCondition, next: String, jsonataCondition: JSON? = nil) {
         self.condition = condition
         self.next = next
+        self.jsonataCondition = jsonataCondition
     }
 }
 

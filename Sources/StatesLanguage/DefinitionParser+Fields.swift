@@ -7,8 +7,8 @@ extension DefinitionParser {
     /// Fields that are valid ASL elsewhere but not supported by Baton, with the reason reported.
     static let unsupportedFields: [String: String] = [
         "Assign": "variables (Assign) are not supported yet",
-        "Arguments": "JSONata (Arguments) is not supported; only JSONPath",
-        "Output": "JSONata (Output) is not supported; only JSONPath",
+        "Arguments": "is a JSONata field; the state's QueryLanguage is JSONPath",
+        "Output": "is a JSONata field; the state's QueryLanguage is JSONPath",
         "ItemReader": "ItemReader (Distributed Map) is not supported",
         "ResultWriter": "ResultWriter (Distributed Map) is not supported",
         "ItemBatcher": "ItemBatcher (Distributed Map) is not supported",

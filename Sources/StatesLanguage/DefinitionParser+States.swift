@@ -25,6 +25,16 @@ extension DefinitionParser {
         ]),
     ]
 
+    /// Fields only JSONPath states have; a JSONata state reports them.
+    static let jsonPathOnlyFields: Set<String> = [
+        "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Result", "TimeoutSecondsPath",
+        "HeartbeatSecondsPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath", "ItemsPath",
+        "MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath",
+    ]
+
+    /// The state types Baton runs in JSONata so far.
+    static let jsonataTypes: Set<String> = ["Task", "Pass", "Choice", "Succeed", "Fail"]
+
     /// AWS's limit on state name length.
     static let maximumStateNameLength = 80
 
@@ -42,8 +52,17 @@ extension DefinitionParser {
             report(Self.pointer(pointer, "Type"), "unknown state type \"\(typeName)\"")
             return nil
         }
+        let ownLanguage = queryLanguage(object, at: pointer)
+        if ownLanguage == .jsonPath && defaultLanguage == .jsonata {
+            report(
+                Self.pointer(pointer, "QueryLanguage"),
+                "cannot be JSONPath when the state machine's QueryLanguage is JSONata")
+        }
+        let language = ownLanguage ?? defaultLanguage
+        if language == .jsonata {
+            return jsonataState(named: name, object, typeName: typeName, fields: fields, at: pointer)
+        }
         rejectUnknownFields(object, allowed: fields.union(Self.commonFields), at: pointer, owner: "a \(typeName) state")
-        queryLanguage(object, at: pointer)
         let comment = optionalString(object, "Comment", at: pointer)
         let io = StateIO(
             inputPath: pathSetting(object, "InputPath", at: pointer),

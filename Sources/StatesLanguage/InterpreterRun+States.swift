@@ -32,6 +32,10 @@ extension InterpreterRun {
         active.enteredEventId = enteredId
         state.frames[path]?.active = active
         do throws(StatesError) {
+            if definitionState.queryLanguage == .jsonata {
+                try enterJSONata(definitionState, input: input, in: path)
+                return
+            }
             switch definitionState.kind {
             case .pass(let pass):
                 let effective = try selectInput(definitionState.io.inputPath, from: input)

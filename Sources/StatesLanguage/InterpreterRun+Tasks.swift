@@ -13,7 +13,12 @@ extension InterpreterRun {
         let token = configuration.taskToken(
             .init(executionArn: start.executionArn, taskId: taskId, attempt: active.attempt, stateName: active.name))
         var parameters = effective
-        if let template = taskState.io.parameters {
+        if taskState.queryLanguage == .jsonata {
+            if let arguments = taskState.io.arguments {
+                let states = statesBinding(input: effective, in: path, taskToken: token)
+                parameters = try JSONataTemplate.evaluate(arguments, states: states, field: "Arguments")
+            }
+        } else if let template = taskState.io.parameters {
             parameters = try render(template, input: effective, context: context(in: path, taskToken: token))
         }
         let timeout = try task.timeout.map { setting throws(StatesError) in
@@ -106,6 +111,13 @@ extension InterpreterRun {
     mutating func completeState(_ path: ScopePath, result: JSON) {
         guard let active = state.frames[path]?.active, let definitionState = activeState(in: path) else { return }
         do throws(StatesError) {
+            if definitionState.queryLanguage == .jsonata {
+                let states = statesBinding(input: active.input.value, in: path, result: result)
+                exit(
+                    definitionState, output: try jsonataOutput(definitionState, states: states, default: result),
+                    in: path)
+                return
+            }
             var selected = result
             if let selector = definitionState.io.resultSelector {
                 selected = try render(selector, input: result, context: context(in: path))

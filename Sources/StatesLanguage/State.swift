@@ -13,14 +13,20 @@ public struct State: Sendable, Hashable {
     public var io: StateIO
     /// Where to go after the state; `nil` for Choice, Succeed and Fail, which never have Next or End.
     public var transition: Transition?
+    /// The query language of the state: its own `QueryLanguage`, else the state machine's, else JSONPath.
+    public var queryLanguage: QueryLanguage
 
     /// Creates a state.
-    public init(name: String, comment: String? = nil, kind: Kind, io: StateIO = StateIO(), transition: Transition?) {
+    public init(
+        name: String, comment: String? = nil, kind: Kind, io: StateIO = StateIO(), transition: Transition?,
+        queryLanguage: QueryLanguage = .jsonPath
+    ) {
         self.name = name
         self.comment = comment
         self.kind = kind
         self.io = io
         self.transition = transition
+        self.queryLanguage = queryLanguage
     }
 
     /// The state kinds of Amazon States Language, each with its own fields.
@@ -98,6 +104,10 @@ public struct StateIO: Sendable, Hashable {
     public var parameters: JSON?
     /// `ResultSelector` payload template (Task, Parallel, Map).
     public var resultSelector: JSON?
+    /// `Arguments` (JSONata Task): a JSON value whose `{% … %}` strings are JSONata expressions.
+    public var arguments: JSON?
+    /// `Output` (JSONata states but Fail): as `arguments`; without it the output is the input (or the result).
+    public var output: JSON?
 
     /// Creates I/O settings; every field defaults to absent.
     public init(

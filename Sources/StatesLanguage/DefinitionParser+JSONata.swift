@@ -1,0 +1,93 @@
+import BatonJSON
+import Foundation
+
+/// States whose query language is JSONata: `Arguments` and `Output` instead of the JSONPath fields, Choice rules
+/// with `Condition`, and `{% … %}` expressions checked for syntax when the definition is read.
+extension DefinitionParser {
+    mutating func jsonataState(
+        named name: String, _ object: JSONObject, typeName: String, fields: Set<String>, at pointer: String
+    ) -> State? {
+        var allowed = fields.subtracting(Self.jsonPathOnlyFields).union(Self.commonFields)
+        if typeName != "Fail" { allowed.insert("Output") }
+        if typeName == "Task" || typeName == "Parallel" { allowed.insert("Arguments") }
+        for key in object.keys where !allowed.contains(key) {
+            if Self.jsonPathOnlyFields.contains(key) {
+                report(Self.pointer(pointer, key), "is a JSONPath field; a JSONata state uses Arguments and Output")
+            } else {
+                report(
+                    Self.pointer(pointer, key), Self.unsupportedFields[key] ?? "is not a field of a \(typeName) state")
+            }
+        }
+        guard Self.jsonataTypes.contains(typeName) else {
+            report(Self.pointer(pointer, "QueryLanguage"), "JSONata is not supported in a \(typeName) state yet")
+            return nil
+        }
+        let comment = optionalString(object, "Comment", at: pointer)
+        var io = StateIO()
+        io.arguments = jsonataField(object, "Arguments", at: pointer)
+        io.output = jsonataField(object, "Output", at: pointer)
+        let transition = fields.contains("Next") ? self.transition(object, at: pointer) : nil
+        if transition == nil, fields.contains("Next"), object["Next"] != nil { transitionsIncomplete = true }
+        let kind: State.Kind
+        switch typeName {
+        case "Task": kind = .task(task(object, at: pointer))
+        case "Pass": kind = .pass(PassState(result: nil))
+        case "Choice": kind = .choice(jsonataChoice(object, named: name, at: pointer))
+        case "Succeed": kind = .succeed
+        default:
+            _ = jsonataField(object, "Error", at: pointer)
+            _ = jsonataField(object, "Cause", at: pointer)
+            kind = .fail(
+                FailState(
+                    error: stringSetting(object, "Error", at: pointer),
+                    cause: stringSetting(object, "Cause", at: pointer)))
+        }
+        return State(
+            name: name, comment: comment, kind: kind, io: io, transition: transition, queryLanguage: .jsonata)
+    }
+
+    /// A JSONata field as written, with the syntax of its expressions checked.
+    mutating func jsonataField(_ object: JSONObject, _ key: String, at pointer: String) -> JSON? {
+        guard let value = object[key] else { return nil }
+        for issue in JSONataTemplate.syntaxIssues(value) { report(Self.pointer(pointer, key), issue) }
+        return value
+    }
+
+    /// A JSONata Choice state: rules of `Condition` (a `{% … %}` string or a boolean) and `Next`.
+    mutating func jsonataChoice(_ object: JSONObject, named name: String, at pointer: String) -> ChoiceState {
+        let choicesPointer = Self.pointer(pointer, "Choices")
+        let fallback = optionalString(object, "Default", at: pointer)
+        if object["Default"] != nil, fallback == nil { transitionsIncomplete = true }
+        guard let elements = object["Choices"]?.arrayValue, !elements.isEmpty else {
+            report(choicesPointer, object["Choices"] == nil ? "is required" : "must be a non-empty array")
+            return ChoiceState(choices: [], default: fallback)
+        }
+        var rules: [ChoiceRule] = []
+        for (index, element) in elements.enumerated() {
+            let rulePointer = Self.pointer(choicesPointer, index)
+            guard let rule = element.objectValue else {
+                report(rulePointer, "must be a JSON object")
+                transitionsIncomplete = true
+                continue
+            }
+            for key in rule.keys where !["Condition", "Next", "Comment"].contains(key) {
+                report(Self.pointer(rulePointer, key), Self.unsupportedFields[key] ?? "is not a field of a Choice rule")
+            }
+            var condition: JSON?
+            switch rule["Condition"] {
+            case nil: report(Self.pointer(rulePointer, "Condition"), "is required")
+            case .bool(let value)?: condition = .bool(value)
+            case .string(let text)? where JSONataTemplate.expression(in: text) != nil:
+                condition = .string(text)
+                for issue in JSONataTemplate.syntaxIssues(.string(text)) {
+                    report(Self.pointer(rulePointer, "Condition"), issue)
+                }
+            default: report(Self.pointer(rulePointer, "Condition"), "must be a {% … %} expression or a boolean")
+            }
+            let next = requiredString(rule, "Next", at: rulePointer)
+            if next == nil { transitionsIncomplete = true }
+            rules.append(ChoiceRule(condition: .or([]), next: next ?? name, jsonataCondition: condition ?? false))
+        }
+        return ChoiceState(choices: rules, default: fallback)
+    }
+}

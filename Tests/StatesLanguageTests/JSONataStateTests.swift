@@ -1,0 +1,89 @@
+import BatonJSON
+import Foundation
+import Testing
+
+@testable import StatesLanguage
+
+/// States whose QueryLanguage is JSONata: `$states.input`, `$states.context` (with `Task.Token`),
+/// `$states.result`, `Arguments`, `Output`, Choice `Condition`, Fail expressions, and
+/// States.QueryEvaluationError.
+@Suite struct JSONataStateTests {
+    static let input: JSON = ["order": ["id": "o-7", "items": [["price": 5], ["price": 2.5]]]]
+
+    func driver() throws -> InterpreterDriver {
+        try InterpreterDriver(try DefinitionFixtures.text("valid-jsonata.asl.json"))
+    }
+
+    @Test func argumentsAreEvaluatedWithTheInputAndTheTaskToken() throws {
+        var driver = try driver()
+        try driver.start(Self.input)
+        let task = driver.lastTask
+        #expect(task.parameters["QueueUrl"] == "https://sqs/q")
+        #expect(task.parameters["MessageBody"]?["token"] == .string(task.taskToken))
+        #expect(task.parameters["MessageBody"]?["amount"] == 7.5)
+        #expect(
+            driver.types == [
+                "ExecutionStarted", "PassStateEntered", "PassStateExited", "TaskStateEntered", "TaskScheduled",
+            ])
+    }
+
+    @Test func outputSeesTheResultAndConditionsChooseTheNextState() throws {
+        var driver = try driver()
+        try driver.start(Self.input)
+        try driver.succeed(driver.lastTask.taskId, ["ok": true])
+        #expect(driver.outcome == .succeeded(output: 7.5))
+        #expect(
+            driver.types.suffix(5) == [
+                "ChoiceStateEntered", "ChoiceStateExited", "SucceedStateEntered", "SucceedStateExited",
+                "ExecutionSucceeded",
+            ])
+    }
+
+    @Test func failEvaluatesItsCause() throws {
+        var driver = try driver()
+        try driver.start(Self.input)
+        try driver.succeed(driver.lastTask.taskId, ["ok": false])
+        #expect(driver.outcome == .failed(error: "Payment.Refused", cause: "order o-7 was refused"))
+    }
+
+    @Test func aFailingExpressionIsAQueryEvaluationError() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"A","States":{
+              "A":{"Type":"Pass","Output":"{% $states.input.n + 'x' %}","End":true}}}
+            """)
+        try driver.start(["n": 1])
+        guard case .failed(let error, let cause)? = driver.outcome else {
+            Issue.record("expected a failure, got \(String(describing: driver.outcome))")
+            return
+        }
+        #expect(error == "States.QueryEvaluationError")
+        #expect(cause?.contains("T2002") == true)
+    }
+
+    @Test func aConditionThatIsNotBooleanFails() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"StartAt":"C","States":{
+              "C":{"Type":"Choice","QueryLanguage":"JSONata","Choices":[{"Condition":"{% $states.input.n %}","Next":"D"}]},
+              "D":{"Type":"Succeed"}}}
+            """)
+        try driver.start(["n": 1])
+        guard case .failed(let error, _)? = driver.outcome else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error == "States.QueryEvaluationError")
+    }
+
+    @Test func jsonPathStatesBesideJSONataStatesKeepTheirBehaviour() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"StartAt":"P","States":{
+              "P":{"Type":"Pass","Result":{"x":1},"ResultPath":"$.r","Next":"J"},
+              "J":{"Type":"Pass","QueryLanguage":"JSONata","Output":{"sum":"{% $states.input.r.x + $states.input.y %}"},"End":true}}}
+            """)
+        try driver.start(["y": 2])
+        #expect(driver.outcome == .succeeded(output: ["sum": 3]))
+    }
+}
