@@ -10,6 +10,7 @@ extension DefinitionParser {
         var allowed = fields.subtracting(Self.jsonPathOnlyFields).union(Self.commonFields)
         if typeName != "Fail" { allowed.insert("Output") }
         if typeName == "Task" || typeName == "Parallel" { allowed.insert("Arguments") }
+        if ["Task", "Pass", "Choice", "Wait", "Parallel", "Map"].contains(typeName) { allowed.insert("Assign") }
         for key in object.keys where !allowed.contains(key) {
             if Self.jsonPathOnlyFields.contains(key) {
                 report(Self.pointer(pointer, key), "is a JSONPath field; a JSONata state uses Arguments and Output")
@@ -26,6 +27,7 @@ extension DefinitionParser {
         var io = StateIO()
         io.arguments = jsonataField(object, "Arguments", at: pointer)
         io.output = jsonataField(object, "Output", at: pointer)
+        io.assign = assignField(object, at: pointer)
         let transition = fields.contains("Next") ? self.transition(object, at: pointer) : nil
         if transition == nil, fields.contains("Next"), object["Next"] != nil { transitionsIncomplete = true }
         let kind: State.Kind
@@ -70,7 +72,7 @@ extension DefinitionParser {
                 transitionsIncomplete = true
                 continue
             }
-            for key in rule.keys where !["Condition", "Next", "Comment"].contains(key) {
+            for key in rule.keys where !["Condition", "Next", "Comment", "Assign"].contains(key) {
                 report(Self.pointer(rulePointer, key), Self.unsupportedFields[key] ?? "is not a field of a Choice rule")
             }
             var condition: JSON?
@@ -86,8 +88,40 @@ extension DefinitionParser {
             }
             let next = requiredString(rule, "Next", at: rulePointer)
             if next == nil { transitionsIncomplete = true }
-            rules.append(ChoiceRule(condition: .or([]), next: next ?? name, jsonataCondition: condition ?? false))
+            var parsed = ChoiceRule(condition: .or([]), next: next ?? name, jsonataCondition: condition ?? false)
+            parsed.assign = assignField(rule, at: rulePointer)
+            rules.append(parsed)
         }
         return ChoiceState(choices: rules, default: fallback)
+    }
+
+    /// `Assign`: an object of variable names (a letter or `_`, then letters, digits or `_`; at most 80
+    /// characters; not `states`) to values or expressions.
+    mutating func assignField(_ object: JSONObject, at pointer: String) -> JSON? {
+        guard let value = object["Assign"] else { return nil }
+        let fieldPointer = Self.pointer(pointer, "Assign")
+        guard let members = value.objectValue else {
+            report(fieldPointer, "must be a JSON object")
+            return nil
+        }
+        for (name, member) in members {
+            if !Self.isVariableName(name) {
+                report(
+                    Self.pointer(fieldPointer, name),
+                    "is not a valid variable name (a letter or _, then letters, digits or _; at most 80 characters)")
+            } else if name == "states" {
+                report(Self.pointer(fieldPointer, name), "is reserved")
+            }
+            for issue in JSONataTemplate.syntaxIssues(member) { report(Self.pointer(fieldPointer, name), issue) }
+        }
+        return value
+    }
+
+    static func isVariableName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 80 else { return false }
+        func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"
+        }
+        return isLetter(first) && name.unicodeScalars.allSatisfy { isLetter($0) || ("0"..."9").contains($0) }
     }
 }

@@ -3,8 +3,11 @@ import Foundation
 
 /// Running states whose query language is JSONata: `$states` holds `input`, `context` (with `Task.Token` for a
 /// task's `Arguments`) and, after a task, `result`; `Output` gives the state's output (by default the input, or
-/// the result of a task).
+/// the result of a task); `Assign` sets variables, which later expressions read as `$name`.
 extension InterpreterRun {
+    /// AWS's limit on the values one `Assign` sets, serialized.
+    static var maximumAssignBytes: Int { 256 * 1024 }
+
     /// The value bound to `$states` in a state's expressions.
     func statesBinding(input: JSON, in path: ScopePath, taskToken: String? = nil, result: JSON? = nil) -> JSON {
         var states: JSONObject = ["input": input, "context": context(in: path, taskToken: taskToken)]
@@ -12,22 +15,70 @@ extension InterpreterRun {
         return .object(states)
     }
 
+    /// The variables a frame sees: its own over those of the frames it runs in.
+    func variables(in path: ScopePath) -> [String: JSON] {
+        var scopes = [path]
+        var current = path
+        while !current.isRoot {
+            current = current.parent
+            scopes.append(current)
+        }
+        var visible: [String: JSON] = [:]
+        for scope in scopes.reversed() {
+            for (name, value) in state.frames[scope]?.variables?.value.objectValue ?? JSONObject() {
+                visible[name] = value
+            }
+        }
+        return visible
+    }
+
+    /// A JSONata field of a state evaluated with `$states` and the frame's variables.
+    func evaluateField(_ template: JSON, states: JSON, field: String, in path: ScopePath) throws(StatesError) -> JSON {
+        try JSONataTemplate.evaluate(template, states: states, variables: variables(in: path), field: field)
+    }
+
     /// A state's `Output`, or `fallback` without one.
-    func jsonataOutput(_ definitionState: State, states: JSON, default fallback: JSON) throws(StatesError) -> JSON {
+    func jsonataOutput(
+        _ definitionState: State, states: JSON, default fallback: JSON, in path: ScopePath
+    ) throws(StatesError) -> JSON {
         guard let output = definitionState.io.output else { return fallback }
-        return try JSONataTemplate.evaluate(output, states: states, field: "Output")
+        return try evaluateField(output, states: states, field: "Output", in: path)
+    }
+
+    /// Evaluates `Assign` blocks (a state's, then a Choice rule's) all with the variables from before the state,
+    /// then stores the values in the frame.
+    mutating func assign(_ blocks: [JSON?], states: JSON, in path: ScopePath) throws(StatesError) {
+        var assigned: [(String, JSON)] = []
+        for case .object(let members)? in blocks {
+            for (name, template) in members {
+                assigned.append((name, try evaluateField(template, states: states, field: "Assign", in: path)))
+            }
+        }
+        guard !assigned.isEmpty else { return }
+        let size = assigned.reduce(0) { $0 + $1.1.serializedByteCount }
+        if size > Self.maximumAssignBytes {
+            throw StatesError(
+                StatesError.Name.runtime,
+                cause: "The variables assigned by the state are \(size) bytes; the limit is \(Self.maximumAssignBytes)")
+        }
+        var variables = state.frames[path]?.variables?.value.objectValue ?? JSONObject()
+        for (name, value) in assigned { variables[name] = value }
+        state.frames[path]?.variables = JSONText(.object(variables))
     }
 
     mutating func enterJSONata(_ definitionState: State, input: JSON, in path: ScopePath) throws(StatesError) {
         let states = statesBinding(input: input, in: path)
         switch definitionState.kind {
         case .pass, .succeed:
-            exit(definitionState, output: try jsonataOutput(definitionState, states: states, default: input), in: path)
+            let output = try jsonataOutput(definitionState, states: states, default: input, in: path)
+            try assign([definitionState.io.assign], states: states, in: path)
+            exit(definitionState, output: output, in: path)
         case .choice(let choice):
             var next = choice.default
+            var ruleAssign: JSON?
             for rule in choice.choices {
-                let value = try JSONataTemplate.evaluate(
-                    rule.jsonataCondition ?? false, states: states, field: "Condition")
+                let value = try evaluateField(
+                    rule.jsonataCondition ?? false, states: states, field: "Condition", in: path)
                 guard case .bool(let holds) = value else {
                     throw StatesError(
                         StatesError.Name.queryEvaluation,
@@ -35,22 +86,24 @@ extension InterpreterRun {
                 }
                 if holds {
                     next = rule.next
+                    ruleAssign = rule.assign
                     break
                 }
             }
             guard let target = next else {
                 throw StatesError(StatesError.Name.noChoiceMatched, cause: ChoiceState.noChoiceMatchedCause)
             }
-            let output = try jsonataOutput(definitionState, states: states, default: input)
+            let output = try jsonataOutput(definitionState, states: states, default: input, in: path)
+            try assign([definitionState.io.assign, ruleAssign], states: states, in: path)
             record(.choiceStateExited, .stateExited(.exited(definitionState.name, output: output)), in: path)
             state.frames[path]?.active = nil
             transition(to: target, output: output, in: path)
         case .fail(let fail):
             let error = try fail.error.map { setting throws(StatesError) in
-                try jsonataString(setting, states: states, field: "Error")
+                try jsonataString(setting, states: states, field: "Error", in: path)
             }
             let cause = try fail.cause.map { setting throws(StatesError) in
-                try jsonataString(setting, states: states, field: "Cause")
+                try jsonataString(setting, states: states, field: "Cause", in: path)
             }
             state.frames[path]?.active = nil
             failFrame(path, StatesError(error ?? "", cause: cause ?? ""))
@@ -62,9 +115,11 @@ extension InterpreterRun {
     }
 
     /// Fail's Error or Cause: a literal, or an expression that must give a string.
-    private func jsonataString(_ setting: StringSetting, states: JSON, field: String) throws(StatesError) -> String {
+    private func jsonataString(
+        _ setting: StringSetting, states: JSON, field: String, in path: ScopePath
+    ) throws(StatesError) -> String {
         guard case .literal(let text) = setting else { return "" }
-        let value = try JSONataTemplate.evaluate(.string(text), states: states, field: field)
+        let value = try evaluateField(.string(text), states: states, field: field, in: path)
         guard case .string(let string) = value else {
             throw StatesError(
                 StatesError.Name.queryEvaluation, cause: "The field '\(field)' must evaluate to a string.")

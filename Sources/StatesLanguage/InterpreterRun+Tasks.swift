@@ -16,7 +16,7 @@ extension InterpreterRun {
         if taskState.queryLanguage == .jsonata {
             if let arguments = taskState.io.arguments {
                 let states = statesBinding(input: effective, in: path, taskToken: token)
-                parameters = try JSONataTemplate.evaluate(arguments, states: states, field: "Arguments")
+                parameters = try evaluateField(arguments, states: states, field: "Arguments", in: path)
             }
         } else if let template = taskState.io.parameters {
             parameters = try render(template, input: effective, context: context(in: path, taskToken: token))
@@ -113,9 +113,9 @@ extension InterpreterRun {
         do throws(StatesError) {
             if definitionState.queryLanguage == .jsonata {
                 let states = statesBinding(input: active.input.value, in: path, result: result)
-                exit(
-                    definitionState, output: try jsonataOutput(definitionState, states: states, default: result),
-                    in: path)
+                let output = try jsonataOutput(definitionState, states: states, default: result, in: path)
+                try assign([definitionState.io.assign], states: states, in: path)
+                exit(definitionState, output: output, in: path)
                 return
             }
             var selected = result

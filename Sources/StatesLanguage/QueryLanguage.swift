@@ -38,8 +38,12 @@ enum JSONataTemplate {
 
     /// The template with every expression evaluated; a member or element whose expression has no value is left
     /// out, and an expression without a value at the top fails.
-    static func evaluate(_ template: JSON, states: JSON, field: String) throws(StatesError) -> JSON {
-        guard let value = try evaluateMember(template, states: states, field: field) else {
+    static func evaluate(
+        _ template: JSON, states: JSON, variables: [String: JSON] = [:], field: String
+    ) throws(StatesError) -> JSON {
+        var bindings = variables
+        bindings["states"] = states
+        guard let value = try evaluateMember(template, bindings: bindings, field: field) else {
             throw StatesError(
                 StatesError.Name.queryEvaluation,
                 cause: "The JSONata expression in the field '\(field)' returned no value (undefined).")
@@ -47,12 +51,14 @@ enum JSONataTemplate {
         return value
     }
 
-    private static func evaluateMember(_ template: JSON, states: JSON, field: String) throws(StatesError) -> JSON? {
+    private static func evaluateMember(
+        _ template: JSON, bindings: [String: JSON], field: String
+    ) throws(StatesError) -> JSON? {
         switch template {
         case .string(let string):
             guard let text = expression(in: string) else { return template }
             do {
-                return try JSONataExpression(text).evaluate(nil, bindings: ["states": states])
+                return try JSONataExpression(text).evaluate(nil, bindings: bindings)
             } catch {
                 throw StatesError(
                     StatesError.Name.queryEvaluation,
@@ -62,13 +68,15 @@ enum JSONataTemplate {
         case .array(let elements):
             var result: [JSON] = []
             for element in elements {
-                if let value = try evaluateMember(element, states: states, field: field) { result.append(value) }
+                if let value = try evaluateMember(element, bindings: bindings, field: field) { result.append(value) }
             }
             return .array(result)
         case .object(let object):
             var result = JSONObject()
             for (key, value) in object {
-                if let evaluated = try evaluateMember(value, states: states, field: field) { result[key] = evaluated }
+                if let evaluated = try evaluateMember(value, bindings: bindings, field: field) {
+                    result[key] = evaluated
+                }
             }
             return .object(result)
         default:

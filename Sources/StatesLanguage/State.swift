@@ -108,6 +108,9 @@ public struct StateIO: Sendable, Hashable {
     public var arguments: JSON?
     /// `Output` (JSONata states but Fail): as `arguments`; without it the output is the input (or the result).
     public var output: JSON?
+    /// `Assign` (JSONata Pass, Task, Choice): variables to set when the state succeeds, by name; values as
+    /// `arguments`.
+    public var assign: JSON?
 
     /// Creates I/O settings; every field defaults to absent.
     public init(

@@ -1,0 +1,67 @@
+import BatonJSON
+import Foundation
+import Testing
+
+@testable import StatesLanguage
+
+/// Variables (`Assign`) in JSONata states: set when a state succeeds, read as `$name` by later states, every
+/// assignment of a state seeing the values from before it, kept in the persisted execution state.
+@Suite struct JSONataVariableTests {
+    @Test func assignedVariablesAreReadByLaterStates() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"A","States":{
+              "A":{"Type":"Pass","Assign":{"a":1,"b":"{% $states.input.b %}"},"Next":"B"},
+              "B":{"Type":"Pass","Assign":{"a":"{% $b %}","b":"{% $a %}"},"Output":{"a":"{% $a %}"},"Next":"C"},
+              "C":{"Type":"Succeed","Output":{"a":"{% $a %}","b":"{% $b %}"}}}}
+            """)
+        try driver.start(["b": "two"])
+        // B's Output and both of B's assignments see the values from before B: a = 1, b = "two".
+        #expect(driver.outcome == .succeeded(output: ["a": "two", "b": 1]))
+    }
+
+    @Test func variablesSurviveAWaitingTaskAndSeeItsResult() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"Set","States":{
+              "Set":{"Type":"Pass","Assign":{"customer":"{% $states.input.customer %}"},"Next":"Work"},
+              "Work":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Arguments":{"who":"{% $customer %}","token":"{% $states.context.Task.Token %}"},
+                "Assign":{"status":"{% $states.result.status %}"},"Output":"{% $states.input %}","Next":"Route"},
+              "Route":{"Type":"Choice","Choices":[
+                {"Condition":"{% $status = 'ok' %}","Assign":{"route":"accepted"},"Next":"Done"}],
+                "Default":"Done"},
+              "Done":{"Type":"Succeed","Output":{"customer":"{% $customer %}","status":"{% $status %}","route":"{% $route %}"}}}}
+            """)
+        try driver.start(["customer": "c-1"])
+        #expect(driver.lastTask.parameters["who"] == "c-1")
+        // The driver persists and restores the execution state after every event, so the variables went through
+        // the stored form before the callback arrives.
+        try driver.succeed(driver.lastTask.taskId, ["status": "ok"])
+        #expect(driver.outcome == .succeeded(output: ["customer": "c-1", "status": "ok", "route": "accepted"]))
+    }
+
+    @Test func unknownVariablesHaveNoValue() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"A","States":{
+              "A":{"Type":"Succeed","Output":{"x":"{% $missing %}","y":1}}}}
+            """)
+        try driver.start([:])
+        #expect(driver.outcome == .succeeded(output: ["y": 1]))
+    }
+
+    @Test func invalidVariableNamesAndExpressionsAreRefused() {
+        let issues = DefinitionFixtures.issues(
+            of: """
+                {"QueryLanguage":"JSONata","StartAt":"A","States":{
+                  "A":{"Type":"Pass","Assign":{"1x":1,"states":2,"ok":"{% ( %}"},"End":true}}}
+                """)
+        #expect(
+            issues == [
+                "/States/A/Assign/1x: is not a valid variable name (a letter or _, then letters, digits or _; at most 80 characters)",
+                "/States/A/Assign/states: is reserved",
+                "/States/A/Assign/ok: the JSONata expression '(' is invalid: S0203 expected \")\" before the end of the expression",
+            ])
+    }
+}
