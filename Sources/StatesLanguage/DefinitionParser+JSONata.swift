@@ -23,6 +23,8 @@ extension DefinitionParser {
             report(Self.pointer(pointer, "QueryLanguage"), "JSONata is not supported in a \(typeName) state yet")
             return nil
         }
+        readingJSONata = true
+        defer { readingJSONata = false }
         let comment = optionalString(object, "Comment", at: pointer)
         var io = StateIO()
         io.arguments = jsonataField(object, "Arguments", at: pointer)

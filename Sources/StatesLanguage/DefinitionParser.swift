@@ -57,6 +57,8 @@ struct DefinitionParser {
     var issues: [DefinitionIssue] = []
     /// The state machine's `QueryLanguage`, which states (nested ones too) use unless they give their own.
     var defaultLanguage = QueryLanguage.jsonPath
+    /// Whether the state being read is a JSONata state (its catchers take Output and Assign).
+    var readingJSONata = false
     /// Set when a state's outgoing transitions could not be read, so unreachable-state reports would be noise.
     var transitionsIncomplete = false
     let resourceValidator: ((String) -> String?)?

@@ -127,3 +127,29 @@ extension InterpreterRun {
         return string
     }
 }
+
+extension InterpreterRun {
+    /// A JSONata state's catcher took an error: `$states.errorOutput` is `{Error, Cause}`; the catcher's `Output`
+    /// (default: the error output) goes to its Next, after its `Assign`.
+    mutating func caught(
+        _ error: StatesError, by catcher: Catcher, in definitionState: State, input: JSON, path: ScopePath
+    ) {
+        let errorOutput = Catcher.errorOutput(for: error)
+        var states = statesBinding(input: input, in: path).objectValue ?? JSONObject()
+        states["errorOutput"] = errorOutput
+        do throws(StatesError) {
+            var output = errorOutput
+            if let template = catcher.output {
+                output = try evaluateField(template, states: .object(states), field: "Output", in: path)
+            }
+            try assign([catcher.assign], states: .object(states), in: path)
+            state.frames[path]?.active = nil
+            if let type = HistoryEventType.exited(definitionState.kind) {
+                record(type, .stateExited(.exited(definitionState.name, output: output)), in: path)
+            }
+            transition(to: catcher.next, output: output, in: path)
+        } catch {
+            failFrame(path, error)
+        }
+    }
+}

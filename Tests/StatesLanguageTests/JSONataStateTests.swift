@@ -87,3 +87,48 @@ import Testing
         #expect(driver.outcome == .succeeded(output: ["sum": 3]))
     }
 }
+
+/// Catch in JSONata states: `$states.errorOutput`, the catcher's `Output` and `Assign`.
+@Suite struct JSONataCatchTests {
+    @Test func aCatcherSeesTheErrorOutputAndAssigns() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"Work","States":{
+              "Work":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Arguments":{"token":"{% $states.context.Task.Token %}"},
+                "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Handle",
+                  "Output":{"error":"{% $states.errorOutput.Error %}","input":"{% $states.input.n %}"},
+                  "Assign":{"failedWith":"{% $states.errorOutput.Cause %}"}}],"End":true},
+              "Handle":{"Type":"Succeed","Output":{"seen":"{% $states.input %}","cause":"{% $failedWith %}"}}}}
+            """)
+        try driver.start(["n": 3])
+        try driver.fail(driver.lastTask.taskId, "Card.Declined", "no funds")
+        #expect(
+            driver.outcome
+                == .succeeded(output: ["seen": ["error": "Card.Declined", "input": 3], "cause": "no funds"]))
+    }
+
+    @Test func withoutOutputTheCatcherPassesTheErrorOutput() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"Work","States":{
+              "Work":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Done"}],"End":true},
+              "Done":{"Type":"Succeed"}}}
+            """)
+        try driver.start([:])
+        try driver.fail(driver.lastTask.taskId, "E", "c")
+        #expect(driver.outcome == .succeeded(output: ["Error": "E", "Cause": "c"]))
+    }
+
+    @Test func resultPathInAJSONataCatcherIsRefused() {
+        let issues = DefinitionFixtures.issues(
+            of: """
+                {"QueryLanguage":"JSONata","StartAt":"W","States":{
+                  "W":{"Type":"Task","Resource":"arn:x","Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.e","Next":"D"}],"End":true},
+                  "D":{"Type":"Succeed"}}}
+                """)
+        #expect(
+            issues == ["/States/W/Catch/0/ResultPath: is a JSONPath field; a JSONata state uses Arguments and Output"])
+    }
+}
