@@ -38,6 +38,7 @@ extension DefinitionParser {
         case "Pass": kind = .pass(PassState(result: nil))
         case "Choice": kind = .choice(jsonataChoice(object, named: name, at: pointer))
         case "Succeed": kind = .succeed
+        case "Wait": kind = .wait(jsonataWait(object, at: pointer) ?? .seconds(0))
         default:
             _ = jsonataField(object, "Error", at: pointer)
             _ = jsonataField(object, "Cause", at: pointer)
@@ -125,5 +126,21 @@ extension DefinitionParser {
             ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"
         }
         return isLetter(first) && name.unicodeScalars.allSatisfy { isLetter($0) || ("0"..."9").contains($0) }
+    }
+
+    /// A JSONata Wait: exactly one of `Seconds` (a non-negative integer or an expression) and `Timestamp` (an
+    /// RFC 3339 timestamp or an expression).
+    mutating func jsonataWait(_ object: JSONObject, at pointer: String) -> WaitState? {
+        let given = ["Seconds", "Timestamp"].filter { object[$0] != nil }
+        guard given.count == 1 else {
+            report(pointer, "must have exactly one of Seconds, Timestamp")
+            return nil
+        }
+        let key = given[0]
+        if case .string(let text)? = object[key], JSONataTemplate.expression(in: text) != nil {
+            _ = jsonataField(object, key, at: pointer)
+            return key == "Seconds" ? .secondsExpression(text) : .timestampExpression(text)
+        }
+        return wait(object, at: pointer)
     }
 }

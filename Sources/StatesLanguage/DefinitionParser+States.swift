@@ -33,7 +33,7 @@ extension DefinitionParser {
     ]
 
     /// The state types Baton runs in JSONata so far.
-    static let jsonataTypes: Set<String> = ["Task", "Pass", "Choice", "Succeed", "Fail"]
+    static let jsonataTypes: Set<String> = ["Task", "Pass", "Choice", "Wait", "Succeed", "Fail"]
 
     /// AWS's limit on state name length.
     static let maximumStateNameLength = 80

@@ -109,8 +109,35 @@ extension InterpreterRun {
             failFrame(path, StatesError(error ?? "", cause: cause ?? ""))
         case .task:
             try scheduleTask(in: path)
-        case .wait, .parallel, .map:
+        case .wait(let wait):
+            let timer = startTimer(at: try jsonataDeadline(wait, states: states, in: path), purpose: .wait, for: path)
+            state.frames[path]?.active?.step = .wait(timer)
+        case .parallel, .map:
             throw StatesError(StatesError.Name.runtime, cause: "JSONata is not supported in this state type yet")
+        }
+    }
+
+    /// A JSONata Wait's deadline: literal seconds or timestamp, or an expression giving one.
+    private func jsonataDeadline(_ wait: WaitState, states: JSON, in path: ScopePath) throws(StatesError) -> Date {
+        switch wait {
+        case .secondsExpression(let text):
+            let value = try evaluateField(.string(text), states: states, field: "Seconds", in: path)
+            guard let seconds = value.doubleValue, seconds >= 0, seconds <= 99_999_999 else {
+                throw StatesError(
+                    StatesError.Name.queryEvaluation,
+                    cause: "The field 'Seconds' must evaluate to a non-negative number; it gave \(value.serialized).")
+            }
+            return deadline(after: seconds)
+        case .timestampExpression(let text):
+            let value = try evaluateField(.string(text), states: states, field: "Timestamp", in: path)
+            guard let timestamp = value.stringValue, let date = Self.parseTimestamp(timestamp) else {
+                throw StatesError(
+                    StatesError.Name.queryEvaluation,
+                    cause: "The field 'Timestamp' must evaluate to an RFC 3339 timestamp; it gave \(value.serialized).")
+            }
+            return date
+        default:
+            return try waitDeadline(wait, input: .null)
         }
     }
 

@@ -85,6 +85,13 @@ extension InterpreterRun {
     mutating func waitElapsed(in path: ScopePath) {
         guard let active = state.frames[path]?.active, let waitState = activeState(in: path) else { return }
         do throws(StatesError) {
+            if waitState.queryLanguage == .jsonata {
+                let states = statesBinding(input: active.input.value, in: path)
+                let output = try jsonataOutput(waitState, states: states, default: active.input.value, in: path)
+                try assign([waitState.io.assign], states: states, in: path)
+                exit(waitState, output: output, in: path)
+                return
+            }
             exit(waitState, output: try selectOutput(waitState.io.outputPath, from: active.input.value), in: path)
         } catch {
             stateFailed(path, located(error, in: path))
@@ -142,6 +149,8 @@ extension InterpreterRun {
                         + "format string: \(path)")
             }
             return date
+        case .secondsExpression, .timestampExpression:
+            throw StatesError(StatesError.Name.runtime, cause: "a JSONata Wait is resolved by its JSONata state")
         }
     }
 

@@ -52,6 +52,10 @@ public enum WaitState: Sendable, Hashable {
     /// An RFC 3339 timestamp, as written.
     case timestamp(String)
     case timestampPath(String)
+    /// JSONata `Seconds`: a `{% … %}` expression giving a non-negative number.
+    case secondsExpression(String)
+    /// JSONata `Timestamp`: a `{% … %}` expression giving an RFC 3339 timestamp.
+    case timestampExpression(String)
 }
 
 /// The fields of a Fail state; `nil` error or cause means the field was not given.

@@ -132,3 +132,35 @@ import Testing
             issues == ["/States/W/Catch/0/ResultPath: is a JSONPath field; a JSONata state uses Arguments and Output"])
     }
 }
+
+/// Wait in JSONata states: `Seconds` and `Timestamp` as literals or expressions, then `Output` and `Assign`.
+@Suite struct JSONataWaitTests {
+    @Test func secondsFromAnExpressionSetTheTimerAndOutputFollows() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"W","States":{
+              "W":{"Type":"Wait","Seconds":"{% $states.input.delay * 2 %}","Output":{"waited":"{% $states.input.delay * 2 %}"},
+                "Assign":{"w":true},"Next":"D"},
+              "D":{"Type":"Succeed","Output":{"waited":"{% $states.input.waited %}","w":"{% $w %}"}}}}
+            """)
+        try driver.start(["delay": 5])
+        #expect(driver.timers.values.map(\.fireAt) == [InterpreterDriver.epoch.addingTimeInterval(10)])
+        #expect(driver.outcome == nil)
+        try driver.advance(10)
+        #expect(driver.outcome == .succeeded(output: ["waited": 10, "w": true]))
+    }
+
+    @Test func aTimestampThatIsNotOneIsAQueryEvaluationError() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"W","States":{
+              "W":{"Type":"Wait","Timestamp":"{% 'tomorrow' %}","End":true}}}
+            """)
+        try driver.start([:])
+        guard case .failed(let error, _)? = driver.outcome else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error == "States.QueryEvaluationError")
+    }
+}
