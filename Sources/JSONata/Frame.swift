@@ -47,6 +47,7 @@ final class JFunction {
         case regex(Regex)
         case transform(Node, Frame)
         case chain(JFunction, JFunction)
+        case host(JSONataFunction)
     }
 
     let kind: Kind
@@ -66,6 +67,7 @@ final class JFunction {
         case .regex: 1
         case .transform: 1
         case .chain: 1
+        case .host(let function): function.signature.flatMap { try? Signature($0) }?.parameters.count ?? 1
         }
     }
 

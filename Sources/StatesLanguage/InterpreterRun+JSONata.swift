@@ -33,8 +33,13 @@ extension InterpreterRun {
     }
 
     /// A JSONata field of a state evaluated with `$states` and the frame's variables.
+    ///
+    /// `$random()` and `$uuid()` draw from a source seeded by the execution, its event count, the scope and the
+    /// field, so the same execution replayed draws the same values.
     func evaluateField(_ template: JSON, states: JSON, field: String, in path: ScopePath) throws(StatesError) -> JSON {
-        try JSONataTemplate.evaluate(template, states: states, variables: variables(in: path), field: field)
+        let seed = JSONataTemplate.seed("\(state.start?.executionArn ?? "")/\(state.lastEventId)/\(path)/\(field)")
+        return try JSONataTemplate.evaluate(
+            template, states: states, variables: variables(in: path), field: field, seed: seed)
     }
 
     /// A state's `Output`, or `fallback` without one.

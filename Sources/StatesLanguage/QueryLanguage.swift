@@ -39,11 +39,12 @@ enum JSONataTemplate {
     /// The template with every expression evaluated; a member or element whose expression has no value is left
     /// out, and an expression without a value at the top fails.
     static func evaluate(
-        _ template: JSON, states: JSON, variables: [String: JSON] = [:], field: String
+        _ template: JSON, states: JSON, variables: [String: JSON] = [:], field: String, seed: UInt64 = 0
     ) throws(StatesError) -> JSON {
         var bindings = variables
         bindings["states"] = states
-        guard let value = try evaluateMember(template, bindings: bindings, field: field) else {
+        let functions = awsFunctions(seed: seed)
+        guard let value = try evaluateMember(template, bindings: bindings, functions: functions, field: field) else {
             throw StatesError(
                 StatesError.Name.queryEvaluation,
                 cause: "The JSONata expression in the field '\(field)' returned no value (undefined).")
@@ -52,13 +53,13 @@ enum JSONataTemplate {
     }
 
     private static func evaluateMember(
-        _ template: JSON, bindings: [String: JSON], field: String
+        _ template: JSON, bindings: [String: JSON], functions: [String: JSONataFunction], field: String
     ) throws(StatesError) -> JSON? {
         switch template {
         case .string(let string):
             guard let text = expression(in: string) else { return template }
             do {
-                return try JSONataExpression(text).evaluate(nil, bindings: bindings)
+                return try JSONataExpression(text).evaluate(nil, bindings: bindings, functions: functions)
             } catch {
                 throw StatesError(
                     StatesError.Name.queryEvaluation,
@@ -68,13 +69,15 @@ enum JSONataTemplate {
         case .array(let elements):
             var result: [JSON] = []
             for element in elements {
-                if let value = try evaluateMember(element, bindings: bindings, field: field) { result.append(value) }
+                if let value = try evaluateMember(element, bindings: bindings, functions: functions, field: field) {
+                    result.append(value)
+                }
             }
             return .array(result)
         case .object(let object):
             var result = JSONObject()
             for (key, value) in object {
-                if let evaluated = try evaluateMember(value, bindings: bindings, field: field) {
+                if let evaluated = try evaluateMember(value, bindings: bindings, functions: functions, field: field) {
                     result[key] = evaluated
                 }
             }

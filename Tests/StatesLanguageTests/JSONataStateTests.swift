@@ -164,3 +164,53 @@ import Testing
         #expect(error == "States.QueryEvaluationError")
     }
 }
+
+/// The functions AWS adds to JSONata in state machines.
+@Suite struct JSONataAWSFunctionTests {
+    static let machine = """
+        {"QueryLanguage":"JSONata","StartAt":"F","States":{
+          "F":{"Type":"Pass","Output":{
+            "partition":"{% $partition([1,2,3,4,5], 2) %}",
+            "range":"{% $range(0, 10, 5) %}",
+            "hash":"{% $hash('abc', 'SHA-256') %}",
+            "parse":"{% $parse('{\\"a\\": [1, true]}') %}",
+            "seeded":"{% $random(7) = $random(7) %}",
+            "random":"{% $random() %}",
+            "uuid":"{% $uuid() %}"},"End":true}}}
+        """
+
+    @Test func awsFunctionsGiveAWSResults() throws {
+        var driver = try InterpreterDriver(Self.machine)
+        try driver.start([:])
+        guard case .succeeded(let output)? = driver.outcome else {
+            Issue.record("expected success, got \(String(describing: driver.outcome))")
+            return
+        }
+        #expect(output["partition"] == [[1, 2], [3, 4], [5]])
+        #expect(output["range"] == [0, 5, 10])
+        #expect(output["hash"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(output["parse"] == ["a": [1, true]])
+        #expect(output["seeded"] == true)
+        let random = try #require(output["random"]?.doubleValue)
+        #expect(random >= 0 && random < 1)
+        let uuid = try #require(output["uuid"]?.stringValue)
+        #expect(UUID(uuidString: uuid) != nil)
+        var again = try InterpreterDriver(Self.machine)
+        try again.start([:])
+        #expect(again.outcome == driver.outcome, "the same execution draws the same values")
+    }
+
+    @Test func aFailingAWSFunctionIsAQueryEvaluationError() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"F","States":{"F":{"Type":"Pass","Output":"{% $hash('a', 'CRC') %}","End":true}}}
+            """)
+        try driver.start([:])
+        guard case .failed(let error, let cause)? = driver.outcome else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error == "States.QueryEvaluationError")
+        #expect(cause?.contains("CRC") == true)
+    }
+}
