@@ -10,6 +10,7 @@ extension DefinitionParser {
         var allowed = fields.subtracting(Self.jsonPathOnlyFields).union(Self.commonFields)
         if typeName != "Fail" { allowed.insert("Output") }
         if typeName == "Task" || typeName == "Parallel" { allowed.insert("Arguments") }
+        if typeName == "Map" { allowed.insert("Items") }
         if ["Task", "Pass", "Choice", "Wait", "Parallel", "Map"].contains(typeName) { allowed.insert("Assign") }
         for key in object.keys where !allowed.contains(key) {
             if Self.jsonPathOnlyFields.contains(key) {
@@ -39,6 +40,16 @@ extension DefinitionParser {
         case "Choice": kind = .choice(jsonataChoice(object, named: name, at: pointer))
         case "Succeed": kind = .succeed
         case "Wait": kind = .wait(jsonataWait(object, at: pointer) ?? .seconds(0))
+        case "Parallel": kind = .parallel(parallel(object, at: pointer))
+        case "Map":
+            var map = self.map(object, at: pointer)
+            map.items = jsonataField(object, "Items", at: pointer)
+            if let selector = map.itemSelector {
+                for issue in JSONataTemplate.syntaxIssues(selector) {
+                    report(Self.pointer(pointer, "ItemSelector"), issue)
+                }
+            }
+            kind = .map(map)
         default:
             _ = jsonataField(object, "Error", at: pointer)
             _ = jsonataField(object, "Cause", at: pointer)

@@ -33,12 +33,16 @@ extension DefinitionParser {
     ]
 
     /// The state types Baton runs in JSONata so far.
-    static let jsonataTypes: Set<String> = ["Task", "Pass", "Choice", "Wait", "Succeed", "Fail"]
+    static let jsonataTypes: Set<String> = ["Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"]
 
     /// AWS's limit on state name length.
     static let maximumStateNameLength = 80
 
     mutating func state(named name: String, _ json: JSON, at pointer: String) -> State? {
+        // A nested machine's states are read inside their Parallel or Map state; each sets this for itself.
+        let outerReadingJSONata = readingJSONata
+        readingJSONata = false
+        defer { readingJSONata = outerReadingJSONata }
         if name.isEmpty { report(pointer, "state name must not be empty") }
         if name.count > Self.maximumStateNameLength {
             report(pointer, "state name must be at most \(Self.maximumStateNameLength) characters")

@@ -117,8 +117,10 @@ extension InterpreterRun {
         case .wait(let wait):
             let timer = startTimer(at: try jsonataDeadline(wait, states: states, in: path), purpose: .wait, for: path)
             state.frames[path]?.active?.step = .wait(timer)
-        case .parallel, .map:
-            throw StatesError(StatesError.Name.runtime, cause: "JSONata is not supported in this state type yet")
+        case .parallel:
+            try startParallel(in: path)
+        case .map:
+            try startMap(in: path)
         }
     }
 

@@ -214,3 +214,48 @@ import Testing
         #expect(cause?.contains("CRC") == true)
     }
 }
+
+/// Parallel and Map in JSONata states.
+@Suite struct JSONataParallelMapTests {
+    @Test func parallelBranchesGetTheArgumentsAndOutputSeesTheirResults() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"P","States":{
+              "P":{"Type":"Parallel","Arguments":{"n":"{% $states.input.n * 10 %}"},
+                "Branches":[
+                  {"StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% $states.input.n + 1 %}","End":true}}},
+                  {"StartAt":"B","States":{"B":{"Type":"Pass","Output":"{% $states.input.n + 2 %}","End":true}}}],
+                "Output":{"sum":"{% $sum($states.result) %}","results":"{% $states.result %}"},"End":true}}}
+            """)
+        try driver.start(["n": 1])
+        #expect(driver.outcome == .succeeded(output: ["sum": 23, "results": [11, 12]]))
+    }
+
+    @Test func mapIteratesItemsThroughItemSelector() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"M","States":{
+              "M":{"Type":"Map","Items":"{% $states.input.orders %}","MaxConcurrency":2,
+                "ItemSelector":{"id":"{% $states.context.Map.Item.Value.id %}","at":"{% $states.context.Map.Item.Index %}"},
+                "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","Output":"{% $states.input.id & '#' & $states.input.at %}","End":true}}},
+                "Output":"{% $join($states.result, ',') %}","End":true}}}
+            """)
+        try driver.start(["orders": [["id": "a"], ["id": "b"], ["id": "c"]]])
+        #expect(driver.outcome == .succeeded(output: "a#0,b#1,c#2"))
+    }
+
+    @Test func itemsThatAreNotAnArrayFail() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"M","States":{
+              "M":{"Type":"Map","Items":"{% 'x' %}",
+                "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}}}
+            """)
+        try driver.start([:])
+        guard case .failed(let error, _)? = driver.outcome else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error == "States.Runtime")
+    }
+}
