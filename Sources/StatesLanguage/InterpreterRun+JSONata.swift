@@ -67,8 +67,13 @@ extension InterpreterRun {
                 cause: "The variables assigned by the state are \(size) bytes; the limit is \(Self.maximumAssignBytes)")
         }
         var variables = state.frames[path]?.variables?.value.objectValue ?? JSONObject()
-        for (name, value) in assigned { variables[name] = value }
+        var recorded: [String: String] = [:]
+        for (name, value) in assigned {
+            variables[name] = value
+            recorded[name] = value.serialized
+        }
         state.frames[path]?.variables = JSONText(.object(variables))
+        assignedVariables = recorded
     }
 
     mutating func enterJSONata(_ definitionState: State, input: JSON, in path: ScopePath) throws(StatesError) {

@@ -23,6 +23,7 @@ extension InterpreterRun {
 
     /// Enters a state with its raw input and runs it as far as it goes without waiting.
     mutating func enter(_ name: String, input: JSON, in path: ScopePath) {
+        assignedVariables = nil
         guard let definitionState = machine(at: path).states[name] else {
             failFrame(path, StatesError(StatesError.Name.runtime, cause: "State '\(name)' is not defined"))
             return

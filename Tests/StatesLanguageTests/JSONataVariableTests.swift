@@ -65,3 +65,24 @@ import Testing
             ])
     }
 }
+
+/// AWS records the variables a state assigned in its `…StateExited` event.
+@Suite struct AssignedVariablesHistoryTests {
+    @Test func stateExitedEventsCarryTheAssignedVariables() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"A","States":{
+              "A":{"Type":"Pass","Assign":{"x":{"k":[1,"s"]},"y":"{% 1 + 1 %}"},"Next":"B"},
+              "B":{"Type":"Succeed"}}}
+            """)
+        try driver.start([:])
+        let exits = driver.history.compactMap { event -> StateEventDetails? in
+            if case .stateExited(let details)? = event.details { return details }
+            return nil
+        }
+        #expect(exits.count == 2)
+        #expect(exits[0].assignedVariables == ["x": #"{"k":[1,"s"]}"#, "y": "2"])
+        #expect(exits[0].assignedVariablesDetails == DataTruncation())
+        #expect(exits[1].assignedVariables == nil)
+    }
+}
