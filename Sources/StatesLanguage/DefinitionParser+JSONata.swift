@@ -154,4 +154,46 @@ extension DefinitionParser {
         }
         return wait(object, at: pointer)
     }
+
+    /// The variables a state assigns: its own `Assign`, its Choice rules' and its catchers'.
+    static func assignedNames(_ state: State) -> [String] {
+        var blocks = [state.io.assign] + state.catchers.map(\.assign)
+        if case .choice(let choice) = state.kind { blocks += choice.choices.map(\.assign) }
+        return blocks.compactMap { $0?.objectValue?.keys }.flatMap { $0 }
+    }
+
+    /// A Parallel branch or Map iteration may read the variables of the machines it runs in but not assign them.
+    static func variableScopeIssues(
+        _ machine: StateMachineDefinition, outer: Set<String>, at pointer: String
+    ) -> [DefinitionIssue] {
+        var issues: [DefinitionIssue] = []
+        var here = outer
+        for name in machine.stateNames {
+            here.formUnion(assignedNames(machine.states[name] ?? State(name: name, kind: .succeed, transition: nil)))
+        }
+        for name in machine.stateNames {
+            guard let state = machine.states[name] else { continue }
+            let statePointer = Self.pointer(Self.pointer(pointer, "States"), name)
+            for variable in assignedNames(state) where outer.contains(variable) {
+                issues.append(
+                    DefinitionIssue(
+                        Self.pointer(Self.pointer(statePointer, "Assign"), variable),
+                        "is assigned by an enclosing state machine; a Parallel branch or Map iteration cannot assign it"
+                    ))
+            }
+            switch state.kind {
+            case .parallel(let parallel):
+                for (index, branch) in parallel.branches.enumerated() {
+                    let branchPointer = Self.pointer(Self.pointer(statePointer, "Branches"), index)
+                    issues += variableScopeIssues(branch, outer: here, at: branchPointer)
+                }
+            case .map(let map):
+                issues += variableScopeIssues(
+                    map.itemProcessor, outer: here, at: Self.pointer(statePointer, "ItemProcessor"))
+            default:
+                break
+            }
+        }
+        return issues
+    }
 }

@@ -41,6 +41,7 @@ extension StateMachineDefinition {
     ) throws(DefinitionError) -> StateMachineDefinition {
         var parser = DefinitionParser(resourceValidator: resourceValidator)
         let machine = parser.machine(json, at: "", kind: .topLevel)
+        if let machine { parser.issues += DefinitionParser.variableScopeIssues(machine, outer: [], at: "") }
         guard parser.issues.isEmpty, let machine else { throw DefinitionError(issues: parser.issues) }
         return machine
     }

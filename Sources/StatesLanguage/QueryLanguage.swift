@@ -1,6 +1,11 @@
 import BatonJSON
 import Foundation
 import JSONata
+import Synchronization
+
+/// Parsed expressions by text, shared by every execution: a definition's expressions are parsed once, not on
+/// every evaluation. Bounded: emptied when it reaches `JSONataTemplate.cacheLimit` entries.
+private let expressionCache = Mutex<[String: JSONataExpression]>([:])
 
 /// The query language of a state machine or state (`QueryLanguage`).
 public enum QueryLanguage: String, Sendable, Hashable {
@@ -11,6 +16,19 @@ public enum QueryLanguage: String, Sendable, Hashable {
 /// JSONata fields of a state (`Arguments`, `Output`, Choice `Condition`, Fail `Error`/`Cause`): any JSON value
 /// whose strings of the form `{% expression %}` are JSONata expressions evaluated with `$states` bound.
 enum JSONataTemplate {
+    static let cacheLimit = 4096
+
+    /// The parsed expression for a text, from the cache when it was parsed before.
+    static func compiled(_ text: String) throws(JSONataError) -> JSONataExpression {
+        if let cached = expressionCache.withLock({ $0[text] }) { return cached }
+        let expression = try JSONataExpression(text)
+        expressionCache.withLock { cache in
+            if cache.count >= cacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[text] = expression
+        }
+        return expression
+    }
+
     /// The expression inside `{% … %}`, or `nil` for a plain string.
     static func expression(in string: String) -> String? {
         let trimmed = string.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -24,7 +42,7 @@ enum JSONataTemplate {
         case .string(let string):
             guard let text = expression(in: string) else { return [] }
             do {
-                _ = try JSONataExpression(text)
+                _ = try compiled(text)
                 return []
             } catch {
                 let shown = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -59,7 +77,7 @@ enum JSONataTemplate {
         case .string(let string):
             guard let text = expression(in: string) else { return template }
             do {
-                return try JSONataExpression(text).evaluate(nil, bindings: bindings, functions: functions)
+                return try compiled(text).evaluate(nil, bindings: bindings, functions: functions)
             } catch {
                 throw StatesError(
                     StatesError.Name.queryEvaluation,

@@ -86,3 +86,36 @@ import Testing
         #expect(exits[1].assignedVariables == nil)
     }
 }
+
+/// Variable scopes: a branch or iteration reads outer variables and may not assign them.
+@Suite struct VariableScopeTests {
+    @Test func branchesReadOuterVariablesAndKeepTheirOwn() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"Set","States":{
+              "Set":{"Type":"Pass","Assign":{"base":10},"Next":"P"},
+              "P":{"Type":"Parallel","Branches":[
+                {"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"inner":1},"Next":"A2"},
+                  "A2":{"Type":"Pass","Output":"{% $base + $inner %}","End":true}}}],
+                "Output":{"r":"{% $states.result %}","inner":"{% $inner %}"},"End":true}}}
+            """)
+        try driver.start([:])
+        // The branch sees `base`; its own `inner` stays in the branch.
+        #expect(driver.outcome == .succeeded(output: ["r": [11]]))
+    }
+
+    @Test func assigningAnOuterVariableInsideABranchIsRefused() {
+        let issues = DefinitionFixtures.issues(
+            of: """
+                {"QueryLanguage":"JSONata","StartAt":"Set","States":{
+                  "Set":{"Type":"Pass","Assign":{"total":0},"Next":"M"},
+                  "M":{"Type":"Map","ItemProcessor":{"StartAt":"I","States":{
+                    "I":{"Type":"Pass","Assign":{"total":1},"End":true}}},"End":true}}}
+                """)
+        #expect(
+            issues == [
+                "/States/M/ItemProcessor/States/I/Assign/total: is assigned by an enclosing state machine; "
+                    + "a Parallel branch or Map iteration cannot assign it"
+            ])
+    }
+}
