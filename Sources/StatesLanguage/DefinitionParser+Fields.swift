@@ -71,6 +71,10 @@ extension DefinitionParser {
         if object[key] != nil, object[pathKey] != nil {
             report(Self.pointer(pointer, pathKey), "must not be given together with \(key)")
         }
+        if readingJSONata, case .string(let text)? = object[key], JSONataTemplate.expression(in: text) != nil {
+            for issue in JSONataTemplate.syntaxIssues(.string(text)) { report(Self.pointer(pointer, key), issue) }
+            return .expression(text)
+        }
         if let seconds = integer(object, key, at: pointer, minimum: minimum) { return .seconds(seconds) }
         if let path = referencePath(object, pathKey, at: pointer) { return .path(path) }
         return nil

@@ -53,6 +53,16 @@ extension InterpreterRun {
         if let setting = map.maxConcurrency {
             switch setting {
             case .seconds(let value): limit = value
+            case .expression(let text):
+                let value = try evaluateField(
+                    .string(text), states: statesBinding(input: effective, in: path), field: "MaxConcurrency", in: path)
+                guard let number = value.doubleValue, number >= 0, number == number.rounded(), number <= 99_999_999
+                else {
+                    throw StatesError(
+                        StatesError.Name.queryEvaluation,
+                        cause: "The field 'MaxConcurrency' must evaluate to a non-negative integer.")
+                }
+                limit = Int(number)
             case .path(let concurrencyPath):
                 let value = try value(at: concurrencyPath, in: effective)
                 guard let number = value.doubleValue, number >= 0, number == number.rounded() else {

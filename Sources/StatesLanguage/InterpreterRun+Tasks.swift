@@ -22,10 +22,10 @@ extension InterpreterRun {
             parameters = try render(template, input: effective, context: context(in: path, taskToken: token))
         }
         let timeout = try task.timeout.map { setting throws(StatesError) in
-            try resolveSeconds(setting, field: "TimeoutSecondsPath", in: effective)
+            try resolveSeconds(setting, field: "TimeoutSeconds", in: effective, path: path)
         }
         let heartbeat = try task.heartbeat.map { setting throws(StatesError) in
-            try resolveSeconds(setting, field: "HeartbeatSecondsPath", in: effective)
+            try resolveSeconds(setting, field: "HeartbeatSeconds", in: effective, path: path)
         }
         let split = TaskEventDetails.split(resource: task.resource)
         let details = TaskEventDetails(
@@ -42,11 +42,24 @@ extension InterpreterRun {
                     timeoutSeconds: timeout, heartbeatSeconds: heartbeat)))
     }
 
-    /// TimeoutSeconds/HeartbeatSeconds: literal, or a path into the effective input selecting a positive integer.
-    func resolveSeconds(_ setting: SecondsSetting, field: String, in input: JSON) throws(StatesError) -> Int {
+    /// TimeoutSeconds/HeartbeatSeconds: literal, a path into the effective input selecting a positive integer, or
+    /// (JSONata) an expression giving one.
+    func resolveSeconds(
+        _ setting: SecondsSetting, field: String, in input: JSON, path scope: ScopePath
+    ) throws(StatesError) -> Int {
         switch setting {
         case .seconds(let seconds): return seconds
+        case .expression(let text):
+            let value = try evaluateField(
+                .string(text), states: statesBinding(input: input, in: scope), field: field, in: scope)
+            guard let number = value.doubleValue, number >= 1, number == number.rounded(), number <= 99_999_999 else {
+                throw StatesError(
+                    StatesError.Name.queryEvaluation,
+                    cause: "The field '\(field)' must evaluate to a positive integer; it gave \(value.serialized).")
+            }
+            return Int(number)
         case .path(let path):
+            let field = field + "Path"
             let value = try value(at: path, in: input)
             guard let number = value.doubleValue, number >= 1, number == number.rounded(), number <= 99_999_999 else {
                 throw StatesError(

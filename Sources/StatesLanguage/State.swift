@@ -134,6 +134,8 @@ public enum SecondsSetting: Sendable, Hashable {
     case seconds(Int)
     /// A reference path resolved at run time (`TimeoutSecondsPath`, `HeartbeatSecondsPath`...).
     case path(String)
+    /// In a JSONata state, a `{% … %}` expression evaluated at run time.
+    case expression(String)
 }
 
 /// A string given either literally or as a path resolved at run time (Fail's Error/ErrorPath, Cause/CausePath).

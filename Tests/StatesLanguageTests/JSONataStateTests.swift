@@ -259,3 +259,43 @@ import Testing
         #expect(error == "States.Runtime")
     }
 }
+
+/// TimeoutSeconds, HeartbeatSeconds and MaxConcurrency as JSONata expressions.
+@Suite struct JSONataSecondsTests {
+    @Test func taskDeadlinesComeFromExpressions() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"T","States":{
+              "T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "TimeoutSeconds":"{% $states.input.t %}","HeartbeatSeconds":"{% $states.input.t / 2 %}","End":true}}}
+            """)
+        try driver.start(["t": 60])
+        #expect(driver.lastTask.timeoutSeconds == 60)
+        #expect(driver.lastTask.heartbeatSeconds == 30)
+    }
+
+    @Test func aTimeoutThatIsNotAPositiveIntegerFails() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"T","States":{
+              "T":{"Type":"Task","Resource":"arn:x","TimeoutSeconds":"{% 1.5 %}","End":true}}}
+            """)
+        try driver.start([:])
+        guard case .failed(let error, _)? = driver.outcome else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(error == "States.QueryEvaluationError")
+    }
+
+    @Test func maxConcurrencyFromAnExpressionLimitsIterations() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"M","States":{
+              "M":{"Type":"Map","MaxConcurrency":"{% $count($states.input) - 2 %}",
+                "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"arn:x","End":true}}},"End":true}}}
+            """)
+        try driver.start([1, 2, 3])
+        #expect(driver.openTasks.count == 1)
+    }
+}
