@@ -4,8 +4,13 @@ final class Frame {
     /// Names bound to `undefined`, which hide an outer binding of the same name.
     private var undefinedNames: Set<String> = []
     let parent: Frame?
+    /// For the root frame: library functions, bound into the frame when first looked up.
+    private let library: [String: Native]
 
-    init(parent: Frame?) { self.parent = parent }
+    init(parent: Frame?, library: [String: Native] = [:]) {
+        self.parent = parent
+        self.library = library
+    }
 
     func bind(_ name: String, _ value: Value?) {
         if let value {
@@ -22,6 +27,11 @@ final class Frame {
         while let current = frame {
             if let value = current.bindings[name] { return value }
             if current.undefinedNames.contains(name) { return nil }
+            if current.parent == nil, let native = current.library[name] {
+                let function = Value.function(JFunction(.native(native), signature: native.signature))
+                current.bindings[name] = function
+                return function
+            }
             frame = current.parent
         }
         return nil
