@@ -119,3 +119,21 @@ import Testing
             ])
     }
 }
+
+/// `Assign` on Parallel and Map states sees `$states.result`.
+@Suite struct ParallelMapAssignTests {
+    @Test func parallelAndMapAssignFromTheirResults() throws {
+        var driver = try InterpreterDriver(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"P","States":{
+              "P":{"Type":"Parallel","Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","Output":1,"End":true}}},
+                {"StartAt":"B","States":{"B":{"Type":"Pass","Output":2,"End":true}}}],
+                "Assign":{"branches":"{% $count($states.result) %}"},"Next":"M"},
+              "M":{"Type":"Map","Items":[1,2,3],"ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},
+                "Assign":{"total":"{% $sum($states.result) %}"},"Next":"D"},
+              "D":{"Type":"Succeed","Output":{"branches":"{% $branches %}","total":"{% $total %}"}}}}
+            """)
+        try driver.start([:])
+        #expect(driver.outcome == .succeeded(output: ["branches": 2, "total": 6]))
+    }
+}
