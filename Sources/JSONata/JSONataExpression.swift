@@ -8,7 +8,7 @@ import Foundation
 /// let total = try expression.evaluate(input)   // JSON? — nil is JSONata's undefined
 /// ```
 public struct JSONataExpression: Sendable {
-    private let root: Node
+    let root: Node
     /// The expression text as given.
     public let text: String
 

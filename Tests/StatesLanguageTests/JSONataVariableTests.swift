@@ -137,3 +137,19 @@ import Testing
         #expect(driver.outcome == .succeeded(output: ["branches": 2, "total": 6]))
     }
 }
+
+/// DescribeStateMachine's `variableReferences`: the variables each JSONata state reads.
+@Suite struct VariableReferencesTests {
+    @Test func referencesAreListedByStateNestedStatesIncluded() throws {
+        let definition = try StateMachineDefinition.parse(
+            """
+            {"QueryLanguage":"JSONata","StartAt":"A","States":{
+              "A":{"Type":"Pass","Assign":{"x":1,"y":"{% $states.input.y %}"},"Next":"P"},
+              "P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{
+                "B":{"Type":"Pass","Output":"{% $x + $uuid() %}","End":true}}}],"Next":"C"},
+              "C":{"Type":"Choice","Choices":[{"Condition":"{% $y > $limit %}","Next":"D"}],"Default":"D"},
+              "D":{"Type":"Succeed","Output":{"v":"{% ($z := 2; $z * $x) %}"}}}}
+            """)
+        #expect(definition.variableReferences == ["B": ["x"], "C": ["limit", "y"], "D": ["x"]])
+    }
+}
