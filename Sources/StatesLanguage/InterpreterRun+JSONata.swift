@@ -34,16 +34,18 @@ extension InterpreterRun {
 
     /// A JSONata field of a state evaluated with `$states` and the frame's variables.
     ///
-    /// `$random()` and `$uuid()` draw from a source seeded by the execution, its event count, the scope and the
-    /// field, so the same execution replayed draws the same values.
-    func evaluateField(_ template: JSON, states: JSON, field: String, in path: ScopePath) throws(StatesError) -> JSON {
-        let seed = JSONataTemplate.seed("\(state.start?.executionArn ?? "")/\(state.lastEventId)/\(path)/\(field)")
+    /// `$random()` and `$uuid()` draw from a generator seeded from the interpreter's injected random source,
+    /// as States.MathRandom and States.UUID do.
+    mutating func evaluateField(
+        _ template: JSON, states: JSON, field: String, in path: ScopePath
+    ) throws(StatesError) -> JSON {
+        let seed = random.next()
         return try JSONataTemplate.evaluate(
             template, states: states, variables: variables(in: path), field: field, seed: seed)
     }
 
     /// A state's `Output`, or `fallback` without one.
-    func jsonataOutput(
+    mutating func jsonataOutput(
         _ definitionState: State, states: JSON, default fallback: JSON, in path: ScopePath
     ) throws(StatesError) -> JSON {
         guard let output = definitionState.io.output else { return fallback }
@@ -130,7 +132,9 @@ extension InterpreterRun {
     }
 
     /// A JSONata Wait's deadline: literal seconds or timestamp, or an expression giving one.
-    private func jsonataDeadline(_ wait: WaitState, states: JSON, in path: ScopePath) throws(StatesError) -> Date {
+    private mutating func jsonataDeadline(_ wait: WaitState, states: JSON, in path: ScopePath) throws(StatesError)
+        -> Date
+    {
         switch wait {
         case .secondsExpression(let text):
             let value = try evaluateField(.string(text), states: states, field: "Seconds", in: path)
@@ -154,7 +158,7 @@ extension InterpreterRun {
     }
 
     /// Fail's Error or Cause: a literal, or an expression that must give a string.
-    private func jsonataString(
+    private mutating func jsonataString(
         _ setting: StringSetting, states: JSON, field: String, in path: ScopePath
     ) throws(StatesError) -> String {
         guard case .literal(let text) = setting else { return "" }

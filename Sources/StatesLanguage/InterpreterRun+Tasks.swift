@@ -44,7 +44,7 @@ extension InterpreterRun {
 
     /// TimeoutSeconds/HeartbeatSeconds: literal, a path into the effective input selecting a positive integer, or
     /// (JSONata) an expression giving one.
-    func resolveSeconds(
+    mutating func resolveSeconds(
         _ setting: SecondsSetting, field: String, in input: JSON, path scope: ScopePath
     ) throws(StatesError) -> Int {
         switch setting {

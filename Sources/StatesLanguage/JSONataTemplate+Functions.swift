@@ -7,18 +7,8 @@ import JSONata
 extension JSONataTemplate {
     /// The random source of one evaluation: seeded, so a replayed execution draws the same values.
     final class RandomSource {
-        var generator: IntrinsicSeededRandom
-        init(seed: UInt64) { generator = IntrinsicSeededRandom(seed: seed) }
-    }
-
-    /// A seed from text (FNV-1a), e.g. the execution, its event count and the field.
-    static func seed(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01B3
-        }
-        return hash
+        var generator: SeededRandom
+        init(seed: UInt64) { generator = SeededRandom(seed: seed) }
     }
 
     static func failure(_ function: String, _ message: String) -> JSONataError {
@@ -66,7 +56,7 @@ extension JSONataTemplate {
             },
             "random": JSONataFunction(signature: "<n?:n>") { arguments throws(JSONataError) in
                 if let seed = arguments.first??.doubleValue {
-                    var seeded = IntrinsicSeededRandom(seed: UInt64(bitPattern: Int64(max(min(seed, 9e18), -9e18))))
+                    var seeded = SeededRandom(seed: UInt64(bitPattern: Int64(max(min(seed, 9e18), -9e18))))
                     return .number(Double.random(in: 0..<1, using: &seeded))
                 }
                 return .number(Double.random(in: 0..<1, using: &source.generator))

@@ -41,15 +41,16 @@ struct CallbackRejectionScenario: ChaosScenario {
                 _ = try await (first, second)
             }
             try await waitForEnd(context, duplicates + late)
-            let before = try await snapshot(context, all: duplicates + late)
+            let before = try await context.snapshot(duplicates + late)
             ledger.mark("duplicates accepted once each; \(late.count) hasty executions timed out")
 
             ledger.mark("FAULT: StopExecution for \(stopped.count) executions")
             try await forEach(stopped) { arn in
-                _ = try await context.client.command("StopExecution", request: jsonText(["executionArn": arn]))
+                _ = try await context.client.command(
+                    "StopExecution", request: "{\"executionArn\":\(BatonClient.quoted(arn))}")
             }
             try await waitForEnd(context, stopped)
-            let stoppedBefore = try await snapshot(context, all: stopped)
+            let stoppedBefore = try await context.snapshot(stopped)
 
             let kinds: [(String, [String], (String) -> String, ExpectedVerdict)] = [
                 ("duplicate", duplicates, { $0 }, .rejected("TaskTimedOut")),
@@ -64,7 +65,7 @@ struct CallbackRejectionScenario: ChaosScenario {
                 try await forEach(targets, concurrency: 64) { token in _ = try await send(context, token, expected) }
             }
             ledger.mark("all refused callbacks answered; checking the executions are unchanged")
-            let after = try await snapshot(context, all: duplicates + late + stopped)
+            let after = try await context.snapshot(duplicates + late + stopped)
             for (arn, state) in before.merging(stoppedBefore, uniquingKeysWith: { $1 }) where after[arn] != state {
                 throw ChaosError("\(arn) changed after refused callbacks: \(state) → \(after[arn] ?? "?")")
             }
@@ -96,17 +97,6 @@ struct CallbackRejectionScenario: ChaosScenario {
         }
     }
 
-    /// Status, stop date and history length of each execution.
-    private func snapshot(_ context: ChaosContext, all arns: [String]) async throws -> [String: String] {
-        let states = Locked<[String: String]>([:])
-        try await forEach(arns) { arn in
-            let description = try await context.describe(arn)
-            let history = try await context.historyTypes(arn)
-            let state = "\(description["status"] ?? "?") \(description["stopDate"] ?? "-") \(history.count) events"
-            states.withLock { $0[arn] = state }
-        }
-        return states.current
-    }
 }
 
 /// Runs `body` for every element, `concurrency` at a time.

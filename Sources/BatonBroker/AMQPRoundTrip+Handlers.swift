@@ -4,7 +4,7 @@ import Synchronization
 
 /// The same round trip with handler consumers: worker and orchestrator logic run on their connections'
 /// threads, exactly like the C program's one-thread-per-connection loops (no hop to the concurrency pool).
-extension RoundTripBenchmark {
+extension AMQPRoundTrip {
     /// Orchestrator state, touched only by the orchestrator connection's thread (its consumer handler and the
     /// publish completions it triggers run there), so the lock is never contended; it exists to satisfy
     /// Sendable and to read the result afterwards.
@@ -23,14 +23,9 @@ extension RoundTripBenchmark {
         init(count: Int) { values = Mutex(Values(start: [UInt64](repeating: 0, count: count + 1))) }
     }
 
-    func runWithHandlers() async throws -> Result {
-        let admin = try await AMQPConnection.connect(configuration: configuration, logger: logger)
-        for queue in [Self.tasks, Self.callbacks] {
-            try await admin.deleteQueue(queue)
-            try await admin.declare(QueueDeclaration(name: queue))
-        }
-        let worker = try await AMQPConnection.connect(configuration: configuration, logger: logger)
-        let orchestrator = try await AMQPConnection.connect(configuration: configuration, logger: logger)
+    /// Runs the window with handler consumers on the connections' threads.
+    public func runWithHandlers() async throws -> Result {
+        let (admin, worker, orchestrator) = try await connections()
         let size = self.size
         let workerHandle = try await worker.consume(queue: Self.tasks, prefetch: UInt16(window)) { task in
             var callback = [UInt8](repeating: UInt8(ascii: "x"), count: size)

@@ -1,8 +1,8 @@
-import AMQPClient
 import BatonBroker
 import BatonJSON
 import BatonProtocol
 import Foundation
+import LocalProcesses
 import Logging
 
 /// The Baton system one scenario runs against: a fresh queue prefix and data directory on the given broker,
@@ -16,8 +16,9 @@ final class ChaosSystem: @unchecked Sendable {
     let directory: URL
     let ledger: ChaosLedger
     let eventsQueue: String
-    /// A connection of its own for binding and queue status (the bus exposes neither in every version).
-    let admin: AMQPConnection
+    /// Connections of their own for binding and queue status: asking for a queue that a fault just removed
+    /// closes the asking channel, which must not be the one that publishes starts.
+    let admin: RabbitBus
     private(set) var orchestrator: ChaosProcess
     private(set) var workers: [ChaosProcess] = []
     private let orchestratorEnvironment: [String: String]
@@ -32,14 +33,16 @@ final class ChaosSystem: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var logger = Logger(label: "baton.chaos")
         logger.logLevel = .critical  // reconnects during broker faults are expected; the ledger reports
-        bus = try await RabbitBus.connect(
-            configuration: .init(amqp: try AMQPConfiguration(url: amqpURL), names: names), logger: logger)
+        let configuration = RabbitBus.Configuration(
+            endpoint: try BrokerEndpoint(url: amqpURL, clientName: "baton-chaos"), names: names)
+        bus = try await RabbitBus.connect(configuration: configuration, logger: logger)
         eventsQueue = "\(prefix).chaos-events"
         try await bus.declareExchange(names.eventsExchange, type: "topic")
         try await bus.declare(QueueSpec(eventsQueue, deadLettered: false))
-        admin = try await AMQPConnection.connect(configuration: try AMQPConfiguration(url: amqpURL), logger: logger)
-        try await admin.bind(
-            QueueBinding(queue: eventsQueue, exchange: names.eventsExchange, routingKey: "execution.*"))
+        var adminConfiguration = configuration
+        adminConfiguration.endpoint.clientName = "baton-chaos-admin"
+        admin = try await RabbitBus.connect(configuration: adminConfiguration, logger: logger)
+        try await admin.bind(queue: eventsQueue, exchange: names.eventsExchange, routingKey: "execution.*")
         queues = [names.callbackQueue, names.commandQueue, names.deadLetterQueue, eventsQueue, taskQueueName(prefix)]
         orchestratorEnvironment = [
             "BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": prefix,
@@ -55,7 +58,7 @@ final class ChaosSystem: @unchecked Sendable {
     var taskQueue: String { taskQueueName(names.prefix) }
 
     /// Messages ready in a queue (0 when it cannot be asked, e.g. while the broker restarts).
-    func depth(_ queue: String) async -> Int { (try? await admin.queueStatus(queue).messages) ?? -1 }
+    func depth(_ queue: String) async -> Int { (try? await admin.messageCount(queue)) ?? -1 }
 
     /// Feeds the ledger from the events queue until cancelled.
     func consumeEvents() async throws {
@@ -97,7 +100,7 @@ final class ChaosSystem: @unchecked Sendable {
     }
 
     /// Consumers of a queue (0 when it cannot be asked).
-    func consumers(_ queue: String) async -> Int { (try? await admin.queueStatus(queue).consumers) ?? 0 }
+    func consumers(_ queue: String) async -> Int { (try? await admin.consumerCount(queue)) ?? 0 }
 
     /// Waits until `count` consumers serve the task queue.
     func waitForConsumers(_ count: Int, deadline: Duration = .seconds(30)) async throws {

@@ -1,5 +1,6 @@
 import BatonRuntime
 import Foundation
+import LocalProcesses
 
 /// (f) The broker node stopped and started again while executions run (the scenario's own node): durable
 /// queues and persistent messages survive, every process reconnects, the outbox republishes what was not

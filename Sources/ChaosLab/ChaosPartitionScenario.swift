@@ -1,5 +1,6 @@
 import BatonRuntime
 import Foundation
+import LocalProcesses
 
 /// (j) A network partition between one worker and the broker. A worker-function runs inside a network namespace
 /// the scenario creates (``NetworkPartition``) and reaches the scenario's own node only through a veth pair; a
@@ -135,7 +136,7 @@ struct NetworkPartitionScenario: ChaosScenario {
                 "\(cutOff.count) executions timed out a heartbeat; expected 1…\(held) (the tasks the inner worker held)"
             )
         }
-        let before = try await snapshot(context, cutOff)
+        let before = try await context.snapshot(cutOff)
 
         let beforeHeal = inner.events().count
         let dropped = try await partition.heal()
@@ -168,7 +169,7 @@ struct NetworkPartitionScenario: ChaosScenario {
         try await chaosWait(deadline: .seconds(10), "the events queue to drain") {
             await system.depth(system.eventsQueue) == 0
         }
-        let after = try await snapshot(context, cutOff)
+        let after = try await context.snapshot(cutOff)
         for (arn, state) in before where after[arn] != state {
             throw ChaosError("\(arn) changed after the late callbacks: \(state) → \(after[arn] ?? "?")")
         }
@@ -198,17 +199,6 @@ struct NetworkPartitionScenario: ChaosScenario {
         return found.current
     }
 
-    /// Status, stop date and history length of each execution.
-    private func snapshot(_ context: ChaosContext, _ arns: [String]) async throws -> [String: String] {
-        let states = Locked<[String: String]>([:])
-        try await forEach(arns) { arn in
-            let description = try await context.describe(arn)
-            let history = try await context.historyTypes(arn)
-            let state = "\(description["status"] ?? "?") \(description["stopDate"] ?? "-") \(history.count) events"
-            states.withLock { $0[arn] = state }
-        }
-        return states.current
-    }
 }
 
 /// Seconds from `start` until now.

@@ -1,6 +1,7 @@
 import BatonProtocol
 import BatonRuntime
 import Foundation
+import LocalProcesses
 
 /// One failure mode: how to set the system up, how to inject the fault, and what each execution must end as.
 protocol ChaosScenario: Sendable {
@@ -129,18 +130,25 @@ struct ChaosContext: Sendable {
 
     /// The history's event types, oldest first.
     func historyTypes(_ arn: String) async throws -> [String] { try await client.historyTypes(arn) }
+
+    /// Status, stop date and history length of each execution: what a scenario compares before and after a fault
+    /// to show that nothing changed an execution that had already ended.
+    func snapshot(_ arns: [String]) async throws -> [String: String] {
+        let states = Locked<[String: String]>([:])
+        try await forEach(arns) { arn in
+            let description = try await describe(arn)
+            let history = try await historyTypes(arn)
+            let state = "\(description["status"] ?? "?") \(description["stopDate"] ?? "-") \(history.count) events"
+            states.withLock { $0[arn] = state }
+        }
+        return states.current
+    }
 }
 
 /// A JSON state machine: one waitForTaskToken task on the chaos task queue, with Catch routes for
 /// timeouts and failures, and an optional Retry.
 func chaosDefinition(queue: String, timeout: Int = 86_400, heartbeat: Int? = nil, retry: String = "") -> String {
     CallbackMachine.definition(queue: queue, timeout: timeout, heartbeat: heartbeat, retry: retry)
-}
-
-/// JSON text of a Foundation JSON value.
-func jsonText(_ value: Any) -> String {
-    let data = try! JSONSerialization.data(withJSONObject: value, options: [.withoutEscapingSlashes, .sortedKeys])
-    return String(decoding: data, as: UTF8.self)
 }
 
 /// The JSON object in `text`, if it is one.

@@ -93,53 +93,24 @@ public struct RabbitMQNode: Sendable {
 
 /// Runs the project's node scripts (scripts/rabbitmq-node.sh, scripts/rabbitmq-cluster.sh).
 public enum ScriptRunner {
-    /// Runs `bash script arguments…` on a thread of its own (it takes seconds; the cooperative pool must not block)
-    /// with posix_spawn and waitpid. Foundation's `Process` is avoided: its exit monitoring was seen to miss the
-    /// child's exit when used from concurrent tests.
-    /// - Returns: the exit status (128 + signal when killed) and everything it printed.
+    /// Runs `bash script arguments…` as a ``LaunchedProcess`` and waits for it (up to ten minutes: a cluster
+    /// forms in about 25 s, a node stops in seconds).
+    /// - Returns: the exit status (the signal number when a signal ended it; -1 when it could not start or did
+    ///   not end in time) and everything it printed.
     public static func run(script: String, arguments: [String], environment: [String: String]) async -> (
         status: Int32, output: String
     ) {
-        let argv = ["/bin/bash", script] + arguments
-        let environment = environment.map { "\($0.key)=\($0.value)" }
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("baton-script-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
-        let status: Int32 = await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: spawnAndWait(argv, environment, log.path)) }
-            thread.start()
+        do {
+            let process = try LaunchedProcess(
+                executable: "/bin/bash", name: URL(fileURLWithPath: script).lastPathComponent,
+                arguments: [script] + arguments, environment: environment, logFile: log)
+            try await process.waitForExit(deadline: .seconds(600))
+            return (process.exitStatus ?? -1, process.log())
+        } catch {
+            return (-1, "\(error)\n" + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))
         }
-        return (status, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
-    }
-
-    /// Output goes to a file, not a pipe: the broker the script starts in the background would inherit a pipe
-    /// and keep it open.
-    private static func spawnAndWait(_ argv: [String], _ environment: [String], _ logPath: String) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let cArgv = argv.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup($0) } + [nil]
-        defer { for pointer in cArgv + cEnv { free(pointer) } }
-        // Default dispositions and an empty mask: the calling process blocks or ignores signals the broker's
-        // wrapper needs (a blocked SIGTERM turns a 3 s stop into a 30 s wait and a KILL).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, argv[0], &actions, &attributes, cArgv, cEnv) == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 }
 

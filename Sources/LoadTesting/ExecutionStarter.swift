@@ -112,10 +112,3 @@ struct LoadtestError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
-
-/// How an error is counted in the report: the AWS error type, or the error's type name.
-func errorType(_ error: any Error) -> String {
-    if let remote = error as? RemoteError { return remote.type }
-    if error is CancellationError { return "Cancelled" }
-    return String(describing: type(of: error))
-}

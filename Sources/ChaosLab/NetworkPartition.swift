@@ -1,4 +1,5 @@
 import Foundation
+import LocalProcesses
 
 #if canImport(Glibc)
     import Glibc
@@ -139,23 +140,14 @@ final class NetworkPartition: ChaosFixture {
     @discardableResult
     private static func command(_ argv: [String]) async throws -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("baton-ip-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
-        let handle = try FileHandle(forWritingTo: output)
-        defer { try? handle.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try await chaosWait(deadline: .seconds(20), interval: .milliseconds(10), argv.joined(separator: " ")) {
-            !process.isRunning
-        }
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw ChaosError("`\(argv.joined(separator: " "))` failed (\(process.terminationStatus)): \(text)")
+        let process = try LaunchedProcess(
+            executable: argv[0], arguments: Array(argv.dropFirst()), environment: ProcessInfo.processInfo.environment,
+            logFile: output)
+        try await process.waitForExit(deadline: .seconds(20))
+        let text = process.log()
+        guard process.exitStatus == 0 else {
+            throw ChaosError("`\(argv.joined(separator: " "))` failed (\(process.exitStatus ?? -1)): \(text)")
         }
         return text
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LocalProcesses
 
 /// (b) A worker that takes the task and never calls back (worker-function `--never-callback-rate 0.5`):
 /// TimeoutSeconds fires, `States.Timeout` goes down the Catch path; the others succeed.

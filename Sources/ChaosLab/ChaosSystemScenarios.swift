@@ -1,6 +1,7 @@
 import BatonBroker
 import BatonProtocol
 import Foundation
+import LocalProcesses
 
 /// (e) Poison messages on the callback queue (malformed JSON, wrong schema, bodies over the size limit) and on
 /// the task queue, published while real executions run: the orchestrator dead-letters each poison callback with

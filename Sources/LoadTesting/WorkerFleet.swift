@@ -1,4 +1,5 @@
 import Foundation
+import LocalProcesses
 
 #if canImport(Glibc)
     import Glibc
@@ -7,7 +8,7 @@ import Foundation
 /// The worker-function processes `--workers N` starts next to the `baton` binary and stops at the end.
 final class WorkerFleet: @unchecked Sendable {
     // `processes` is written once in `start` and read in `stop`, both from the command's own task.
-    private var processes: [Process] = []
+    private var processes: [LaunchedProcess] = []
     let logDirectory: URL
 
     init() {
@@ -36,33 +37,27 @@ final class WorkerFleet: @unchecked Sendable {
         let binary = try Self.executable()
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         for index in 0..<count {
-            let process = Process()
-            process.executableURL = binary
             var arguments = [
                 "--functions", "callback", "--queue", queue, "--prefetch", "\(prefetch)", "--stamps",
                 "--log-level", "warning", "--seed", "\(index + 1)", "--callback-replies", callbackReplies,
             ]
             if let latency { arguments += ["--latency", latency] }
-            process.arguments = arguments
             var environment = ProcessInfo.processInfo.environment
             environment["BATON_AMQP_URL"] = amqpURL
             environment["BATON_QUEUE_PREFIX"] = prefix
             environment["BATON_QUEUE_TYPE"] = queueType
-            process.environment = environment
-            let log = logDirectory.appendingPathComponent("worker-\(index).log")
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            processes.append(process)
+            processes.append(
+                try LaunchedProcess(
+                    executable: binary.path, name: "worker \(index)", arguments: arguments, environment: environment,
+                    logFile: logDirectory.appendingPathComponent("worker-\(index).log")))
         }
     }
 
     /// Whether any worker exited early (a bad flag, no broker).
     var exitedWorker: String? {
-        for (index, process) in processes.enumerated() where !process.isRunning {
-            return "worker \(index) exited with status \(process.terminationStatus); log: "
+        for (index, process) in processes.enumerated() {
+            guard let status = process.exitStatus else { continue }
+            return "worker \(index) exited with status \(status); log: "
                 + logDirectory.appendingPathComponent("worker-\(index).log").path
         }
         return nil
@@ -70,12 +65,12 @@ final class WorkerFleet: @unchecked Sendable {
 
     /// SIGTERM every worker, wait up to `grace`, then SIGKILL the rest.
     func stop(grace: Double = 10) async {
-        for process in processes where process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        for process in processes { process.signal(SIGTERM) }
         let deadline = Date().addingTimeInterval(grace)
         while processes.contains(where: \.isRunning) && Date() < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for process in processes { process.signal(SIGKILL) }
         processes.removeAll()
     }
 }

@@ -1,5 +1,6 @@
 import BatonProtocol
 import Foundation
+import LocalProcesses
 
 #if canImport(Glibc)
     import Glibc

@@ -1,3 +1,4 @@
+import BatonProtocol
 import Foundation
 import Histogram
 import Synchronization
@@ -51,7 +52,8 @@ struct LoadRun: Sendable {
             ledger.started(
                 seq, sent: sent, replied: starter.awaitsAnswer ? LoadLedger.now() : nil, error: nil, lateBy: threshold)
         } catch {
-            ledger.started(seq, sent: sent, replied: LoadLedger.now(), error: errorType(error), lateBy: threshold)
+            ledger.started(
+                seq, sent: sent, replied: LoadLedger.now(), error: RemoteError.typeName(of: error), lateBy: threshold)
         }
     }
 

@@ -1,6 +1,7 @@
 import BatonProtocol
 import BatonRuntime
 import Foundation
+import LocalProcesses
 
 /// Runs one scenario end to end: system up, fault, wait for every execution to end, ledger check, teardown.
 struct ChaosRunner {

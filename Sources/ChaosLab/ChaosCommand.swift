@@ -3,12 +3,15 @@ import BatonRuntime
 import Foundation
 
 /// `baton chaos`: the failure-mode lab.
-struct ChaosCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct ChaosCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "chaos",
         abstract: "Run failure scenarios against the real processes and broker, and check the exactly-once ledger.",
         subcommands: [ChaosListCommand.self, ChaosRunCommand.self]
     )
+
+    /// Creates the command; ArgumentParser fills its options.
+    package init() {}
 }
 
 /// `baton chaos list`.

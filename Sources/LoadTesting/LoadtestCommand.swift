@@ -1,4 +1,3 @@
-import AMQPClient
 import ArgumentParser
 import BatonBroker
 import BatonProtocol
@@ -8,8 +7,8 @@ import Logging
 
 /// `baton loadtest`: drives real executions through the running orchestrator, workers and broker and reports
 /// throughput, latency percentiles and a ledger check. See docs/benchmarks.md.
-struct LoadtestCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct LoadtestCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "loadtest",
         abstract: "Load-test callback throughput through the running system.",
         discussion: """
@@ -21,6 +20,9 @@ struct LoadtestCommand: AsyncParsableCommand {
             event received. All processes must share one clock (one host).
             """
     )
+
+    /// Creates the command; ArgumentParser fills its options.
+    package init() {}
 
     @Option(help: "Broker URL, or a cluster's comma-separated URL list [env: BATON_AMQP_URL]")
     var amqpURL: String?
@@ -132,15 +134,15 @@ struct LoadtestCommand: AsyncParsableCommand {
                     errorLimit: sweepErrorRate, minimumCompletedFraction: 0.9) : nil)
     }
 
-    func run() async throws {
+    package func run() async throws {
         let configuration = try makeConfiguration()
         var logger = Logger(label: "baton.loadtest") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         let names = Names(prefix: configuration.queuePrefix)
-        var amqp = try AMQPConfiguration(url: configuration.amqpURL)
-        amqp.clientName = "baton-loadtest"
+        let endpoint = try BrokerEndpoint(url: configuration.amqpURL, clientName: "baton-loadtest")
         let bus = try await RabbitBus.connect(
-            configuration: .init(amqp: amqp, names: names, queueType: QueueType(configuration.queueType)),
+            configuration: .init(
+                endpoint: endpoint, names: names, queueType: try RabbitBus.QueueType(named: configuration.queueType)),
             logger: logger)
         let fleet = WorkerFleet()
         do {

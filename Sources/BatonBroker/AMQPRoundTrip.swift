@@ -3,23 +3,35 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The callback round trip of `amqp_roundtrip.c -m rt -d 1`, over AMQPClient.
-struct RoundTripBenchmark {
-    struct Result {
-        var window: Int
-        var size: Int
-        var count: Int
-        var done: Int
-        var seconds: Double
-        var latenciesMicroseconds: [Double]
-        var failedPublishes: Int
+/// The callback round trip of `bench/amqp-roundtrip/roundtrip.c -m rt -d 1`, over the AMQP client itself (not the
+/// bus): what `baton bench amqp` measures beside the C baseline. It lives here because only BatonBroker sees the
+/// AMQP client.
+public struct AMQPRoundTrip: Sendable {
+    /// One window's figures.
+    public struct Result: Sendable {
+        /// Tasks kept in flight.
+        public var window: Int
+        /// Message size in bytes.
+        public var size: Int
+        /// Round trips asked for.
+        public var count: Int
+        /// Round trips completed.
+        public var done: Int
+        /// Wall time of the window.
+        public var seconds: Double
+        /// Each round trip's latency, sorted.
+        public var latenciesMicroseconds: [Double]
+        /// Publishes the broker nacked or returned.
+        public var failedPublishes: Int
 
-        func percentile(_ p: Double) -> Double {
+        /// The latency below which `p` of the round trips fell.
+        public func percentile(_ p: Double) -> Double {
             guard !latenciesMicroseconds.isEmpty else { return 0 }
             return latenciesMicroseconds[Int(p * Double(latenciesMicroseconds.count - 1) + 0.5)]
         }
 
-        func line(label: String) -> String {
+        /// The `RESULT …` line, in the C program's format.
+        public func line(label: String) -> String {
             let rate = seconds > 0 ? Double(done) / seconds : 0
             return "RESULT label=\(label) mode=rt size=\(size) window=\(window) n=\(count) done=\(done) "
                 + String(
@@ -36,10 +48,28 @@ struct RoundTripBenchmark {
     var count: Int
     var maxSeconds: Double
 
+    /// Creates one window's benchmark.
+    /// - Parameters:
+    ///   - endpoint: the broker.
+    ///   - logger: for connection warnings.
+    ///   - window: tasks kept in flight.
+    ///   - size: message size in bytes.
+    ///   - count: round trips to make.
+    ///   - maxSeconds: time cap.
+    public init(endpoint: BrokerEndpoint, logger: Logger, window: Int, size: Int, count: Int, maxSeconds: Double) {
+        configuration = endpoint.amqp
+        self.logger = logger
+        self.window = window
+        self.size = size
+        self.count = count
+        self.maxSeconds = maxSeconds
+    }
+
     static let tasks = "bench.swift.tasks"
     static let callbacks = "bench.swift.callbacks"
 
-    func run() async throws -> Result {
+    /// Empties the two queues and opens the admin, worker and orchestrator connections.
+    func connections() async throws -> (admin: AMQPConnection, worker: AMQPConnection, orchestrator: AMQPConnection) {
         let admin = try await AMQPConnection.connect(configuration: configuration, logger: logger)
         for queue in [Self.tasks, Self.callbacks] {
             try await admin.deleteQueue(queue)
@@ -47,6 +77,12 @@ struct RoundTripBenchmark {
         }
         let worker = try await AMQPConnection.connect(configuration: configuration, logger: logger)
         let orchestrator = try await AMQPConnection.connect(configuration: configuration, logger: logger)
+        return (admin, worker, orchestrator)
+    }
+
+    /// Runs the window with stream consumers and async publishes.
+    public func run() async throws -> Result {
+        let (admin, worker, orchestrator) = try await connections()
         let workerConsumer = try await worker.consume(queue: Self.tasks, prefetch: UInt16(window))
         let workerLoop = Task { try await Self.serveTasks(workerConsumer, on: worker, size: size) }
         let result = try await orchestrate(orchestrator)
