@@ -51,7 +51,7 @@ let package = Package(
         ),
         .target(name: "BatonJSON", swiftSettings: swiftSettings),
         .target(name: "JSONata", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
-        .target(name: "StatesLanguage", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
+        .target(name: "StatesLanguage", dependencies: ["BatonJSON", "JSONata"], swiftSettings: swiftSettings),
         .target(name: "BatonProtocol", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
         .target(
             name: "ExecutionStore",

@@ -71,6 +71,8 @@ extension Evaluator {
             return RegexMatch.first(regex, in: text, from: 0).map(\.value)
         case .transform(let node, let frame):
             return try transform(node, frame, validated.first ?? nil)
+        case .host(let function):
+            return try function.body(validated.map { $0?.json }).map(Value.init)
         case .chain(let first, let second):
             let intermediate = try apply(.function(first), [validated.first ?? nil], nil, env)
             return try apply(.function(second), [intermediate], nil, env)

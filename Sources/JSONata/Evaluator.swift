@@ -22,10 +22,8 @@ final class Evaluator {
         self.limits = limits
         self.stackBudget = stackBudget
         self.timestamp = timestamp
-        root = Frame(parent: nil)
-        for native in Library.all {
-            root.bind(native.name, .function(JFunction(.native(native), signature: native.signature)))
-        }
+        // The library is bound on first use of each function, not all up front: most expressions call few.
+        root = Frame(parent: nil, library: Library.byName)
     }
 
     /// Counts evaluation depth and time against the limits (JSONata's U1001 for runaway recursion or loops).

@@ -4,8 +4,13 @@ final class Frame {
     /// Names bound to `undefined`, which hide an outer binding of the same name.
     private var undefinedNames: Set<String> = []
     let parent: Frame?
+    /// For the root frame: library functions, bound into the frame when first looked up.
+    private let library: [String: Native]
 
-    init(parent: Frame?) { self.parent = parent }
+    init(parent: Frame?, library: [String: Native] = [:]) {
+        self.parent = parent
+        self.library = library
+    }
 
     func bind(_ name: String, _ value: Value?) {
         if let value {
@@ -22,6 +27,11 @@ final class Frame {
         while let current = frame {
             if let value = current.bindings[name] { return value }
             if current.undefinedNames.contains(name) { return nil }
+            if current.parent == nil, let native = current.library[name] {
+                let function = Value.function(JFunction(.native(native), signature: native.signature))
+                current.bindings[name] = function
+                return function
+            }
             frame = current.parent
         }
         return nil
@@ -47,6 +57,7 @@ final class JFunction {
         case regex(Regex)
         case transform(Node, Frame)
         case chain(JFunction, JFunction)
+        case host(JSONataFunction)
     }
 
     let kind: Kind
@@ -66,6 +77,7 @@ final class JFunction {
         case .regex: 1
         case .transform: 1
         case .chain: 1
+        case .host(let function): function.signature.flatMap { try? Signature($0) }?.parameters.count ?? 1
         }
     }
 

@@ -8,7 +8,7 @@ import Foundation
 /// let total = try expression.evaluate(input)   // JSON? — nil is JSONata's undefined
 /// ```
 public struct JSONataExpression: Sendable {
-    private let root: Node
+    let root: Node
     /// The expression text as given.
     public let text: String
 
@@ -38,18 +38,20 @@ public struct JSONataExpression: Sendable {
 
     /// Evaluates the expression with `input` as `$` and each binding as `$name`; `nil` is undefined (no result).
     public func evaluate(
-        _ input: JSON?, bindings: [String: JSON] = [:], limits: JSONataLimits = JSONataLimits(), now: Date = Date()
+        _ input: JSON?, bindings: [String: JSON] = [:], functions: [String: JSONataFunction] = [:],
+        limits: JSONataLimits = JSONataLimits(), now: Date = Date()
     ) throws(JSONataError) -> JSON? {
         let inlineBudget = min(StackGuard.inlineBudget, limits.maximumStackBytes)
         do {
-            return try Self.run(root, input, bindings, limits, now, stackBudget: inlineBudget)
+            return try Self.run(root, input, bindings, functions, limits, now, stackBudget: inlineBudget)
         } catch let error as StackExhausted {
             guard limits.maximumStackBytes > inlineBudget else { throw error.error }
             let root = self.root
             return try StackGuard.onLargeStack(stackSize: limits.maximumStackBytes + 512 * 1024) {
                 () throws(JSONataError) -> JSON? in
                 do {
-                    return try Self.run(root, input, bindings, limits, now, stackBudget: limits.maximumStackBytes)
+                    return try Self.run(
+                        root, input, bindings, functions, limits, now, stackBudget: limits.maximumStackBytes)
                 } catch let error as StackExhausted {
                     throw error.error
                 } catch let error as JSONataError {
@@ -71,12 +73,16 @@ public struct JSONataExpression: Sendable {
     }
 
     private static func run(
-        _ root: Node, _ input: JSON?, _ bindings: [String: JSON], _ limits: JSONataLimits, _ now: Date,
-        stackBudget: Int
+        _ root: Node, _ input: JSON?, _ bindings: [String: JSON], _ functions: [String: JSONataFunction],
+        _ limits: JSONataLimits, _ now: Date, stackBudget: Int
     ) throws -> JSON? {
         let evaluator = Evaluator(limits: limits, timestamp: now, stackBudget: stackBudget)
         let frame = Frame(parent: evaluator.root)
         for (name, value) in bindings { frame.bind(name, Value(value)) }
+        for (name, function) in functions {
+            let signature = try function.signature.map { try Signature($0) }
+            frame.bind(name, .function(JFunction(.host(function), signature: signature)))
+        }
         var value = input.map(Value.init)
         if case .array(let array)? = value {
             let wrapper = Value.sequence([.array(array)])

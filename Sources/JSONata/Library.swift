@@ -8,6 +8,9 @@ enum Library {
 
     static let transformSignature = try! Signature("<(oa):o>")
 
+    /// The library by function name.
+    static let byName: [String: Native] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+
     /// The items of an array argument (signatures wrap single values), empty for undefined.
     static func items(_ value: Value?) -> [Value] {
         switch value {

@@ -160,12 +160,22 @@ public struct StepFunctionsOperations: Sendable {
     }
 
     static func describe(_ record: StateMachineRecord) -> JSON {
-        [
+        var described: JSONObject = [
             "stateMachineArn": .string(record.arn), "name": .string(record.name), "status": "ACTIVE",
             "definition": .string(record.definition), "roleArn": .string(record.roleArn), "type": .string(record.type),
             "creationDate": .number(record.creationDate.timeIntervalSince1970),
             "revisionId": .string(String(record.revision)),
         ]
+        // AWS lists the variables each state reads; a stored definition was validated, so it parses.
+        if let definition = try? StateMachineDefinition.parse(record.definition) {
+            let references = definition.variableReferences
+            if !references.isEmpty {
+                described["variableReferences"] = .object(
+                    JSONObject(
+                        references.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map { .string($0) })) }))
+            }
+        }
+        return .object(described)
     }
 
     private func listStateMachines(_ fields: RequestFields) async throws(APIError) -> JSON {

@@ -9,6 +9,10 @@ public struct Catcher: Sendable, Hashable {
     public var next: String
     /// Where to put the error output `{"Error", "Cause"}` in the state input; absent means `$`.
     public var resultPath: PathSetting
+    /// In a JSONata state, the catcher's `Output` (default: the error output, `$states.errorOutput`).
+    public var output: JSON?
+    /// In a JSONata state, the catcher's `Assign`.
+    public var assign: JSON?
 
     /// Creates a catcher.
     public init(errorEquals: [String], next: String, resultPath: PathSetting = .absent) {

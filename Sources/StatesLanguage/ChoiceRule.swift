@@ -21,11 +21,17 @@ public struct ChoiceRule: Sendable, Hashable {
     public var condition: ChoiceCondition
     /// The state to go to when the condition holds (top-level rules only have `Next`).
     public var next: String
+    /// In a JSONata Choice state, the rule's `Condition` (`{% … %}` text or a boolean literal as text);
+    /// `condition` is then unused.
+    public var jsonataCondition: JSON?
+    /// In a JSONata Choice state, the rule's `Assign`, applied when the rule is taken.
+    public var assign: JSON?
 
     /// Creates a rule.
-    public init(condition: ChoiceCondition, next: String) {
+    public init(condition: ChoiceCondition, next: String, jsonataCondition: JSON? = nil) {
         self.condition = condition
         self.next = next
+        self.jsonataCondition = jsonataCondition
     }
 }
 

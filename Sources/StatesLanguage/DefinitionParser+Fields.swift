@@ -7,8 +7,8 @@ extension DefinitionParser {
     /// Fields that are valid ASL elsewhere but not supported by Baton, with the reason reported.
     static let unsupportedFields: [String: String] = [
         "Assign": "variables (Assign) are not supported yet",
-        "Arguments": "JSONata (Arguments) is not supported; only JSONPath",
-        "Output": "JSONata (Output) is not supported; only JSONPath",
+        "Arguments": "is a JSONata field; the state's QueryLanguage is JSONPath",
+        "Output": "is a JSONata field; the state's QueryLanguage is JSONPath",
         "ItemReader": "ItemReader (Distributed Map) is not supported",
         "ResultWriter": "ResultWriter (Distributed Map) is not supported",
         "ItemBatcher": "ItemBatcher (Distributed Map) is not supported",
@@ -70,6 +70,10 @@ extension DefinitionParser {
         let pathKey = key + "Path"
         if object[key] != nil, object[pathKey] != nil {
             report(Self.pointer(pointer, pathKey), "must not be given together with \(key)")
+        }
+        if readingJSONata, case .string(let text)? = object[key], JSONataTemplate.expression(in: text) != nil {
+            for issue in JSONataTemplate.syntaxIssues(.string(text)) { report(Self.pointer(pointer, key), issue) }
+            return .expression(text)
         }
         if let seconds = integer(object, key, at: pointer, minimum: minimum) { return .seconds(seconds) }
         if let path = referencePath(object, pathKey, at: pointer) { return .path(path) }

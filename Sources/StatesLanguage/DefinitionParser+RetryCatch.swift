@@ -63,18 +63,35 @@ extension DefinitionParser {
                 transitionsIncomplete = true
                 continue
             }
-            rejectUnknownFields(
-                object, allowed: ["ErrorEquals", "Next", "ResultPath", "Comment"], at: elementPointer,
-                owner: "a catcher")
+            if readingJSONata {
+                for key in object.keys where !["ErrorEquals", "Next", "Output", "Assign", "Comment"].contains(key) {
+                    report(
+                        Self.pointer(elementPointer, key),
+                        key == "ResultPath"
+                            ? "is a JSONPath field; a JSONata state uses Arguments and Output"
+                            : "is not a field of a catcher")
+                }
+            } else {
+                rejectUnknownFields(
+                    object, allowed: ["ErrorEquals", "Next", "ResultPath", "Comment"], at: elementPointer,
+                    owner: "a catcher")
+            }
             _ = optionalString(object, "Comment", at: elementPointer)
             let errors = errorEquals(object, at: elementPointer, isLast: index == elements.count - 1, owner: "catcher")
-            let resultPath = pathSetting(
-                object, "ResultPath", at: elementPointer, requireReference: true, allowContext: false)
+            let resultPath =
+                readingJSONata
+                ? PathSetting.absent
+                : pathSetting(object, "ResultPath", at: elementPointer, requireReference: true, allowContext: false)
             guard let next = requiredString(object, "Next", at: elementPointer) else {
                 transitionsIncomplete = true
                 continue
             }
-            catchers.append(Catcher(errorEquals: errors, next: next, resultPath: resultPath))
+            var catcher = Catcher(errorEquals: errors, next: next, resultPath: resultPath)
+            if readingJSONata {
+                catcher.output = jsonataField(object, "Output", at: elementPointer)
+                catcher.assign = assignField(object, at: elementPointer)
+            }
+            catchers.append(catcher)
         }
         return catchers
     }

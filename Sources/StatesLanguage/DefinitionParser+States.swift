@@ -25,10 +25,24 @@ extension DefinitionParser {
         ]),
     ]
 
+    /// Fields only JSONPath states have; a JSONata state reports them.
+    static let jsonPathOnlyFields: Set<String> = [
+        "InputPath", "OutputPath", "ResultPath", "Parameters", "ResultSelector", "Result", "TimeoutSecondsPath",
+        "HeartbeatSecondsPath", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath", "ItemsPath",
+        "MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath",
+    ]
+
+    /// The state types Baton runs in JSONata so far.
+    static let jsonataTypes: Set<String> = ["Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"]
+
     /// AWS's limit on state name length.
     static let maximumStateNameLength = 80
 
     mutating func state(named name: String, _ json: JSON, at pointer: String) -> State? {
+        // A nested machine's states are read inside their Parallel or Map state; each sets this for itself.
+        let outerReadingJSONata = readingJSONata
+        readingJSONata = false
+        defer { readingJSONata = outerReadingJSONata }
         if name.isEmpty { report(pointer, "state name must not be empty") }
         if name.count > Self.maximumStateNameLength {
             report(pointer, "state name must be at most \(Self.maximumStateNameLength) characters")
@@ -42,8 +56,17 @@ extension DefinitionParser {
             report(Self.pointer(pointer, "Type"), "unknown state type \"\(typeName)\"")
             return nil
         }
+        let ownLanguage = queryLanguage(object, at: pointer)
+        if ownLanguage == .jsonPath && defaultLanguage == .jsonata {
+            report(
+                Self.pointer(pointer, "QueryLanguage"),
+                "cannot be JSONPath when the state machine's QueryLanguage is JSONata")
+        }
+        let language = ownLanguage ?? defaultLanguage
+        if language == .jsonata {
+            return jsonataState(named: name, object, typeName: typeName, fields: fields, at: pointer)
+        }
         rejectUnknownFields(object, allowed: fields.union(Self.commonFields), at: pointer, owner: "a \(typeName) state")
-        queryLanguage(object, at: pointer)
         let comment = optionalString(object, "Comment", at: pointer)
         let io = StateIO(
             inputPath: pathSetting(object, "InputPath", at: pointer),

@@ -41,6 +41,7 @@ extension StateMachineDefinition {
     ) throws(DefinitionError) -> StateMachineDefinition {
         var parser = DefinitionParser(resourceValidator: resourceValidator)
         let machine = parser.machine(json, at: "", kind: .topLevel)
+        if let machine { parser.issues += DefinitionParser.variableScopeIssues(machine, outer: [], at: "") }
         guard parser.issues.isEmpty, let machine else { throw DefinitionError(issues: parser.issues) }
         return machine
     }
@@ -55,6 +56,10 @@ struct DefinitionParser {
     }
 
     var issues: [DefinitionIssue] = []
+    /// The state machine's `QueryLanguage`, which states (nested ones too) use unless they give their own.
+    var defaultLanguage = QueryLanguage.jsonPath
+    /// Whether the state being read is a JSONata state (its catchers take Output and Assign).
+    var readingJSONata = false
     /// Set when a state's outgoing transitions could not be read, so unreachable-state reports would be noise.
     var transitionsIncomplete = false
     let resourceValidator: ((String) -> String?)?
@@ -90,7 +95,7 @@ struct DefinitionParser {
         let comment = optionalString(object, "Comment", at: pointer)
         let version = optionalString(object, "Version", at: pointer)
         let timeoutSeconds = positiveInteger(object, "TimeoutSeconds", at: pointer)
-        queryLanguage(object, at: pointer)
+        if kind == .topLevel { defaultLanguage = queryLanguage(object, at: pointer) ?? .jsonPath }
         if kind == .itemProcessor {
             processorConfig(object["ProcessorConfig"], at: Self.pointer(pointer, "ProcessorConfig"))
         }
@@ -124,14 +129,13 @@ struct DefinitionParser {
         return definition
     }
 
-    mutating func queryLanguage(_ object: JSONObject, at pointer: String) {
-        guard let value = object["QueryLanguage"] else { return }
-        let fieldPointer = Self.pointer(pointer, "QueryLanguage")
-        switch value.stringValue {
-        case "JSONPath": break
-        case "JSONata": report(fieldPointer, "JSONata is not supported; only JSONPath")
-        default: report(fieldPointer, "must be JSONPath or JSONata")
+    mutating func queryLanguage(_ object: JSONObject, at pointer: String) -> QueryLanguage? {
+        guard let value = object["QueryLanguage"] else { return nil }
+        guard let language = value.stringValue.flatMap(QueryLanguage.init(rawValue:)) else {
+            report(Self.pointer(pointer, "QueryLanguage"), "must be JSONPath or JSONata")
+            return nil
         }
+        return language
     }
 
     mutating func processorConfig(_ json: JSON?, at pointer: String) {

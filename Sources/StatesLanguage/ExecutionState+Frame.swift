@@ -11,6 +11,9 @@ struct Frame: Sendable, Hashable, Codable {
     var lastEventId: Int
     /// The state this frame is in while it waits for something; `nil` between states.
     var active: ActiveState?
+    /// The variables assigned in this frame (a JSON object), `nil` until the first `Assign`; inner frames read
+    /// their ancestors' variables.
+    var variables: JSONText?
 }
 
 /// A state that waits: for a task, a timer, or its branches / iterations.

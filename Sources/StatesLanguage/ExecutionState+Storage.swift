@@ -122,6 +122,10 @@ private struct StoredStateWriter {
                 w.key("active")
                 w.active(active)
             }
+            if let variables = frame.variables {
+                w.key("variables")
+                w.text(variables)
+            }
         }
     }
 

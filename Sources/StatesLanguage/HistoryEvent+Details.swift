@@ -88,6 +88,10 @@ public struct StateEventDetails: Sendable, Hashable, Codable {
     public var output: String?
     /// Whether `output` was truncated.
     public var outputDetails: DataTruncation?
+    /// The variables the state assigned (exited), each as JSON text, as AWS records them.
+    public var assignedVariables: [String: String]?
+    /// Whether `assignedVariables` was truncated.
+    public var assignedVariablesDetails: DataTruncation?
 
     /// Details of a state entry.
     public static func entered(_ name: String, input: JSON) -> StateEventDetails {

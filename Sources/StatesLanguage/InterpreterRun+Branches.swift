@@ -9,7 +9,12 @@ extension InterpreterRun {
             case .parallel(let parallel) = parallelState.kind
         else { return }
         var input = try selectInput(parallelState.io.inputPath, from: active.input.value)
-        if let parameters = parallelState.io.parameters {
+        if parallelState.queryLanguage == .jsonata {
+            if let arguments = parallelState.io.arguments {
+                let states = statesBinding(input: input, in: path)
+                input = try evaluateField(arguments, states: states, field: "Arguments", in: path)
+            }
+        } else if let parameters = parallelState.io.parameters {
             input = try render(parameters, input: input, context: context(in: path))
         }
         let started = record(.parallelStateStarted, in: path)
@@ -29,10 +34,15 @@ extension InterpreterRun {
             case .map(let map) = mapDefinition.kind
         else { return }
         let effective = try selectInput(mapDefinition.io.inputPath, from: active.input.value)
-        let itemsValue: JSON
+        let isJSONata = mapDefinition.queryLanguage == .jsonata
+        var itemsValue: JSON
         switch map.itemsPath {
         case .absent, .null: itemsValue = effective
         case .path(let itemsPath): itemsValue = try value(at: itemsPath, in: effective)
+        }
+        if isJSONata, let items = map.items {
+            itemsValue = try evaluateField(
+                items, states: statesBinding(input: effective, in: path), field: "Items", in: path)
         }
         guard let items = itemsValue.arrayValue else {
             throw StatesError(
@@ -43,6 +53,16 @@ extension InterpreterRun {
         if let setting = map.maxConcurrency {
             switch setting {
             case .seconds(let value): limit = value
+            case .expression(let text):
+                let value = try evaluateField(
+                    .string(text), states: statesBinding(input: effective, in: path), field: "MaxConcurrency", in: path)
+                guard let number = value.doubleValue, number >= 0, number == number.rounded(), number <= 99_999_999
+                else {
+                    throw StatesError(
+                        StatesError.Name.queryEvaluation,
+                        cause: "The field 'MaxConcurrency' must evaluate to a non-negative integer.")
+                }
+                limit = Int(number)
             case .path(let concurrencyPath):
                 let value = try value(at: concurrencyPath, in: effective)
                 guard let number = value.doubleValue, number >= 0, number == number.rounded() else {
@@ -56,7 +76,10 @@ extension InterpreterRun {
         var inputs: [JSONText?] = []
         inputs.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
-            if let selector = map.itemSelector {
+            if let selector = map.itemSelector, isJSONata {
+                let states: JSON = ["input": effective, "context": context(in: path, mapItem: (index, item))]
+                inputs.append(JSONText(try evaluateField(selector, states: states, field: "ItemSelector", in: path)))
+            } else if let selector = map.itemSelector {
                 let context = context(in: path, mapItem: (index, item))
                 inputs.append(JSONText(try render(selector, input: effective, context: context)))
             } else {

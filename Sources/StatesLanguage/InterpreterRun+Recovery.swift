@@ -27,6 +27,10 @@ extension InterpreterRun {
             }
         }
         if let (_, catcher) = Catcher.match(error, in: definitionState.catchers) {
+            if definitionState.queryLanguage == .jsonata {
+                caught(error, by: catcher, in: definitionState, input: active.input.value, path: path)
+                return
+            }
             do throws(StatesError) {
                 let output = try applyResultPath(
                     catcher.resultPath, input: active.input.value, result: Catcher.errorOutput(for: error))

@@ -23,6 +23,7 @@ extension InterpreterRun {
 
     /// Enters a state with its raw input and runs it as far as it goes without waiting.
     mutating func enter(_ name: String, input: JSON, in path: ScopePath) {
+        assignedVariables = nil
         guard let definitionState = machine(at: path).states[name] else {
             failFrame(path, StatesError(StatesError.Name.runtime, cause: "State '\(name)' is not defined"))
             return
@@ -32,6 +33,10 @@ extension InterpreterRun {
         active.enteredEventId = enteredId
         state.frames[path]?.active = active
         do throws(StatesError) {
+            if definitionState.queryLanguage == .jsonata {
+                try enterJSONata(definitionState, input: input, in: path)
+                return
+            }
             switch definitionState.kind {
             case .pass(let pass):
                 let effective = try selectInput(definitionState.io.inputPath, from: input)
@@ -81,6 +86,13 @@ extension InterpreterRun {
     mutating func waitElapsed(in path: ScopePath) {
         guard let active = state.frames[path]?.active, let waitState = activeState(in: path) else { return }
         do throws(StatesError) {
+            if waitState.queryLanguage == .jsonata {
+                let states = statesBinding(input: active.input.value, in: path)
+                let output = try jsonataOutput(waitState, states: states, default: active.input.value, in: path)
+                try assign([waitState.io.assign], states: states, in: path)
+                exit(waitState, output: output, in: path)
+                return
+            }
             exit(waitState, output: try selectOutput(waitState.io.outputPath, from: active.input.value), in: path)
         } catch {
             stateFailed(path, located(error, in: path))
@@ -138,6 +150,8 @@ extension InterpreterRun {
                         + "format string: \(path)")
             }
             return date
+        case .secondsExpression, .timestampExpression:
+            throw StatesError(StatesError.Name.runtime, cause: "a JSONata Wait is resolved by its JSONata state")
         }
     }
 

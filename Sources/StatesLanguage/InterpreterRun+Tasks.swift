@@ -13,14 +13,19 @@ extension InterpreterRun {
         let token = configuration.taskToken(
             .init(executionArn: start.executionArn, taskId: taskId, attempt: active.attempt, stateName: active.name))
         var parameters = effective
-        if let template = taskState.io.parameters {
+        if taskState.queryLanguage == .jsonata {
+            if let arguments = taskState.io.arguments {
+                let states = statesBinding(input: effective, in: path, taskToken: token)
+                parameters = try evaluateField(arguments, states: states, field: "Arguments", in: path)
+            }
+        } else if let template = taskState.io.parameters {
             parameters = try render(template, input: effective, context: context(in: path, taskToken: token))
         }
         let timeout = try task.timeout.map { setting throws(StatesError) in
-            try resolveSeconds(setting, field: "TimeoutSecondsPath", in: effective)
+            try resolveSeconds(setting, field: "TimeoutSeconds", in: effective, path: path)
         }
         let heartbeat = try task.heartbeat.map { setting throws(StatesError) in
-            try resolveSeconds(setting, field: "HeartbeatSecondsPath", in: effective)
+            try resolveSeconds(setting, field: "HeartbeatSeconds", in: effective, path: path)
         }
         let split = TaskEventDetails.split(resource: task.resource)
         let details = TaskEventDetails(
@@ -37,11 +42,24 @@ extension InterpreterRun {
                     timeoutSeconds: timeout, heartbeatSeconds: heartbeat)))
     }
 
-    /// TimeoutSeconds/HeartbeatSeconds: literal, or a path into the effective input selecting a positive integer.
-    func resolveSeconds(_ setting: SecondsSetting, field: String, in input: JSON) throws(StatesError) -> Int {
+    /// TimeoutSeconds/HeartbeatSeconds: literal, a path into the effective input selecting a positive integer, or
+    /// (JSONata) an expression giving one.
+    mutating func resolveSeconds(
+        _ setting: SecondsSetting, field: String, in input: JSON, path scope: ScopePath
+    ) throws(StatesError) -> Int {
         switch setting {
         case .seconds(let seconds): return seconds
+        case .expression(let text):
+            let value = try evaluateField(
+                .string(text), states: statesBinding(input: input, in: scope), field: field, in: scope)
+            guard let number = value.doubleValue, number >= 1, number == number.rounded(), number <= 99_999_999 else {
+                throw StatesError(
+                    StatesError.Name.queryEvaluation,
+                    cause: "The field '\(field)' must evaluate to a positive integer; it gave \(value.serialized).")
+            }
+            return Int(number)
         case .path(let path):
+            let field = field + "Path"
             let value = try value(at: path, in: input)
             guard let number = value.doubleValue, number >= 1, number == number.rounded(), number <= 99_999_999 else {
                 throw StatesError(
@@ -106,6 +124,13 @@ extension InterpreterRun {
     mutating func completeState(_ path: ScopePath, result: JSON) {
         guard let active = state.frames[path]?.active, let definitionState = activeState(in: path) else { return }
         do throws(StatesError) {
+            if definitionState.queryLanguage == .jsonata {
+                let states = statesBinding(input: active.input.value, in: path, result: result)
+                let output = try jsonataOutput(definitionState, states: states, default: result, in: path)
+                try assign([definitionState.io.assign], states: states, in: path)
+                exit(definitionState, output: output, in: path)
+                return
+            }
             var selected = result
             if let selector = definitionState.io.resultSelector {
                 selected = try render(selector, input: result, context: context(in: path))

@@ -22,6 +22,8 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
     var history: [HistoryEvent] = []
     var actions: [InterpreterAction] = []
     var queue: [Work] = []
+    /// The variables the state being left just assigned, for its `…StateExited` event.
+    var assignedVariables: [String: String]?
 
     init(
         definition: StateMachineDefinition,
@@ -161,6 +163,13 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
         in path: ScopePath,
         chain: Bool = true
     ) -> Int {
+        var details = details
+        if case .stateExited(var exited)? = details, let assigned = assignedVariables {
+            exited.assignedVariables = assigned
+            exited.assignedVariablesDetails = DataTruncation()
+            details = .stateExited(exited)
+            assignedVariables = nil
+        }
         state.lastEventId += 1
         let id = state.lastEventId
         let previous = state.frames[path]?.lastEventId ?? 0

@@ -52,6 +52,10 @@ public enum WaitState: Sendable, Hashable {
     /// An RFC 3339 timestamp, as written.
     case timestamp(String)
     case timestampPath(String)
+    /// JSONata `Seconds`: a `{% … %}` expression giving a non-negative number.
+    case secondsExpression(String)
+    /// JSONata `Timestamp`: a `{% … %}` expression giving an RFC 3339 timestamp.
+    case timestampExpression(String)
 }
 
 /// The fields of a Fail state; `nil` error or cause means the field was not given.
@@ -91,6 +95,8 @@ public struct MapState: Sendable, Hashable {
     public var itemsPath: PathSetting
     /// `ItemSelector`, or the legacy `Parameters` of a Map state (same meaning): builds each item's input.
     public var itemSelector: JSON?
+    /// In a JSONata Map state, `Items`: the array to iterate, or an expression giving it (default: the input).
+    public var items: JSON?
     /// `MaxConcurrency` or `MaxConcurrencyPath`; `nil` or `0` means no limit.
     public var maxConcurrency: SecondsSetting?
     /// `ItemProcessor` (or the legacy `Iterator`): the state machine run for each item.

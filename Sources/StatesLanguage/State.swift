@@ -13,14 +13,20 @@ public struct State: Sendable, Hashable {
     public var io: StateIO
     /// Where to go after the state; `nil` for Choice, Succeed and Fail, which never have Next or End.
     public var transition: Transition?
+    /// The query language of the state: its own `QueryLanguage`, else the state machine's, else JSONPath.
+    public var queryLanguage: QueryLanguage
 
     /// Creates a state.
-    public init(name: String, comment: String? = nil, kind: Kind, io: StateIO = StateIO(), transition: Transition?) {
+    public init(
+        name: String, comment: String? = nil, kind: Kind, io: StateIO = StateIO(), transition: Transition?,
+        queryLanguage: QueryLanguage = .jsonPath
+    ) {
         self.name = name
         self.comment = comment
         self.kind = kind
         self.io = io
         self.transition = transition
+        self.queryLanguage = queryLanguage
     }
 
     /// The state kinds of Amazon States Language, each with its own fields.
@@ -98,6 +104,13 @@ public struct StateIO: Sendable, Hashable {
     public var parameters: JSON?
     /// `ResultSelector` payload template (Task, Parallel, Map).
     public var resultSelector: JSON?
+    /// `Arguments` (JSONata Task): a JSON value whose `{% … %}` strings are JSONata expressions.
+    public var arguments: JSON?
+    /// `Output` (JSONata states but Fail): as `arguments`; without it the output is the input (or the result).
+    public var output: JSON?
+    /// `Assign` (JSONata Pass, Task, Choice): variables to set when the state succeeds, by name; values as
+    /// `arguments`.
+    public var assign: JSON?
 
     /// Creates I/O settings; every field defaults to absent.
     public init(
@@ -121,6 +134,8 @@ public enum SecondsSetting: Sendable, Hashable {
     case seconds(Int)
     /// A reference path resolved at run time (`TimeoutSecondsPath`, `HeartbeatSecondsPath`...).
     case path(String)
+    /// In a JSONata state, a `{% … %}` expression evaluated at run time.
+    case expression(String)
 }
 
 /// A string given either literally or as a path resolved at run time (Fail's Error/ErrorPath, Cause/CausePath).

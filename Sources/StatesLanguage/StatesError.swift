@@ -32,6 +32,8 @@ public struct StatesError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let permissions = "States.Permissions"
         /// A path did not match, a result could not be placed, and similar input/output processing failures.
         public static let runtime = "States.Runtime"
+        /// A JSONata expression failed or gave a value of the wrong type (JSONata states).
+        public static let queryEvaluation = "States.QueryEvaluationError"
         /// A Choice state found no matching rule and has no Default.
         public static let noChoiceMatched = "States.NoChoiceMatched"
         /// An intrinsic function failed (bad arguments, bad types).

@@ -85,3 +85,13 @@ import Testing
         #expect(try JSONataExpression(nested).evaluate(nil) != nil)
     }
 }
+
+/// The variables an expression reads from outside, for DescribeStateMachine's `variableReferences`.
+@Suite struct VariableReferenceTests {
+    @Test func referencesExcludeLocalNamesAndLibraryFunctions() throws {
+        let expression = try JSONataExpression(
+            "($t := $sum($order.items.price); $map($lines, function($l){ $l * $rate + $t }); $states.input.x#$i[$i > $cap])"
+        )
+        #expect(expression.variableReferences == ["order", "lines", "rate", "states", "cap"])
+    }
+}
