@@ -90,6 +90,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BatonConsole",
+            dependencies: [
+                "BatonJSON", "ExecutionStore", "OrchestratorCore", "StatesLanguage", "StepFunctionsAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BatonCLI",
             dependencies: [
                 "AMQPClient", "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
@@ -134,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "orchestrator",
             dependencies: [
-                "OrchestratorCore", "StepFunctionsAPI", "BatonBroker", "BatonRuntime", "ExecutionStore",
+                "OrchestratorCore", "StepFunctionsAPI", "BatonConsole", "BatonBroker", "BatonRuntime", "ExecutionStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -206,6 +218,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BatonConsoleTests",
+            dependencies: ["BatonConsole", "BatonJSON", "StatesLanguage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

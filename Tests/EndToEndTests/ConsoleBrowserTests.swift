@@ -1,0 +1,109 @@
+import BatonJSON
+import BatonProtocol
+import BatonTestSupport
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The web console in a real headless chromium against the real orchestrator and broker: the executions list
+/// follows an execution's end live (Server-Sent Events, no reload), an execution's graph shows its waiting task,
+/// the Stop button stops it through the engine, and no page reports a script or console error. Screenshots of
+/// each page go to `.build/console-screenshots/`.
+@Suite(.serialized) struct ConsoleBrowserTests {
+    static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/console-screenshots")
+
+    @Test func listUpdatesLiveGraphShowsTheWaitingTaskAndStopWorks() async throws {
+        try await withTaskSystem("console") { system, client, inbox, queue in
+            let base = try #require(system.apiURL)
+            let machine = try await client.createStateMachine(
+                "console-seed1", definition: Definitions.waitForCallback(queue: queue, timeout: 300, heartbeat: 120))
+            let finishing = try await client.startExecution(machine, name: "finishes-live")
+            let finishingToken = try #require(try await inbox.next().token)
+            let stopped = try await client.startExecution(machine, name: "waits-then-stops")
+            _ = try #require(try await inbox.next().token)
+
+            try await HeadlessBrowser.with { browser in
+                let list = try await BrowserPage.open(
+                    Self.url(base, "/console", ["machine": machine]), in: browser)
+                let row = { (arn: String) in
+                    "document.querySelector('tr[data-arn=' + \(BrowserPage.literal("\"\(arn)\"")) + ']')"
+                }
+                try await list.waitUntil("\(row(finishing))?.dataset.status === 'RUNNING'")
+                try await list.waitUntil("\(row(stopped))?.dataset.status === 'RUNNING'")
+                // The page's event stream is open before the execution ends, so the change arrives live.
+                try await list.waitUntil("document.getElementById('live-status').textContent === 'live'")
+                try await list.screenshot(to: Self.screenshots.appendingPathComponent("executions-running.png"))
+                let pageID = try await list.evaluate("window.__pageMark = Math.random()")
+                #expect(try await client.succeed(finishingToken) == nil)
+                try await list.waitUntil("\(row(finishing))?.dataset.status === 'SUCCEEDED'")
+                try await list.waitUntil("document.getElementById('count-succeeded').textContent === '1'")
+                #expect(try await list.evaluate("window.__pageMark") == pageID, "the list updated without a reload")
+                try await list.screenshot(to: Self.screenshots.appendingPathComponent("executions-live.png"))
+
+                try await list.navigate(Self.url(base, "/console/execution", ["arn": stopped]))
+                try await list.waitUntil("document.querySelector('#graph svg') !== null")
+                // The waiting state is filled with the waiting colour and outlined; the others keep white.
+                let fill = """
+                    (function(name){var node=[...document.querySelectorAll('#graph g.node')].find(function(g){
+                    return g.textContent.indexOf(name) >= 0;}); if(!node) return 'missing';
+                    return getComputedStyle(node.querySelector('path,polygon')).fill;})
+                    """
+                #expect(try await list.evaluate("\(fill)('Wait4Token')") == "rgb(255, 210, 122)")
+                #expect(try await list.evaluate("\(fill)('Done')") == "rgb(255, 255, 255)")
+                let token = try await list.evaluate("document.querySelector('.open-task code').textContent")
+                #expect(token.stringValue?.contains("…") == true, "the token is shown shortened")
+                try await list.waitUntil(
+                    "[...document.querySelectorAll('[data-deadline]')].map(e => e.textContent).join('|')"
+                        + ".match(/^\\d+ s \\(workflow time\\)\\|\\d+ s \\(workflow time\\)$/) !== null")
+                try await list.screenshot(to: Self.screenshots.appendingPathComponent("execution-waiting.png"))
+
+                _ = try await list.evaluate("document.querySelector('#stop button').click()")
+                try await list.waitUntil("document.querySelector('#status')?.textContent === 'ABORTED'")
+                #expect(try await client.status(stopped) == "ABORTED")
+                try await list.screenshot(to: Self.screenshots.appendingPathComponent("execution-stopped.png"))
+
+                try await list.navigate(Self.url(base, "/console/state-machine", ["arn": machine]))
+                try await list.waitUntil("document.querySelector('#graph svg') !== null")
+                try await list.screenshot(to: Self.screenshots.appendingPathComponent("state-machine.png"))
+                #expect(browser.errors == [])
+            }
+        }
+    }
+
+    @Test func consoleAsksForTheAPICredentialsAsABasicLogin() async throws {
+        try await withTaskSystem("console-login", environment: ["BATON_API_CREDENTIALS": "AKIDCONSOLE:s3cret"]) {
+            system, _, _, _ in
+            let base = try #require(system.apiURL)
+            // curl, not URLSession: Foundation's libcurl session answers a Basic challenge by waiting for a
+            // credential delegate instead of returning the 401.
+            func status(_ authorization: String?) async throws -> Int {
+                var arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"]
+                if let authorization { arguments += ["-H", "Authorization: \(authorization)"] }
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                process.arguments = arguments + [base.appendingPathComponent("console").absoluteString]
+                let output = Pipe()
+                process.standardOutput = output
+                try process.run()
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                return Int(String(decoding: data, as: UTF8.self)) ?? 0
+            }
+            #expect(try await status(nil) == 401)
+            #expect(try await status("Basic " + Data("AKIDCONSOLE:wrong".utf8).base64EncodedString()) == 401)
+            #expect(try await status("Basic " + Data("AKIDCONSOLE:s3cret".utf8).base64EncodedString()) == 200)
+        }
+    }
+
+    static func url(_ base: URL, _ path: String, _ query: [String: String]) -> URL {
+        var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        components.queryItems = query.map { URLQueryItem(name: $0.key, value: $0.value) }
+        // ':' may stay literal in a query, but the console's own links encode it: compare like with like.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: ":", with: "%3A")
+        return components.url!
+    }
+}
