@@ -37,6 +37,7 @@ import Testing
                 // The page's event stream is open before the execution ends, so the change arrives live.
                 try await list.waitUntil("document.getElementById('live-status').textContent === 'live'")
                 try await list.screenshot(to: Self.screenshots.appendingPathComponent("executions-running.png"))
+                #expect(try await list.evaluate(Self.unlabelledControls) == 0)
                 let pageID = try await list.evaluate("window.__pageMark = Math.random()")
                 #expect(try await client.succeed(finishingToken) == nil)
                 try await list.waitUntil("\(row(finishing))?.dataset.status === 'SUCCEEDED'")
@@ -60,6 +61,9 @@ import Testing
                     "[...document.querySelectorAll('[data-deadline]')].map(e => e.textContent).join('|')"
                         + ".match(/^\\d+ s \\(workflow time\\)\\|\\d+ s \\(workflow time\\)$/) !== null")
                 try await list.screenshot(to: Self.screenshots.appendingPathComponent("execution-waiting.png"))
+                #expect(try await list.evaluate(Self.unlabelledControls) == 0)
+                // Keyboard users get a skip link first, to the page's content.
+                #expect(try await list.evaluate("document.querySelector('a[href]').getAttribute('href')") == "#main")
 
                 _ = try await list.evaluate("document.querySelector('#stop button').click()")
                 try await list.waitUntil("document.querySelector('#status')?.textContent === 'ABORTED'")
@@ -98,6 +102,10 @@ import Testing
             #expect(try await status("Basic " + Data("AKIDCONSOLE:s3cret".utf8).base64EncodedString()) == 200)
         }
     }
+
+    /// How many visible form controls of the page have no label (accessibility basics: every control is named).
+    static let unlabelledControls =
+        "[...document.querySelectorAll('input:not([type=hidden]),select,textarea')].filter(e => e.labels.length === 0).length"
 
     static func url(_ base: URL, _ path: String, _ query: [String: String]) -> URL {
         var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
