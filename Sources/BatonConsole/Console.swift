@@ -27,6 +27,8 @@ package struct Console: Sendable {
         package var shard: Int = 0
         /// Workflow seconds per real second, for the deadlines' countdown.
         package var timeScale: Double = 1
+        /// The directory of `baton loadtest`/`baton chaos` report files the console lists, or `nil`.
+        package var reportsDirectory: String?
         /// The `dot` executable.
         package var dotExecutable: String = "/usr/bin/dot"
         /// How often a console's event stream looks for changes (at most once a second).
@@ -84,6 +86,10 @@ package struct Console: Sendable {
         router.get("/console/execution") { request, _ in
             await console.guarded(request) { try await console.executionPage($0) }
         }
+        router.get("/console/reports") { request, _ in
+            await console.guarded(request) { _ in try console.reportsPage() }
+        }
+        router.get("/console/report") { request, _ in await console.guarded(request) { try console.report($0) } }
         router.get("/console/events") { request, _ in await console.guarded(request) { console.events($0) } }
         router.post("/console/execution/stop") { request, _ in
             await console.guarded(request, post: true) { try await console.stop($0) }

@@ -52,10 +52,13 @@ enum HTML {
 
     /// A whole page: `live` is the URL of the page's event stream, if it updates live.
     static func page(title: String, current: String, live: String? = nil, body: String) -> String {
-        let nav = [("executions", "/console", "Executions"), ("machines", "/console/state-machines", "State machines")]
-            .map { key, href, label in
-                "<a href=\"\(href)\"\(key == current ? " aria-current=\"page\"" : "")>\(label)</a>"
-            }.joined(separator: " ")
+        let nav = [
+            ("executions", "/console", "Executions"), ("machines", "/console/state-machines", "State machines"),
+            ("reports", "/console/reports", "Reports"),
+        ]
+        .map { key, href, label in
+            "<a href=\"\(href)\"\(key == current ? " aria-current=\"page\"" : "")>\(label)</a>"
+        }.joined(separator: " ")
         let liveAttributes = live.map { " data-feed=\"\(escape($0))\"" } ?? ""
         return """
             <!doctype html>

@@ -124,6 +124,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
     )
     var consoleFlag: String?
 
+    @Option(
+        name: .customLong("reports-dir"),
+        help:
+            "Directory of baton loadtest --report/--html and baton chaos --report files the console lists and opens [env: BATON_REPORTS_DIR] (default: none)"
+    )
+    var reportsDirFlag: String?
+
     func run() async throws {
         MemoryTuning.keepFreedHeap()
         let logger = LogSetup.bootstrap(label: "orchestrator", level: common.logLevel, format: common.logFormat)
@@ -319,6 +326,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             var settings = Console.Configuration(credentials: configuration.credentials)
             settings.shard = parts.shard
             settings.timeScale = parts.timeScale
+            settings.reportsDirectory = Setting.resolve(reportsDirFlag, "BATON_REPORTS_DIR")
             Console(
                 operations: operations, store: parts.store, signer: parts.signer, feed: parts.feed,
                 configuration: settings, logger: logger

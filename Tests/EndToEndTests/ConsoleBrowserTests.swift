@@ -82,25 +82,59 @@ import Testing
         try await withTaskSystem("console-login", environment: ["BATON_API_CREDENTIALS": "AKIDCONSOLE:s3cret"]) {
             system, _, _, _ in
             let base = try #require(system.apiURL)
-            // curl, not URLSession: Foundation's libcurl session answers a Basic challenge by waiting for a
-            // credential delegate instead of returning the 401.
-            func status(_ authorization: String?) async throws -> Int {
-                var arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10"]
-                if let authorization { arguments += ["-H", "Authorization: \(authorization)"] }
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-                process.arguments = arguments + [base.appendingPathComponent("console").absoluteString]
-                let output = Pipe()
-                process.standardOutput = output
-                try process.run()
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                return Int(String(decoding: data, as: UTF8.self)) ?? 0
+            func status(_ authorization: String?) throws -> Int {
+                try Self.curl(base.appendingPathComponent("console"), authorization: authorization).status
             }
-            #expect(try await status(nil) == 401)
-            #expect(try await status("Basic " + Data("AKIDCONSOLE:wrong".utf8).base64EncodedString()) == 401)
-            #expect(try await status("Basic " + Data("AKIDCONSOLE:s3cret".utf8).base64EncodedString()) == 200)
+            #expect(try status(nil) == 401)
+            #expect(try status("Basic " + Data("AKIDCONSOLE:wrong".utf8).base64EncodedString()) == 401)
+            #expect(try status("Basic " + Data("AKIDCONSOLE:s3cret".utf8).base64EncodedString()) == 200)
         }
+    }
+
+    @Test func reportFilesOfTheReportsDirectoryAreListedAndOpenedAndNothingElse() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("console-reports-\(UUID().uuidString)")
+        let reports = root.appendingPathComponent("reports")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(
+            at: reports.appendingPathComponent("nested"), withIntermediateDirectories: true)
+        try Data("<html><body><h1>load report 42</h1></body></html>".utf8)
+            .write(to: reports.appendingPathComponent("loadtest.html"))
+        try Data("# chaos report".utf8).write(to: reports.appendingPathComponent("chaos.md"))
+        try Data("not a report".utf8).write(to: reports.appendingPathComponent("notes.txt"))
+        try Data("nested".utf8).write(to: reports.appendingPathComponent("nested/inner.json"))
+        try Data("outside".utf8).write(to: root.appendingPathComponent("secret.json"))
+        try await withTaskSystem("console-reports", environment: ["BATON_REPORTS_DIR": reports.path]) {
+            system, _, _, _ in
+            let base = try #require(system.apiURL)
+            let list = try Self.curl(base.appendingPathComponent("console/reports"))
+            #expect(list.status == 200)
+            #expect(list.body.contains("name=loadtest.html") && list.body.contains("name=chaos.md"))
+            #expect(!list.body.contains("notes.txt") && !list.body.contains("inner.json"))
+            let opened = try Self.curl(Self.url(base, "/console/report", ["name": "loadtest.html"]))
+            #expect(opened.status == 200 && opened.body.contains("load report 42"))
+            for name in ["../secret.json", "nested/inner.json", "notes.txt", "missing.html"] {
+                #expect(try Self.curl(Self.url(base, "/console/report", ["name": name])).status == 404, "\(name)")
+            }
+        }
+    }
+
+    /// A GET with curl, not URLSession: Foundation's libcurl session answers a Basic challenge by waiting for a
+    /// credential delegate instead of returning the 401.
+    static func curl(_ url: URL, authorization: String? = nil) throws -> (status: Int, body: String) {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        var arguments = ["-s", "-o", output.path, "-w", "%{http_code}", "--max-time", "10"]
+        if let authorization { arguments += ["-H", "Authorization: \(authorization)"] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = arguments + [url.absoluteString]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let body = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        return (Int(String(decoding: data, as: UTF8.self)) ?? 0, body)
     }
 
     /// How many visible form controls of the page have no label (accessibility basics: every control is named).
