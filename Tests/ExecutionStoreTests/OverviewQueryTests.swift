@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import ExecutionStore
@@ -51,5 +52,46 @@ import Testing
         }
         #expect(try await store.timers(executionID: first.id).map(\.key) == ["hb:1", "to:1"])
         #expect(try await store.timers(executionID: second.id).map(\.key) == ["to:1"])
+    }
+}
+
+/// The console pages a million executions without loading them: every list and count it runs walks an index in
+/// order and stops at its LIMIT — SQLite's plan has no temporary sort (which would read every matching row first).
+@Suite struct ConsoleQueryPlanTests {
+    static func plan(_ store: ExecutionStore, _ sql: String, _ arguments: StatementArguments) async throws -> String {
+        try await store.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
+                .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
+        }
+    }
+
+    @Test func listsAndCountsWalkAnIndexWithoutSorting() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try directory.open()
+        defer { try? store.close() }
+        let columns = ExecutionRecord.columns
+        let cases: [(String, StatementArguments)] = [
+            ("SELECT \(columns) FROM execution ORDER BY id DESC LIMIT 51", []),
+            ("SELECT \(columns) FROM execution WHERE status = ? AND id < ? ORDER BY id DESC LIMIT 51", ["RUNNING", 9]),
+            (
+                "SELECT \(columns) FROM execution WHERE state_machine_arn = ? AND id < ? ORDER BY id DESC LIMIT 51",
+                [Fixture.machineArn, 9]
+            ),
+            (
+                "SELECT \(columns) FROM execution WHERE state_machine_arn = ? AND status = ? ORDER BY id DESC LIMIT 51",
+                [Fixture.machineArn, "FAILED"]
+            ),
+            ("SELECT count(*) FROM (SELECT 1 FROM execution WHERE status = ? LIMIT ?)", ["RUNNING", 100_000]),
+            (
+                "SELECT count(*) FROM (SELECT 1 FROM execution WHERE state_machine_arn = ? AND status = ? LIMIT ?)",
+                [Fixture.machineArn, "RUNNING", 100_000]
+            ),
+        ]
+        for (sql, arguments) in cases {
+            let plan = try await Self.plan(store, sql, arguments)
+            #expect(!plan.contains("TEMP B-TREE"), "\(sql): \(plan)")
+            if sql.contains("WHERE") { #expect(plan.contains("USING"), "\(sql): \(plan)") }
+        }
     }
 }
