@@ -25,6 +25,8 @@ package struct Console: Sendable {
         package var credentials: APICredentials?
         /// This orchestrator's shard (tokens the buttons send are issued for it).
         package var shard: Int = 0
+        /// How many orchestrator shards there are (the "started before" filter needs one store).
+        package var shardCount: Int = 1
         /// Workflow seconds per real second, for the deadlines' countdown.
         package var timeScale: Double = 1
         /// The directory of `baton loadtest`/`baton chaos` report files the console lists, or `nil`.

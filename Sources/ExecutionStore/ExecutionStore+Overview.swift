@@ -39,6 +39,34 @@ extension ExecutionStore {
         try await read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM execution") ?? 0 }
     }
 
+    /// The id of the newest execution started at or before `date`, or `nil` when none was: a binary search over
+    /// the ids (executions get increasing ids as they start), a few dozen primary-key reads whatever the size of
+    /// the store. The console turns it into a list cursor ("started before").
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func newestExecutionID(startedAtOrBefore date: Date) async throws -> Int64? {
+        let limit = date.millisecondsSince1970
+        return try await read { db in
+            let bounds = try Row.fetchOne(db, sql: "SELECT min(id), max(id) FROM execution")
+            guard let bounds, var low = bounds[0] as Int64?, var high = bounds[1] as Int64? else { return nil }
+            let probe = try db.cachedStatement(
+                sql: "SELECT id, start_date FROM execution WHERE id >= ? AND id <= ? ORDER BY id LIMIT 1")
+            guard let first = try Row.fetchOne(probe, arguments: [low, high]), (first[1] as Int64) <= limit else {
+                return nil
+            }
+            low = first[0]
+            // Invariant: `low` started at or before the date; no execution after `high` did.
+            while low < high {
+                let middle = low + (high - low + 1) / 2
+                if let row = try Row.fetchOne(probe, arguments: [middle, high]), (row[1] as Int64) <= limit {
+                    low = row[0]
+                } else {
+                    high = middle - 1
+                }
+            }
+            return low
+        }
+    }
+
     /// The armed timers of an execution (task timeouts, heartbeats, Wait and Retry timers), earliest first.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     public func timers(executionID: Int64) async throws -> [PendingTimer] {

@@ -254,7 +254,8 @@ struct OrchestratorCommand: AsyncParsableCommand {
                         metrics.sample(outboxDepth: dispatcher.inFlightCount, tasksInFlight: waiting)
                     })
             }
-            let console = ConsoleParts(store: store, signer: signer, feed: feed, shard: shard, timeScale: scale)
+            let console = ConsoleParts(
+                store: store, signer: signer, feed: feed, shard: shard, shardCount: shards.count, timeScale: scale)
             if let api = try apiServer(operations: operations, console: console, logger: logger, ready: ready) {
                 running.append(api)
             } else {
@@ -325,6 +326,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         if consoleOn {
             var settings = Console.Configuration(credentials: configuration.credentials)
             settings.shard = parts.shard
+            settings.shardCount = parts.shardCount
             settings.timeScale = parts.timeScale
             settings.reportsDirectory = Setting.resolve(reportsDirFlag, "BATON_REPORTS_DIR")
             Console(
@@ -371,5 +373,6 @@ struct ConsoleParts: Sendable {
     var signer: TaskTokenSigner
     var feed: ConsoleFeed
     var shard: Int
+    var shardCount: Int
     var timeScale: Double
 }

@@ -45,6 +45,13 @@ import Testing
                 #expect(try await list.evaluate("window.__pageMark") == pageID, "the list updated without a reload")
                 try await list.screenshot(to: Self.screenshots.appendingPathComponent("executions-live.png"))
 
+                // The start time filter: nothing started before 2000, both before 2100.
+                try await list.navigate(
+                    Self.url(base, "/console", ["machine": machine, "before": "2000-01-01T00:00:00"]))
+                #expect(try await list.evaluate("document.getElementById('no-executions') !== null") == true)
+                try await list.navigate(Self.url(base, "/console", ["machine": machine, "before": "2100-01-01T00:00"]))
+                #expect(try await list.evaluate("document.querySelectorAll('#executions tbody tr').length") == 2)
+
                 try await list.navigate(Self.url(base, "/console/execution", ["arn": stopped]))
                 try await list.waitUntil("document.querySelector('#graph svg') !== null")
                 // The waiting state is filled with the waiting colour and outlined; the others keep white.

@@ -95,3 +95,24 @@ import Testing
         }
     }
 }
+
+@Suite struct StartedBeforeTests {
+    @Test func theNewestExecutionStartedByADateIsFoundByBinarySearch() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try directory.open()
+        defer { try? store.close() }
+        #expect(try await store.newestExecutionID(startedAtOrBefore: Fixture.epoch) == nil)
+        // 100 executions one second apart, some at the same second.
+        let ids = try await store.transition { tx in
+            try (0..<100).map { index in
+                try tx.insertExecution(Fixture.execution("b\(index)", at: Fixture.epoch + Double(index / 2 * 2))).id
+            }
+        }
+        #expect(try await store.newestExecutionID(startedAtOrBefore: Fixture.epoch - 1) == nil)
+        #expect(try await store.newestExecutionID(startedAtOrBefore: Fixture.epoch) == ids[1])
+        #expect(try await store.newestExecutionID(startedAtOrBefore: Fixture.epoch + 41) == ids[41])
+        #expect(try await store.newestExecutionID(startedAtOrBefore: Fixture.epoch + 42.5) == ids[43])
+        #expect(try await store.newestExecutionID(startedAtOrBefore: Fixture.epoch + 1_000) == ids[99])
+    }
+}
