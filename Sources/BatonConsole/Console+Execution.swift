@@ -74,6 +74,12 @@ extension Console {
         body += "</dl>"
         if status == "RUNNING" {
             body += openTaskSection(openTasks, timers: timers, arn: arn, timeline: timeline, local: record != nil)
+            if !openTasks.isEmpty, let approver = configuration.approverURL,
+                Self.waitsForApproval(events, configuration)
+            {
+                body += "<p id=\"approver-link\">This task waits for a person: decide on the "
+                body += "<a href=\"\(HTML.escape(approver))\">approver's page</a>.</p>"
+            }
             body += """
                 <form class="inline" method="post" action="/console/execution/stop" id="stop">\
                 <input type="hidden" name="arn" value="\(HTML.escape(arn))">\
@@ -139,6 +145,15 @@ extension Console {
                 """
         }
         return text
+    }
+
+    /// Whether the latest task scheduled sent its message to the approver's queue.
+    static func waitsForApproval(_ events: [JSON], _ configuration: Configuration) -> Bool {
+        guard let scheduled = events.last(where: { $0["type"]?.stringValue == "TaskScheduled" }),
+            let parameters = scheduled["taskScheduledEventDetails"]?["parameters"]?.stringValue,
+            let queueURL = (try? JSON(parsing: parameters))?["QueueUrl"]?.stringValue
+        else { return false }
+        return queueURL.hasSuffix("/\(configuration.approvalsQueue)") || queueURL == configuration.approvalsQueue
     }
 
     /// CSS filling each state's node with its outcome (the waiting state outlined too).

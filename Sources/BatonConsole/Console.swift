@@ -31,6 +31,11 @@ package struct Console: Sendable {
         package var timeScale: Double = 1
         /// The directory of `baton loadtest`/`baton chaos` report files the console lists, or `nil`.
         package var reportsDirectory: String?
+        /// The approver's page as a browser reaches it (`BATON_APPROVER_URL`), or `nil`: an execution waiting on
+        /// ``approvalsQueue`` links there.
+        package var approverURL: String?
+        /// The queue the approver reads (`<prefix>.approvals`).
+        package var approvalsQueue: String = "baton.approvals"
         /// The `dot` executable.
         package var dotExecutable: String = "/usr/bin/dot"
         /// How often a console's event stream looks for changes (at most once a second).

@@ -131,6 +131,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
     )
     var reportsDirFlag: String?
 
+    @Option(
+        name: .customLong("approver-url"),
+        help:
+            "The approver's page as a browser reaches it; the console links executions waiting for an approval there [env: BATON_APPROVER_URL] (default: no link)"
+    )
+    var approverURLFlag: String?
+
     func run() async throws {
         MemoryTuning.keepFreedHeap()
         let logger = LogSetup.bootstrap(label: "orchestrator", level: common.logLevel, format: common.logFormat)
@@ -329,6 +336,8 @@ struct OrchestratorCommand: AsyncParsableCommand {
             settings.shardCount = parts.shardCount
             settings.timeScale = parts.timeScale
             settings.reportsDirectory = Setting.resolve(reportsDirFlag, "BATON_REPORTS_DIR")
+            settings.approverURL = Setting.resolve(approverURLFlag, "BATON_APPROVER_URL")
+            settings.approvalsQueue = "\(common.queuePrefix).approvals"
             Console(
                 operations: operations, store: parts.store, signer: parts.signer, feed: parts.feed,
                 configuration: settings, logger: logger

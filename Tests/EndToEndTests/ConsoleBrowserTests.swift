@@ -125,6 +125,32 @@ import Testing
         }
     }
 
+    @Test func anExecutionWaitingForAnApprovalLinksToTheApproversPage() async throws {
+        let approverURL = "http://127.0.0.1:\(try freePort())"
+        try await withTaskSystem("console-approval", environment: ["BATON_APPROVER_URL": approverURL]) {
+            system, client, _, queue in
+            let prefix = system.names.prefix
+            system.track(queue: "\(prefix).approvals")
+            let approval = try await Seeds.register("manual-approval", on: client, prefix: prefix)
+            let waiting = try await client.startExecution(approval, input: #"{"amount": 5}"#)
+            let other = try await client.startExecution(
+                try await client.createStateMachine(
+                    "console-plain", definition: Definitions.waitForCallback(queue: queue)))
+            let page = { (arn: String) in
+                try Self.curl(Self.url(try #require(system.apiURL), "/console/execution", ["arn": arn])).body
+            }
+            try await waitUntil(deadline: .seconds(10), interval: .milliseconds(100), "the approval task to be open") {
+                try page(waiting).contains("Waiting for a callback")
+            }
+            #expect(try page(waiting).contains(#"<p id="approver-link">"#))
+            #expect(try page(waiting).contains(#"href="\#(approverURL)""#))
+            try await waitUntil(deadline: .seconds(10), interval: .milliseconds(100), "the plain task to be open") {
+                try page(other).contains("Waiting for a callback")
+            }
+            #expect(try !page(other).contains("approver-link"))
+        }
+    }
+
     /// A GET with curl, not URLSession: Foundation's libcurl session answers a Basic challenge by waiting for a
     /// credential delegate instead of returning the 401.
     static func curl(_ url: URL, authorization: String? = nil) throws -> (status: Int, body: String) {

@@ -20,6 +20,7 @@ final class HeadlessBrowser: Sendable {
     }
 
     private let pid: pid_t
+    private let profile: URL
     private let commands: Int32
     private let answers: Int32
     private let state = Mutex(State())
@@ -64,6 +65,7 @@ final class HeadlessBrowser: Sendable {
             throw ProcessFailure("chromium did not start: posix_spawn \(status)")
         }
         pid = child
+        self.profile = profile
         commands = toBrowser[1]
         answers = fromBrowser[0]
         let thread = Thread { [self] in readLoop() }
@@ -180,11 +182,12 @@ final class HeadlessBrowser: Sendable {
         if let error { state.withLock { $0.errors.append(error) } }
     }
 
-    /// Stops chromium and waits for it.
+    /// Stops chromium, waits for it and removes its profile.
     func close() {
         _ = Glibc.close(commands)
         kill(pid, SIGTERM)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
+        try? FileManager.default.removeItem(at: profile)
     }
 }
