@@ -25,7 +25,7 @@ extension Console {
             events += page["events"]?.arrayValue ?? []
             token = page["nextToken"]?.stringValue
         } while token != nil && events.count < Self.historyLimit
-        let timeline = ExecutionTimeline(events: events, now: Date().timeIntervalSince1970)
+        var timeline = ExecutionTimeline(events: events, now: Date().timeIntervalSince1970)
 
         // The open task, its timers and the revision's definition are in the owning shard's store: this one's,
         // unless the execution belongs to another shard.
@@ -46,6 +46,9 @@ extension Console {
             let machine = try? await operations.handle(
                 action: "DescribeStateMachine", request: ["stateMachineArn": .string(machineArn)])
             definition = machine?["definition"]?.stringValue
+        }
+        timeline.heartbeats = openTasks.compactMap { task in
+            Self.lastHeartbeat(task, timers: timers, timeScale: configuration.timeScale)?.timeIntervalSince1970
         }
         let graph = await graphSection(
             definition: definition ?? "", key: "\(machineArn)#\(revision)", style: Self.colouring(timeline, definition))
@@ -125,6 +128,12 @@ extension Console {
                 text += "<dt>\(label)</dt><dd>\(HTML.date(timer.fireAt)) UTC, in "
                 text += "<span data-deadline=\"\(millis)\" data-scale=\"\(configuration.timeScale)\">…</span></dd>"
             }
+            if task.heartbeatSeconds != nil {
+                let beat = Self.lastHeartbeat(task, timers: timers, timeScale: configuration.timeScale)
+                text += "<dt>Last heartbeat (UTC)</dt><dd id=\"last-heartbeat\">"
+                text += beat.map { HTML.date($0) } ?? "none yet"
+                text += "</dd>"
+            }
             text += "</dl>"
             let hidden = """
                 <input type="hidden" name="arn" value="\(HTML.escape(arn))">\
@@ -145,6 +154,16 @@ extension Console {
                 """
         }
         return text
+    }
+
+    /// When an open task last sent a heartbeat: its heartbeat deadline less HeartbeatSeconds (in real time), if
+    /// that is after the task opened (before any heartbeat the deadline counts from the opening).
+    static func lastHeartbeat(_ task: OpenTask, timers: [PendingTimer], timeScale: Double) -> Date? {
+        guard let seconds = task.heartbeatSeconds,
+            let timer = timers.first(where: { $0.key == "hb:\(task.taskID)" })
+        else { return nil }
+        let beat = timer.fireAt.addingTimeInterval(-Double(seconds) / max(timeScale, 0.000_001))
+        return beat.timeIntervalSince(task.createdAt) > 0.05 ? beat : nil
     }
 
     /// Whether the latest task scheduled sent its message to the approver's queue.

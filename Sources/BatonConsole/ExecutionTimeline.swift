@@ -24,6 +24,9 @@ package struct ExecutionTimeline: Sendable {
     package private(set) var spans: [Span] = []
     /// The first and last instants of the history (the last is `now` while the execution runs).
     package private(set) var range: (start: Double, end: Double) = (0, 0)
+    /// When the open task attempts last sent a heartbeat (seconds since 1970): the history records none, so the
+    /// console derives the latest from the armed heartbeat deadline; drawn as a tick on the open attempt's bar.
+    package var heartbeats: [Double] = []
     /// Per state name, the outcome of its latest visit (`waiting` when that visit has an open task attempt).
     package private(set) var outcomes: [String: String] = [:]
 
@@ -132,11 +135,18 @@ package struct ExecutionTimeline: Sendable {
                 ["failed", "timed-out"].contains(span.outcome) ? "failed" : "",
             ].filter { !$0.isEmpty }
             let label = span.isAttempt ? "\u{2003}\(span.label)" : span.label
+            var ticks = ""
+            if span.outcome == "waiting" {
+                for beat in heartbeats where beat >= span.start && beat <= range.end {
+                    let at = String(format: "%.2f", min((beat - range.start) / total * 100, 99.7))
+                    ticks += "<span class=\"tick\" style=\"left:\(at)%\" title=\"heartbeat\"></span>"
+                }
+            }
             text += """
                 <div class="row" role="listitem"><span class="name">\(HTML.escape(label))</span>\
                 <span class="track"><span class="\(classes.joined(separator: " "))" \
                 style="left:\(String(format: "%.2f", min(left, 99.7)))%;width:\(String(format: "%.2f", min(width, 100 - min(left, 99.7))))%" \
-                title="\(HTML.escape("\(span.label): \(span.outcome), \(seconds)"))"></span></span>\
+                title="\(HTML.escape("\(span.label): \(span.outcome), \(seconds)"))"></span>\(ticks)</span>\
                 <span class="skip">\(HTML.escape("\(span.outcome), \(seconds)"))</span></div>
                 """
         }

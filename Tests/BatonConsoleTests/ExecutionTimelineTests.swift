@@ -37,6 +37,11 @@ import Testing
         #expect(timeline.range.start == 100 && timeline.range.end == 110)
         #expect(timeline.html.contains("bar task open"))
         #expect(timeline.html.contains("bar task failed"))
+        #expect(!timeline.html.contains("class=\"tick\""))
+        var beating = timeline
+        beating.heartbeats = [107]
+        // 107 s is 70 % of the way from 100 s to 110 s, on the open attempt's row.
+        #expect(beating.html.contains(#"<span class="tick" style="left:70.00%" title="heartbeat"></span>"#))
     }
 
     @Test func branchesInterleavedAreMatchedByTheirChainsAndFailuresEndOpenStates() {

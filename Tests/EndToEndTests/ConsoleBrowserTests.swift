@@ -24,7 +24,7 @@ import Testing
             let finishing = try await client.startExecution(machine, name: "finishes-live")
             let finishingToken = try #require(try await inbox.next().token)
             let stopped = try await client.startExecution(machine, name: "waits-then-stops")
-            _ = try #require(try await inbox.next().token)
+            let stoppedToken = try #require(try await inbox.next().token)
 
             try await HeadlessBrowser.with { browser in
                 let list = try await BrowserPage.open(
@@ -54,6 +54,13 @@ import Testing
 
                 try await list.navigate(Self.url(base, "/console/execution", ["arn": stopped]))
                 try await list.waitUntil("document.querySelector('#graph svg') !== null")
+                // Heartbeats are not history events: the page derives the latest from the heartbeat deadline.
+                #expect(try await list.evaluate("document.getElementById('last-heartbeat').textContent") == "none yet")
+                #expect(try await client.heartbeat(stoppedToken) == nil)
+                try await list.navigate(Self.url(base, "/console/execution", ["arn": stopped]))
+                try await list.waitUntil(
+                    "/^\\d{4}-/.test(document.getElementById('last-heartbeat').textContent)"
+                        + " && document.querySelector('#timeline .tick') !== null")
                 // The waiting state is filled with the waiting colour and outlined; the others keep white.
                 let fill = """
                     (function(name){var node=[...document.querySelectorAll('#graph g.node')].find(function(g){
