@@ -50,11 +50,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "BatonJSON", swiftSettings: swiftSettings),
+        .target(name: "JSONata", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
         .target(name: "StatesLanguage", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
         .target(name: "BatonProtocol", dependencies: ["BatonJSON"], swiftSettings: swiftSettings),
         .target(
             name: "ExecutionStore",
             dependencies: [
+                "StatesLanguage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -104,9 +106,35 @@ let package = Package(
         .target(
             name: "BatonCLI",
             dependencies: [
-                "AMQPClient", "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime", "ChaosLab", "LoadTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The temporary store the store, engine and API test suites open.
+        .target(name: "StoreTestSupport", dependencies: ["ExecutionStore"], swiftSettings: swiftSettings),
+        // Launching local processes for tooling and tests: the one launcher (posix_spawn from one thread, a
+        // parent-death signal), the node scripts, private RabbitMQ nodes. Foundation only; never in a shipped binary.
+        .target(name: "LocalProcesses", swiftSettings: swiftSettings),
+        // The failure lab (`baton chaos`): scenarios, the exactly-once ledger, private broker nodes, the reference
+        // callback machine. Tooling: no shipped worker or orchestrator links it (scripts/target-graph.py checks).
+        .target(
+            name: "ChaosLab",
+            dependencies: [
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime", "LocalProcesses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The load tester (`baton loadtest`): starters, the ledger, workers it starts, reports. Tooling too.
+        .target(
+            name: "LoadTesting",
+            dependencies: [
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime", "LocalProcesses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -128,7 +156,7 @@ let package = Package(
         .target(
             name: "BatonTestSupport",
             dependencies: [
-                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonRuntime",
+                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonRuntime", "LocalProcesses",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -136,7 +164,8 @@ let package = Package(
         .target(
             name: "WorkerKit",
             dependencies: [
-                "AMQPClient", "BatonBroker", "BatonJSON", "BatonProtocol",
+                "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -146,8 +175,11 @@ let package = Package(
         .executableTarget(
             name: "orchestrator",
             dependencies: [
-                "OrchestratorCore", "StepFunctionsAPI", "BatonConsole", "BatonBroker", "BatonRuntime", "ExecutionStore",
+                "OrchestratorCore", "StepFunctionsAPI", "BatonConsole", "BatonBroker", "BatonProtocol", "BatonRuntime",
+                "ExecutionStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -196,12 +228,24 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "BatonProtocolTests", dependencies: ["BatonProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "ExecutionStoreTests", dependencies: ["ExecutionStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "JSONataTests",
+            dependencies: ["BatonJSON", "JSONata"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "BatonProtocolTests", dependencies: ["BatonJSON", "BatonProtocol"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ExecutionStoreTests",
+            dependencies: [
+                "ExecutionStore", "StatesLanguage", "StoreTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "OrchestratorCoreTests",
             dependencies: [
-                "BatonJSON", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol",
+                "BatonJSON", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol", "StoreTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -211,6 +255,7 @@ let package = Package(
             name: "StepFunctionsAPITests",
             dependencies: [
                 "BatonJSON", "StepFunctionsAPI", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol",
+                "StoreTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -239,13 +284,16 @@ let package = Package(
         ),
         .testTarget(
             name: "BatonBrokerTests",
-            dependencies: ["BatonBroker", "BatonTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AMQPClient", "BatonBroker", "BatonProtocol", "BatonTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WorkerTests",
             dependencies: [
-                "WorkerKit", "BatonBroker", "BatonProtocol", "BatonTestSupport",
+                "WorkerKit", "BatonBroker", "BatonJSON", "BatonProtocol", "BatonTestSupport", "LocalProcesses",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -253,14 +301,15 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "BatonJSON", "BatonTestSupport", "BatonBroker", "BatonProtocol", "StatesLanguage",
+                "AMQPClient", "BatonJSON", "BatonTestSupport", "BatonBroker", "BatonProtocol", "ChaosLab", "LocalProcesses",
+                "StatesLanguage",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AMQPClientTests",
-            dependencies: ["AMQPClient", "BatonTestSupport"],
+            dependencies: ["AMQPClient", "BatonTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -188,10 +188,16 @@ final class ConnectionDriver: @unchecked Sendable {
         }
     }
 
-    /// Sets or clears `TCP_CORK` on the connection's socket; `false` when the socket refused.
+    /// Sets or clears `TCP_CORK` on the connection's socket (`TCP_NOPUSH` on Apple's systems, which have no
+    /// `TCP_CORK`; Package.swift declares macOS); `false` when the socket refused.
     private static func cork(_ socket: Int32, _ on: Bool) -> Bool {
         var value: Int32 = on ? 1 : 0
-        return setsockopt(socket, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
+        #if canImport(Darwin)
+            let option = TCP_NOPUSH
+        #else
+            let option = TCP_CORK
+        #endif
+        return setsockopt(socket, Int32(IPPROTO_TCP), option, &value, socklen_t(MemoryLayout<Int32>.size)) == 0
     }
 
     /// Fails commands taken from the queue but not run; returns the first close's callback among them, if any.

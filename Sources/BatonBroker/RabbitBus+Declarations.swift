@@ -13,7 +13,7 @@ extension RabbitBus.Configuration {
     ///   limit, so that overflow setting never rejects anything.
     /// - Parameter queue: the queue Baton needs.
     /// - Returns: the declaration to send.
-    public func declaration(of queue: QueueSpec) -> QueueDeclaration {
+    package func declaration(of queue: QueueSpec) -> QueueDeclaration {
         if queue.exclusive {
             return QueueDeclaration(name: queue.name, type: .classic, durable: false, exclusive: true)
         }
@@ -24,7 +24,7 @@ extension RabbitBus.Configuration {
         }
         return QueueDeclaration(
             name: queue.name,
-            type: queueType,
+            type: queueType.amqp,
             deadLetterExchange: queue.deadLettered ? names.deadLetterExchange : nil,
             arguments: arguments
         )

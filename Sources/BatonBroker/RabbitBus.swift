@@ -8,19 +8,27 @@ import Logging
 public final class RabbitBus: MessageBus {
     /// Where and how to connect, and which queue type to declare.
     public struct Configuration: Sendable {
-        /// The broker connection settings (from `BATON_AMQP_URL`).
-        public var amqp: AMQPConfiguration
+        /// Where the broker is and how the connections name themselves (from `BATON_AMQP_URL`).
+        public var endpoint: BrokerEndpoint
         /// Queue and exchange names.
         public var names: Names
         /// `x-queue-type` of every queue Baton declares (`classic` by default, `quorum` for clusters).
         public var queueType: QueueType
 
         /// Creates a configuration.
-        public init(amqp: AMQPConfiguration, names: Names = Names(), queueType: QueueType = .classic) {
-            self.amqp = amqp
+        public init(endpoint: BrokerEndpoint, names: Names = Names(), queueType: QueueType = .classic) {
+            self.endpoint = endpoint
             self.names = names
             self.queueType = queueType
         }
+
+        /// Creates a configuration from the AMQP client's settings (tests that tune the client itself).
+        package init(amqp: AMQPConfiguration, names: Names = Names(), queueType: QueueType = .classic) {
+            self.init(endpoint: BrokerEndpoint(amqp: amqp), names: names, queueType: queueType)
+        }
+
+        /// The AMQP client's settings.
+        package var amqp: AMQPConfiguration { endpoint.amqp }
     }
 
     /// The header that carries the reason of a dead-lettered message.
@@ -41,8 +49,42 @@ public final class RabbitBus: MessageBus {
     }
 
     /// Connects both connections and declares the dead-letter exchange and queue.
-    /// - Throws: `AMQPError` when the broker cannot be reached or refuses the credentials.
+    /// - Throws: ``BrokerError`` when the broker cannot be reached or refuses the credentials.
     public static func connect(configuration: Configuration, logger: Logger) async throws -> RabbitBus {
+        do {
+            return try await connectOnce(configuration: configuration, logger: logger)
+        } catch let error as AMQPError {
+            throw BrokerError(error)
+        }
+    }
+
+    /// Connects like ``connect(configuration:logger:)``, retrying with capped exponential backoff while the broker
+    /// is not up yet (compose starts every service at once); refused credentials and bad settings fail at once.
+    /// - Parameters:
+    ///   - configuration: where and how to connect.
+    ///   - patience: how long to keep retrying.
+    ///   - logger: warns once per failed attempt.
+    /// - Throws: ``BrokerError`` once `patience` has passed, or at once for refused credentials.
+    public static func connect(
+        configuration: Configuration, retryingFor patience: Duration, logger: Logger
+    ) async throws -> RabbitBus {
+        let deadline = ContinuousClock.now.advanced(by: patience)
+        var delay = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await connect(configuration: configuration, logger: logger)
+            } catch let error as BrokerError
+                where error.code != .authenticationFailed && error.code != .invalidConfiguration
+                && ContinuousClock.now.advanced(by: delay) < deadline
+            {
+                logger.warning("broker not reachable yet; retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    private static func connectOnce(configuration: Configuration, logger: Logger) async throws -> RabbitBus {
         var publishing = configuration.amqp
         publishing.clientName = "\(configuration.amqp.clientName)-publish"
         var consuming = configuration.amqp

@@ -1,5 +1,5 @@
-import AMQPClient
 import ArgumentParser
+import BatonBroker
 import Foundation
 import Logging
 
@@ -54,10 +54,9 @@ struct AMQPBenchCommand: AsyncParsableCommand {
         var logger = Logger(label: "baton.bench") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .warning
         for window in windows {
-            var configuration = try AMQPConfiguration(url: url)
-            configuration.clientName = "baton-bench"
-            let benchmark = RoundTripBenchmark(
-                configuration: configuration, logger: logger, window: window, size: size, count: count,
+            let benchmark = AMQPRoundTrip(
+                endpoint: try BrokerEndpoint(url: url, clientName: "baton-bench"), logger: logger, window: window,
+                size: size, count: count,
                 maxSeconds: maxSeconds
             )
             let result = try await api == "handler" ? benchmark.runWithHandlers() : benchmark.run()

@@ -1,4 +1,6 @@
 import ArgumentParser
+import ChaosLab
+import LoadTesting
 
 /// The `baton` command-line tool: the root command and its subcommands.
 public struct BatonCommand: AsyncParsableCommand {

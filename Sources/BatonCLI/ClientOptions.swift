@@ -1,4 +1,3 @@
-import AMQPClient
 import ArgumentParser
 import BatonBroker
 import BatonProtocol
@@ -57,12 +56,13 @@ struct ClientOptions: ParsableArguments {
         var logger = Logger(label: "baton") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .critical
         do {
-            var amqp = try AMQPConfiguration(url: common.amqpURL)
-            amqp.clientName = "baton-cli"
-            amqp.connectTimeout = .seconds(3)
-            amqp.handshakeTimeout = .seconds(5)
+            let endpoint = try BrokerEndpoint(
+                url: common.amqpURL, clientName: "baton-cli", connectTimeout: .seconds(3), handshakeTimeout: .seconds(5)
+            )
             return try await RabbitBus.connect(
-                configuration: .init(amqp: amqp, names: names, queueType: QueueType(common.queueType)), logger: logger)
+                configuration: .init(
+                    endpoint: endpoint, names: names, queueType: try RabbitBus.QueueType(named: common.queueType)),
+                logger: logger)
         } catch {
             throw CLIError(common.brokerUnreachable(error).description)
         }
@@ -75,7 +75,7 @@ struct ClientOptions: ParsableArguments {
                 "no reply from the orchestrator within \(timeout)s on queue \(names.commandQueue) — is it running "
                     + "with queue prefix '\(names.prefix)'?")
         }
-        if let amqp = error as? AMQPError, amqp.code == .unroutable {
+        if BrokerError(classifying: error)?.code == .unroutable {
             return CLIError(
                 "no orchestrator serves queue prefix '\(names.prefix)' on this broker (\(names.commandQueue) does "
                     + "not exist) — start one, or pass --queue-prefix / BATON_QUEUE_PREFIX")

@@ -1,4 +1,5 @@
-import AMQPClient
+import BatonBroker
+import BatonProtocol
 import BatonRuntime
 import Foundation
 import Logging
@@ -29,19 +30,20 @@ struct DemoReadiness {
     func waitForConsumers(_ queues: [String]) async throws {
         var logger = Logger(label: "baton-demo") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .critical
-        var amqp = try AMQPConfiguration(url: options.common.amqpURL)
-        amqp.clientName = "baton-demo"
-        amqp.connectTimeout = .seconds(3)
+        let configuration = RabbitBus.Configuration(
+            endpoint: try BrokerEndpoint(
+                url: options.common.amqpURL, clientName: "baton-demo", connectTimeout: .seconds(3)),
+            names: options.names, queueType: try RabbitBus.QueueType(named: options.common.queueType))
         var waiting = queues
         while !waiting.isEmpty {
             // A passive declare of a missing queue closes the channel: a fresh connection per round keeps it simple.
-            if let connection = try? await AMQPConnection.connect(configuration: amqp, logger: logger) {
+            if let bus = try? await RabbitBus.connect(configuration: configuration, logger: logger) {
                 var still: [String] = []
                 for queue in waiting {
-                    let consumers = (try? await connection.queueStatus(queue).consumers) ?? 0
+                    let consumers = (try? await bus.consumerCount(queue)) ?? 0
                     if consumers == 0 { still.append(queue) }
                 }
-                await connection.close()
+                await bus.close()
                 waiting = still
             }
             if waiting.isEmpty { return }

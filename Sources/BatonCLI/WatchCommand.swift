@@ -1,5 +1,5 @@
-import AMQPClient
 import ArgumentParser
+import BatonBroker
 import BatonProtocol
 import BatonRuntime
 import Foundation
@@ -28,36 +28,38 @@ struct WatchCommand: AsyncParsableCommand {
         let names = Names(prefix: common.queuePrefix)
         var logger = Logger(label: "baton") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .critical
-        let connection: AMQPConnection
+        let bus: RabbitBus
         do {
-            var amqp = try AMQPConfiguration(url: common.amqpURL)
-            amqp.clientName = "baton-watch"
-            amqp.connectTimeout = .seconds(3)
-            connection = try await AMQPConnection.connect(configuration: amqp, logger: logger)
+            let endpoint = try BrokerEndpoint(
+                url: common.amqpURL, clientName: "baton-watch", connectTimeout: .seconds(3))
+            bus = try await RabbitBus.connect(
+                configuration: .init(
+                    endpoint: endpoint, names: names, queueType: try RabbitBus.QueueType(named: common.queueType)),
+                logger: logger)
         } catch {
             throw CLIError(common.brokerUnreachable(error).description)
         }
         let queue = "\(names.prefix).watch.\(UUID().uuidString.prefix(12).lowercased())"
-        try await connection.declare(ExchangeDeclaration(name: names.eventsExchange, type: "topic"))
-        try await connection.declare(QueueDeclaration(name: queue, durable: false, exclusive: true, autoDelete: true))
-        try await connection.bind(
-            QueueBinding(queue: queue, exchange: names.eventsExchange, routingKey: "execution.\(statusFilter ?? "*")"))
-        let consumer = try await connection.consume(queue: queue, prefetch: 64)
+        try await bus.declareExchange(names.eventsExchange, type: "topic")
+        try await bus.declare(QueueSpec(queue, exclusive: true))
+        try await bus.bind(
+            queue: queue, exchange: names.eventsExchange, routingKey: "execution.\(statusFilter ?? "*")",
+            exclusive: true)
+        let batches = try await bus.consumeBatches(queue, prefetch: 64)
         FileHandle.standardError.write(
             Data("watching \(names.eventsExchange) (execution.\(statusFilter ?? "*"))\n".utf8))
         var seen = 0
-        events: for try await delivery in consumer.deliveries {
-            try await delivery.ack()
-            var headers: [String: String] = [:]
-            for (key, value) in delivery.headers { if case .string(let text) = value { headers[key] = text } }
-            for text in ExecutionEvents.texts(in: BusMessage(body: delivery.body, headers: headers)) {
-                show(text)
-                seen += 1
-                if let count, seen >= count { break events }
+        events: for try await batch in batches {
+            try bus.ack(batch)
+            for delivery in batch {
+                for text in ExecutionEvents.texts(in: delivery.message) {
+                    show(text)
+                    seen += 1
+                    if let count, seen >= count { break events }
+                }
             }
         }
-        await consumer.cancel()
-        await connection.close()
+        await bus.close()
     }
 
     private func show(_ text: String) {

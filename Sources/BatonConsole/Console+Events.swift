@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import StatesLanguage
 
 /// `GET /console/events`: Server-Sent Events telling a page that what it shows changed.
 ///

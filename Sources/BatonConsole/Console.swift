@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OrchestratorCore
+import StatesLanguage
 import StepFunctionsAPI
 import Synchronization
 
@@ -244,5 +245,5 @@ final class CountCache: Sendable {
     }
 }
 
-/// The store's execution status (StatesLanguage has a type of the same name).
+/// An execution's status (StatesLanguage's, shared by the store and the engine).
 typealias StoredStatus = ExecutionStatus

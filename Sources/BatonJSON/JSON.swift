@@ -170,7 +170,12 @@ public struct JSONObject: Sendable, Hashable, Sequence {
     /// Object equality ignores member order, as JSON does.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.members.count == rhs.members.count else { return false }
-        return lhs.members.allSatisfy { rhs[$0.key] == $0.value }
+        // A plain loop: Swift 6.3.1's optimizer crashed (CopyPropagation, "Found outside of lifetime use") on
+        // `allSatisfy { rhs[$0.key] == $0.value }` in release builds.
+        for member in lhs.members {
+            guard let other = rhs[member.key], other == member.value else { return false }
+        }
+        return true
     }
 
     /// Hashes the members whatever their order (equal objects hash alike).

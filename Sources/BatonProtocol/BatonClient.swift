@@ -4,6 +4,15 @@ import Synchronization
 
 /// A reply that carried an AWS error body `{"__type": …, "message": …}`.
 public struct RemoteError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The name a report counts an error under: a remote error's AWS type (`ExecutionDoesNotExist`),
+    /// `Cancelled`, or the Swift type of anything else.
+    /// - Parameter error: what a call threw.
+    public static func typeName(of error: any Error) -> String {
+        if let remote = error as? RemoteError { return remote.type }
+        if error is CancellationError { return "Cancelled" }
+        return String(describing: Swift.type(of: error))
+    }
+
     /// The AWS error type, e.g. `ExecutionDoesNotExist`.
     public var type: String
     /// The reason.

@@ -17,12 +17,7 @@ public struct ShardMap: Sendable, Hashable {
     /// The shard that owns the execution named `name`.
     public func shard(ofExecutionName name: String) -> Int {
         guard isSharded else { return 0 }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0100_0000_01b3
-        }
-        return Int(hash % UInt64(count))
+        return Int(FNV1a.hash(name.utf8) % UInt64(count))
     }
 
     /// The shard that owns an execution ARN (`arn:aws:states:<region>:<account>:execution:<machine>:<name>`), or

@@ -1,3 +1,4 @@
+import BatonJSON
 import Synchronization
 
 /// W3C Trace Context `traceparent` values (https://www.w3.org/TR/trace-context/): carried from StartExecution
@@ -60,9 +61,6 @@ struct TraceIDGenerator: RandomNumberGenerator {
     private static let state = Atomic<UInt64>(UInt64.random(in: .min ... .max))
 
     mutating func next() -> UInt64 {
-        var z = Self.state.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SeededRandom.mix(Self.state.wrappingAdd(SeededRandom.increment, ordering: .relaxed).newValue)
     }
 }

@@ -1,5 +1,5 @@
-import BatonRuntime
 import Foundation
+import LocalProcesses
 
 #if canImport(Glibc)
     import Glibc

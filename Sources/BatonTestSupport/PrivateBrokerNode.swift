@@ -1,5 +1,5 @@
-import BatonRuntime
 import Foundation
+import LocalProcesses
 
 /// An extra RabbitMQ node of the test's own, for tests that stop, restart or throttle a broker without disturbing
 /// the shared one: a thin test-facing view of BatonRuntime's ``RabbitMQNode`` (the one launcher) that adds
@@ -12,9 +12,9 @@ public struct PrivateBrokerNode: Sendable {
     ///   - name: short node name (unique per test).
     ///   - port: AMQP port; the distribution port is `port + 20000` and epmd `port - 1000`.
     ///   - filePath: leave the default; it locates the repository root.
-    public init(name: String, port: Int, filePath: String = #filePath) {
-        // The script sits in this checkout (filePath is inside it), so locating it cannot fail in a test build.
-        node = try! RabbitMQNode(name: name, port: port, filePath: filePath)
+    /// - Throws: when scripts/rabbitmq-node.sh cannot be found above `filePath`.
+    public init(name: String, port: Int, filePath: String = #filePath) throws {
+        node = try RabbitMQNode(name: name, port: port, filePath: filePath)
     }
 
     /// The node name, e.g. `amqptest1@localhost`.

@@ -2,6 +2,7 @@ import AMQPClient
 import BatonBroker
 import BatonProtocol
 import Foundation
+import LocalProcesses
 import Logging
 
 /// A Baton system for one end-to-end test: its own queue prefix, data directories and token key, the built
@@ -22,7 +23,7 @@ public final class SystemFixture: @unchecked Sendable {
     private var processes: [ManagedProcess] = []
     private var orchestratorEnvironment: [String: String]
     private var queues: Set<String> = []
-    private let queueType: QueueType
+    private let queueType: RabbitBus.QueueType
 
     /// Starts an orchestrator under a fresh prefix and waits until it is ready.
     /// - Parameters:
@@ -31,7 +32,8 @@ public final class SystemFixture: @unchecked Sendable {
     ///   - queueType: `classic` or `quorum`, for the orchestrator, the workers and ``bus`` alike.
     ///   - environment: extra `BATON_*` settings for the orchestrator (e.g. `BATON_TIME_SCALE`).
     public init(
-        label: String, amqpURL: String? = nil, queueType: QueueType = .classic, environment: [String: String] = [:]
+        label: String, amqpURL: String? = nil, queueType: RabbitBus.QueueType = .classic,
+        environment: [String: String] = [:]
     ) async throws {
         let names = Names(prefix: TestBroker.uniqueName(label))
         self.names = names
@@ -46,7 +48,7 @@ public final class SystemFixture: @unchecked Sendable {
                 queueType: queueType),
             logger: Logger(label: "test.e2e"))
         orchestratorEnvironment = [
-            "BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.name,
+            "BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.rawValue,
             "BATON_DATA_DIR": directory.appendingPathComponent("orchestrator").path,
             "BATON_TOKEN_KEY": "test-key-\(names.prefix)", "BATON_LOG_LEVEL": "info",
             "BATON_API_ADDRESS": "127.0.0.1:0",
@@ -68,7 +70,7 @@ public final class SystemFixture: @unchecked Sendable {
     /// The environment a worker process needs to join this system.
     public var workerEnvironment: [String: String] {
         get throws {
-            ["BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.name]
+            ["BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": names.prefix, "BATON_QUEUE_TYPE": queueType.rawValue]
         }
     }
 
@@ -106,7 +108,7 @@ public final class SystemFixture: @unchecked Sendable {
     /// Stops every process, deletes the queues and exchanges this system used and its scratch directory
     /// (kept when `keepFiles`, e.g. after a failure, so the logs can be read).
     public func shutdown(keepFiles: Bool = false) async {
-        for process in processes { await process.stop(deadline: .seconds(5)) }
+        for process in processes { await process.stop(grace: .seconds(5)) }
         await orchestrator.stop()
         for queue in queues { _ = try? await bus.deleteQueue(queue) }
         for exchange in [names.deadLetterExchange, names.eventsExchange] { try? await bus.deleteExchange(exchange) }

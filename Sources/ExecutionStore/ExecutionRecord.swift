@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StatesLanguage
 
 /// What a new execution starts with; see ``Transaction/insertExecution(_:)``.
 public struct NewExecution: Sendable, Hashable {

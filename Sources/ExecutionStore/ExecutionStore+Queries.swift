@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StatesLanguage
 
 // MARK: - Executions and history
 

@@ -13,26 +13,6 @@ extension ExecutionStore {
         try await transition { tx in try tx.insertStateMachine(stateMachine) }
     }
 
-    /// Updates a state machine's definition and/or role, raising its revision.
-    /// - Parameters:
-    ///   - arn: the state machine.
-    ///   - definition: the new definition, or `nil` to keep it.
-    ///   - roleArn: the new role ARN, or `nil` to keep it.
-    ///   - date: the update date.
-    /// - Returns: the updated record.
-    /// - Throws: ``ExecutionStoreError`` `stateMachineNotFound`.
-    @discardableResult
-    public func updateStateMachine(
-        arn: String,
-        definition: String? = nil,
-        roleArn: String? = nil,
-        at date: Date
-    ) async throws -> StateMachineRecord {
-        try await transition { tx in
-            try tx.updateStateMachine(arn: arn, definition: definition, roleArn: roleArn, at: date)
-        }
-    }
-
     /// Deletes a state machine and its revisions.
     /// - Returns: whether it existed.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.

@@ -127,7 +127,7 @@ public final class ExecutionStore: Sendable {
     /// - Returns: the value, once the writes are committed (at once when there are none).
     /// - Throws: what `plan` or a write threw; `conflict`, `batchAborted`, `closed` as for ``transition(_:)``.
     public func transition<T: Sendable>(
-        planning plan: @escaping @Sendable (Snapshot) throws -> (T, WritePlan), detached: Bool = false
+        planning plan: @escaping @Sendable (Snapshot) throws -> (value: T, writes: WritePlan), detached: Bool = false
     ) async throws -> T {
         if detached {
             // First without a snapshot, on the caller's thread: no hop to a reader when the caller knows enough.

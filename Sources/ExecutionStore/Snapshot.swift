@@ -7,7 +7,7 @@ import GRDB
 /// A *detached* snapshot (``isDetached``) has no connection: the plan runs on the caller's thread and must answer
 /// its reads from what it already knows; every read here throws ``ExecutionStoreError/Code/snapshotRequired``,
 /// and the store then plans again on a real snapshot.
-public struct Snapshot {
+public struct Snapshot: ExecutionReader {
     private let connection: Database?
     let ids: IDAllocator
 
@@ -19,53 +19,13 @@ public struct Snapshot {
     /// Whether this snapshot has no connection (every read throws `snapshotRequired`).
     public var isDetached: Bool { connection == nil }
 
-    private var db: Database {
+    public var readConnection: ReadConnection {
         get throws {
             guard let connection else {
                 throw ExecutionStoreError(.snapshotRequired, message: "the plan needs a read from the store")
             }
-            return connection
+            return ReadConnection(db: connection)
         }
-    }
-
-    /// The execution with this id, or `nil`.
-    public func execution(id: Int64) throws -> ExecutionRecord? {
-        try ExecutionRecord.fetch(db, id: id)
-    }
-
-    /// The execution with this ARN, or `nil`.
-    public func execution(arn: String) throws -> ExecutionRecord? {
-        try ExecutionRecord.fetch(db, arn: arn)
-    }
-
-    /// The interpreter state last saved for this execution, or `nil` if there is no such execution.
-    public func executionState(id: Int64) throws -> Data? {
-        try ExecutionRecord.state(db, id: id)
-    }
-
-    /// The open task with this token id, or `nil`.
-    public func openTask(tokenID: String) throws -> OpenTask? {
-        try OpenTask.fetch(db, tokenID: tokenID)
-    }
-
-    /// The open tasks of an execution.
-    public func openTasks(executionID: Int64) throws -> [OpenTask] {
-        try OpenTask.fetchAll(db, executionID: executionID)
-    }
-
-    /// Whether the timer with this id is armed.
-    public func timerExists(id: Int64) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM timer WHERE id = ?"), arguments: [id]) ?? false
-    }
-
-    /// The state machine with this ARN, or `nil`.
-    public func stateMachine(arn: String) throws -> StateMachineRecord? {
-        try StateMachineRecord.fetch(db, arn: arn)
-    }
-
-    /// The definition of one revision of a state machine, or `nil`.
-    public func stateMachineDefinition(arn: String, revision: Int) throws -> String? {
-        try StateMachineRecord.definition(db, arn: arn, revision: revision)
     }
 
     /// Reserves an execution id for an insert this plan makes (see ``Transaction/insertExecution(_:id:)``).

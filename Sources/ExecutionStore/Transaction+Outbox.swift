@@ -139,18 +139,6 @@ extension Transaction {
         return db.changesCount > 0
     }
 
-    /// The state machine with this ARN, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
-    public func stateMachine(arn: String) throws -> StateMachineRecord? {
-        try StateMachineRecord.fetch(db, arn: arn)
-    }
-
-    /// The definition of one revision of a state machine (what an execution started on it runs), or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
-    public func stateMachineDefinition(arn: String, revision: Int) throws -> String? {
-        try StateMachineRecord.definition(db, arn: arn, revision: revision)
-    }
-
     private func insertRevision(arn: String, revision: Int, definition: String, at date: Date) throws {
         try db.execute(
             sql: """

@@ -45,18 +45,6 @@ extension Transaction {
         return replaced
     }
 
-    /// The open task with this token id, or `nil` if the token is unknown, stale or already used.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
-    public func openTask(tokenID: String) throws -> OpenTask? {
-        try OpenTask.fetch(db, tokenID: tokenID)
-    }
-
-    /// The open tasks of an execution, by task id.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
-    public func openTasks(executionID: Int64) throws -> [OpenTask] {
-        try OpenTask.fetchAll(db, executionID: executionID)
-    }
-
     /// Closes the task with this token id; call it first when applying a callback.
     /// - Parameter tokenID: the token's short id.
     /// - Returns: the task that was open, or `nil` if none was (stale, duplicate or late callback).

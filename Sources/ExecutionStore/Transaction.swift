@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StatesLanguage
 
 /// The reads and writes of one transition, valid only inside the ``ExecutionStore/transition(_:)`` closure
 /// that received it (do not keep it). Everything done through it commits together or not at all.
@@ -7,9 +8,12 @@ import GRDB
 /// Reads through a transaction see the writes made before it, including those of earlier transitions of the
 /// same batch, so check-then-act (e.g. "is this token still open? then close it") is race-free: there is one
 /// writer.
-public struct Transaction {
+public struct Transaction: ExecutionReader {
     let db: Database
     let ids: IDAllocator
+
+    /// Reads inside the transaction see its own writes.
+    public var readConnection: ReadConnection { ReadConnection(db: db) }
 
     init(db: Database, ids: IDAllocator) {
         self.db = db
@@ -66,24 +70,6 @@ extension Transaction {
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw ExecutionStoreError(.executionAlreadyExists, message: "an execution with this ARN already exists")
         }
-    }
-
-    /// The execution with this id, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
-    public func execution(id: Int64) throws -> ExecutionRecord? {
-        try ExecutionRecord.fetch(db, id: id)
-    }
-
-    /// The execution with this ARN, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
-    public func execution(arn: String) throws -> ExecutionRecord? {
-        try ExecutionRecord.fetch(db, arn: arn)
-    }
-
-    /// The interpreter state last saved for this execution, or `nil` if there is no such execution.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
-    public func executionState(id: Int64) throws -> Data? {
-        try ExecutionRecord.state(db, id: id)
     }
 
     /// Replaces the interpreter state of an execution.

@@ -62,8 +62,7 @@ extension Engine {
         var results = [Result<T, any Error>?](repeating: nil, count: batch.count)
         let wanted = batch.compactMap(\.executionID)
         let held = lanes.tryAcquire(wanted)
-        var planned: [(index: Int, value: T, produced: TransitionContext.Produced)] = []
-        var plans: [WritePlan] = []
+        var planned: [(index: Int, transition: PlannedTransition<T>)] = []
         var taken: Set<Int64> = []
         var alone: [Int] = []
         let now = clock.now()
@@ -76,37 +75,36 @@ extension Engine {
                     continue
                 }
             }
-            let preloaded = executionID.flatMap { id in states.take(id).map { (id, $0) } }
-            if executionID != nil, preloaded?.1.known == nil {
+            let preloaded = executionID.flatMap { states.take(entryOf: $0) }
+            if executionID != nil, preloaded?.execution.known == nil {
                 // Unknown here: its plan needs the store; the lone path reads a snapshot.
-                if let (id, entry) = preloaded { states.put(id, entry) }
+                if let preloaded { states.put(preloaded) }
                 alone.append(index)
                 continue
             }
             do {
-                let ((value, produced), writes) = try plan(
+                let made = try plan(
                     transition.body, executionID: executionID, preloaded: preloaded, on: snapshot, at: now)
-                planned.append((index, value, produced))
-                plans.append(writes)
+                planned.append((index, made))
             } catch let error as ExecutionStoreError where error.code == .snapshotRequired {
-                if let (id, entry) = preloaded { states.put(id, entry) }
+                if let preloaded { states.put(preloaded) }
                 alone.append(index)
             } catch {
                 // Refused (a closed task, a bad request): nothing to write; what was known stays true.
-                if let (id, entry) = preloaded { states.put(id, entry) }
+                if let preloaded { states.put(preloaded) }
                 results[index] = .failure(error)
             }
         }
-        let outcomes = await store.apply(plans)
-        crashIfAsked(at: .afterCommit, batch: plans.count)
+        let outcomes = await store.apply(planned.map(\.transition.writes))
+        crashIfAsked(at: .afterCommit, batch: planned.count)
         var committed: [TransitionContext.Produced] = []
         committed.reserveCapacity(planned.count)
-        for ((index, value, produced), outcome) in zip(planned, outcomes) {
+        for ((index, made), outcome) in zip(planned, outcomes) {
             switch outcome {
             case .success:
-                if let (id, entry) = produced.cacheEntry { states.put(id, entry) }
-                committed.append(produced)
-                results[index] = .success(value)
+                if let entry = made.produced.cacheEntry { states.put(entry) }
+                committed.append(made.produced)
+                results[index] = .success(made.value)
             case .failure(let error as ExecutionStoreError)
             where error.code == .conflict || error.code == .executionAlreadyExists:
                 alone.append(index)
@@ -117,7 +115,7 @@ extension Engine {
         lanes.release(held)
         announce(committed)
         if !alone.isEmpty {
-            let retried = await withTaskGroup(of: (Int, Result<T, any Error>).self) { group in
+            let retried = await withTaskGroup(of: (index: Int, result: Result<T, any Error>).self) { group in
                 for index in alone {
                     let transition = batch[index]
                     group.addTask {
@@ -130,7 +128,7 @@ extension Engine {
                         }
                     }
                 }
-                return await group.reduce(into: [(Int, Result<T, any Error>)]()) { $0.append($1) }
+                return await group.reduce(into: [(index: Int, result: Result<T, any Error>)]()) { $0.append($1) }
             }
             for (index, result) in retried { results[index] = result }
         }

@@ -22,7 +22,7 @@ public final class Engine: Sendable {
     let definitions = DefinitionCache()
     let effects: EngineEffects
     let lanes = ExecutionLanes()
-    let states = StateCache(capacity: 20_000)
+    let states: StateCache
     let machines = MachineCache()
 
     /// Creates the engine.
@@ -46,6 +46,7 @@ public final class Engine: Sendable {
         self.store = store
         self.signer = signer
         self.configuration = configuration
+        states = StateCache(capacity: configuration.stateCacheCapacity)
         self.names = names
         self.clock = clock
         self.effects = effects
@@ -62,7 +63,7 @@ public final class Engine: Sendable {
         machines.invalidate()
         defer { machines.invalidate() }
         let (value, produced) = try await store.transition { tx in
-            var context = TransitionContext(engine: engine, tx: TransitionStore(tx), now: now)
+            var context = TransitionContext(engine: engine, tx: DirectTransitionStore(tx), now: now)
             let value = try body(&context)
             return (value, context.produced)
         }
@@ -84,7 +85,7 @@ public final class Engine: Sendable {
         let engine = self
         return try await lanes.withLane(executionID) {
             // Taken out now, put back after the commit: a failed or conflicting attempt leaves no stale entry.
-            var cached = executionID.flatMap { id in states.take(id).map { (id, $0) } }
+            var cached = executionID.flatMap { states.take(entryOf: $0) }
             var attempt = 0
             while true {
                 let now = clock.now()
@@ -92,17 +93,20 @@ public final class Engine: Sendable {
                 cached = nil
                 // Without a snapshot when the engine knows the execution (or it is new): the plan runs right here
                 // and reads nothing; any read it still needs sends it to a snapshot (see ExecutionStore).
-                let detached = attempt == 0 && (executionID == nil || preloaded?.1.known != nil)
+                let detached = attempt == 0 && (executionID == nil || preloaded?.execution.known != nil)
                 do {
                     let (value, produced) = try await store.transition(
                         planning: { snapshot in
-                            try engine.plan(body, executionID: executionID, preloaded: preloaded, on: snapshot, at: now)
+                            let planned = try engine.plan(
+                                body, executionID: executionID, preloaded: preloaded, on: snapshot, at: now)
+                            return ((planned.value, planned.produced), planned.writes)
                         }, detached: detached)
-                    if let (id, entry) = produced.cacheEntry { states.put(id, entry) }
+                    if let entry = produced.cacheEntry { states.put(entry) }
                     announce([produced])
                     return value
                 } catch let error as ExecutionStoreError
-                    where (error.code == .conflict || error.code == .executionAlreadyExists) && attempt < 8
+                    where (error.code == .conflict || error.code == .executionAlreadyExists)
+                    && attempt < configuration.replanLimit
                 {
                     // executionAlreadyExists: a concurrent start of the same name committed first; the next plan
                     // sees it and answers as StartExecution does for an existing execution.
@@ -118,22 +122,24 @@ public final class Engine: Sendable {
     /// its writes.
     func plan<T>(
         _ body: (inout TransitionContext) throws -> T, executionID: Int64?,
-        preloaded: (Int64, CachedExecution)?, on snapshot: Snapshot, at now: Date
-    ) throws -> ((T, TransitionContext.Produced), WritePlan) {
-        let store = TransitionStore(
-            snapshot, known: preloaded?.1.known, machines: machines, newExecution: executionID == nil)
+        preloaded: CacheEntry?, on snapshot: Snapshot, at now: Date
+    ) throws -> PlannedTransition<T> {
+        let store = PlannedTransitionStore(
+            snapshot, known: preloaded?.execution.known, machines: machines, newExecution: executionID == nil)
         var context = TransitionContext(engine: self, tx: store, now: now)
-        context.preloadedState = preloaded.map { ($0.0, $0.1.state) }
+        context.preloadedState = preloaded.map { ($0.executionID, $0.execution.state) }
         let value = try body(&context)
         if let (id, state) = context.produced.savedState {
-            context.produced.cacheEntry = (id, CachedExecution(state: state, known: store.knownAfter(executionID: id)))
-        } else if let (id, entry) = preloaded, !store.finishes(executionID: id) {
+            context.produced.cacheEntry = CacheEntry(
+                executionID: id, execution: CachedExecution(state: state, known: store.knownAfter(executionID: id)))
+        } else if let preloaded, !store.finishes(executionID: preloaded.executionID) {
             // Nothing saved (a heartbeat, a refused event): the state is unchanged.
-            context.produced.cacheEntry = (
-                id, CachedExecution(state: entry.state, known: store.knownAfter(executionID: id))
-            )
+            let id = preloaded.executionID
+            context.produced.cacheEntry = CacheEntry(
+                executionID: id,
+                execution: CachedExecution(state: preloaded.execution.state, known: store.knownAfter(executionID: id)))
         }
-        return ((value, context.produced), store.plan)
+        return PlannedTransition(value: value, produced: context.produced, writes: store.plan)
     }
 
     /// Tells the effects what committed transitions produced: their outbox rows as one burst.
@@ -178,7 +184,7 @@ public struct FinishedExecution: Sendable, Hashable {
     /// Its ARN.
     public var executionArn: String
     /// `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
-    public var status: String
+    public var status: ExecutionStatus
     /// The error name, for the unsuccessful statuses.
     public var error: String?
     /// When it started.

@@ -20,6 +20,15 @@ public struct OrchestratorConfiguration: Sendable {
     public var eventBatching = false
     /// How long the outbox dispatcher waits before retrying a publish that failed (broker away).
     public var publishRetryDelay: Duration = .milliseconds(500)
+    /// How many times a transition is planned again after its commit found the execution changed under it (a
+    /// conflict) or a same-name start committed first. Each retry re-reads what changed, so two suffice in
+    /// practice; 8 bounds a pathological race without failing a request that would succeed a moment later.
+    public var replanLimit = 8
+    /// How many recently active executions keep their interpreter state in memory, so the callback that follows
+    /// a task skips reading and decoding it (StateCache). 20,000 covers the executions in flight of a load test
+    /// at ~2,000/s with 10 s between task and callback, at a few KiB each (tens of MiB at most); an execution
+    /// missing from the cache is read from the store, so a smaller value costs time, never correctness.
+    public var stateCacheCapacity = 20_000
 
     /// The failure lab's hook: kill the process (SIGKILL, nothing flushed) the first time a batch of at least
     /// ``CrashPoint/minimumBatch`` transitions reaches ``CrashPoint/point`` (`BATON_CRASH_AT`); `nil` (the default)

@@ -1,5 +1,6 @@
 import Foundation
 import Metrics
+import StatesLanguage
 
 /// The orchestrator's metrics, reported through swift-metrics (Prometheus `/metrics` when the executable
 /// bootstraps it; a no-op otherwise). Names and labels are listed in docs/operations.md; label values come from
@@ -40,7 +41,7 @@ public struct OrchestratorMetrics: Sendable {
     /// An execution reached a terminal status: counts it by status and records its duration (workflow time, as
     /// its history shows it: scaled under `--time-scale`).
     public func executionFinished(_ finished: FinishedExecution) {
-        let status = [("status", finished.status)]
+        let status = [("status", finished.status.rawValue)]
         Counter(label: "baton_executions_finished_total", dimensions: status, factory: factory).increment()
         let seconds = max(0, finished.stopDate.timeIntervalSince(finished.startDate))
         Timer(label: "baton_execution_duration_seconds", dimensions: status, factory: factory)

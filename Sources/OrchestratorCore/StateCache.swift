@@ -20,6 +20,20 @@ struct CachedExecution: Sendable {
     var known: KnownExecution?
 }
 
+/// A cache entry with the execution it belongs to: what a transition takes out of the cache before it is planned
+/// and what it leaves for the next one.
+struct CacheEntry: Sendable {
+    var executionID: Int64
+    var execution: CachedExecution
+}
+
+/// A transition planned on a snapshot: its value, what it produced, and the writes still to apply.
+struct PlannedTransition<Value> {
+    var value: Value
+    var produced: TransitionContext.Produced
+    var writes: WritePlan
+}
+
 /// The interpreter states of recently active executions, so the transition that follows (typically the callback
 /// a few milliseconds after the task went out) skips reading and decoding the state the previous one saved —
 /// and, when the entry also knows the execution's row and open tasks (it does after a start), skips the snapshot
@@ -37,6 +51,16 @@ final class StateCache: Sendable {
     }
 
     /// Removes and returns the cached entry of an execution.
+    /// Takes an execution's entry out of the cache (a failed or conflicting attempt then leaves no stale entry).
+    func take(entryOf executionID: Int64) -> CacheEntry? {
+        take(executionID).map { CacheEntry(executionID: executionID, execution: $0) }
+    }
+
+    /// Puts an entry (back) into the cache.
+    func put(_ entry: CacheEntry) {
+        put(entry.executionID, entry.execution)
+    }
+
     func take(_ executionID: Int64) -> CachedExecution? {
         entries.withLock { $0.removeValue(forKey: executionID) }
     }

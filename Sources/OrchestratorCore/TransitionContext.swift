@@ -8,11 +8,11 @@ import StatesLanguage
 /// the resulting actions into rows — history, open tasks, timers, outbox — all committed together.
 ///
 /// Synchronous and never waits for the broker. For an execution it runs off the writer, on a snapshot, and its
-/// writes are recorded and applied afterwards (`TransitionStore`'s planned mode); for state machine operations
+/// writes are recorded and applied afterwards (`PlannedTransitionStore`); for state machine operations
 /// it runs on the writer itself.
 struct TransitionContext {
     let engine: Engine
-    let tx: TransitionStore
+    let tx: any TransitionStore
     let now: Date
     /// What this transition produced, handed to the services after the commit.
     var produced = Produced()
@@ -26,10 +26,10 @@ struct TransitionContext {
         /// The state saved for a still-running execution, for the engine's cache.
         var savedState: (executionID: Int64, state: ExecutionState)?
         /// What the engine caches after the commit (the saved state and, when complete, the row and open tasks).
-        var cacheEntry: (executionID: Int64, entry: CachedExecution)?
+        var cacheEntry: CacheEntry?
     }
 
-    init(engine: Engine, tx: TransitionStore, now: Date) {
+    init(engine: Engine, tx: any TransitionStore, now: Date) {
         self.engine = engine
         self.tx = tx
         self.now = now
@@ -181,9 +181,9 @@ struct TransitionContext {
             error = e
             cause = c
         }
-        let status = outcome.status.rawValue
+        let status = outcome.status
         let applied = try tx.finishExecution(
-            record.id, status: .init(rawValue: status)!, output: output, error: error, cause: cause,
+            record.id, status: status, output: output, error: error, cause: cause,
             state: nil, at: now)
         guard applied else { return }
         produced.finished.append(
@@ -193,7 +193,7 @@ struct TransitionContext {
         event["executionArn"] = .string(record.arn)
         event["stateMachineArn"] = .string(record.stateMachineArn)
         event["name"] = .string(record.name)
-        event["status"] = .string(status)
+        event["status"] = .string(status.rawValue)
         event["startDate"] = .number(record.startDate.timeIntervalSince1970)
         event["stopDate"] = .number(now.timeIntervalSince1970)
         if let output { event["output"] = .string(output) }

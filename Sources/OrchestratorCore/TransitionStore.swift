@@ -1,395 +1,92 @@
-import BatonJSON
 import ExecutionStore
 import Foundation
+import StatesLanguage
 
-/// The store as one transition sees it. Two modes behind one interface, so `TransitionContext` runs the same
-/// code either way:
-/// - direct: reads and writes go straight to the writer's `Transaction` (state machine operations, which are
-///   rare and not tied to one execution);
-/// - planned: reads come from a reader `Snapshot`, writes are recorded into a `WritePlan` that the writer applies
-///   after the plan is made (executions: the interpreter, JSON encoding and token signing run off the single
-///   writer, on as many cores as there are). Reads after a write see it through a small overlay.
-///
-/// In planned mode the writes carry their own guards for what exactly-once depends on — the open task a callback
-/// closes, the timer a firing claims, the RUNNING status a finish ends, the history position — and throw
-/// `ExecutionStoreError.conflict` when the row moved, so a stale plan never commits. The engine runs the
-/// transitions of one execution one at a time (`ExecutionLanes`), so conflicts are a safety net, not a path.
-final class TransitionStore {
-    private enum Mode {
-        case direct(Transaction)
-        case planned(Snapshot)
-    }
-
-    private let mode: Mode
-    /// The writes recorded in planned mode, apart from the executions' own rows and history.
-    private var steps = WritePlan()
-    /// Per execution, its row and history changes, applied as one write each (``Transaction/write(_:)``), and the
-    /// order in which the executions were first touched.
-    private var executionWrites: [Int64: ExecutionWrite] = [:]
-    private var writeOrder: [Int64] = []
-    // The overlay: what this transition's own planned writes changed.
-    private var inserted: [Int64: ExecutionRecord] = [:]
-    private var finished: Set<Int64> = []
-    private var nextEventIDs: [Int64: Int64] = [:]
-    private var openedTasks: [String: OpenTask] = [:]
-    private var closedTasks: Set<String> = []
-    private var deletedTimers: Set<Int64> = []
-    /// Per execution, the timer keys this plan armed and cancelled; and whether a timer was claimed by id (whose
-    /// key is not known here, so which timers remain armed is not known either).
-    private var armedTimers: [Int64: Set<String>] = [:]
-    private var cancelledTimers: [Int64: Set<String>] = [:]
-    private var timerFiredByID = false
-    /// What the engine knew of the execution before this transition (planned mode), answering its reads.
-    private let known: KnownExecution?
-    /// State machine rows, for starts planned without a snapshot.
-    private let machines: MachineCache?
-    private let machineGeneration: Int
-    /// For a new execution planned without a snapshot: an ARN nobody has yet is assumed free (the insert's
-    /// unique index refuses it otherwise, and the engine plans again on a snapshot).
-    private let assumesNewName: Bool
-
-    init(_ tx: Transaction) {
-        mode = .direct(tx)
-        known = nil
-        machines = nil
-        machineGeneration = 0
-        assumesNewName = false
-    }
-
-    init(_ snapshot: Snapshot, known: KnownExecution? = nil, machines: MachineCache? = nil, newExecution: Bool = false)
-    {
-        mode = .planned(snapshot)
-        self.known = known
-        self.machines = machines
-        self.machineGeneration = machines?.generation ?? 0
-        self.assumesNewName = newExecution && snapshot.isDetached
-    }
-
-    /// The writes of a planned transition, in the order they apply: each execution's row and history first (a new
-    /// execution's row must exist before its tasks and timers reference it), then the other writes in the order they
-    /// were made, then the clean-up of the executions that ended (their remaining tasks and timers).
-    var plan: WritePlan {
-        var plan = WritePlan()
-        for id in writeOrder {
-            guard let write = executionWrites[id] else { continue }
-            plan.add { tx in try tx.write(write) }
-        }
-        plan.append(steps)
-        for id in writeOrder where finished.contains(id) {
-            // A finished execution keeps no open task and no armed timer; when this plan knows it has none left,
-            // there is nothing to delete.
-            let tasksLeft = openTasksAfter(executionID: id).map { !$0.isEmpty } ?? true
-            let timersLeft = timersAfter(executionID: id).map { !$0.isEmpty } ?? true
-            if tasksLeft { plan.add { tx in try tx.deleteTasks(executionID: id) } }
-            if timersLeft { plan.add { tx in _ = try tx.cancelTimers(executionID: id) } }
-        }
-        return plan
-    }
-
-    /// The execution's open tasks after this plan, when everything about it is known (it was inserted here, or the
-    /// engine knew it); `nil` otherwise.
-    private func openTasksAfter(executionID: Int64) -> [String: OpenTask]? {
-        var tasks: [String: OpenTask]
-        if inserted[executionID] != nil {
-            tasks = [:]
-        } else if let known, known.record.id == executionID {
-            tasks = known.openTasks
-        } else {
-            return nil
-        }
-        for tokenID in closedTasks { tasks.removeValue(forKey: tokenID) }
-        for (tokenID, task) in openedTasks where task.executionID == executionID { tasks[tokenID] = task }
-        return tasks
-    }
-
-    /// The keys of the execution's armed timers after this plan, when known; `nil` otherwise.
-    private func timersAfter(executionID: Int64) -> Set<String>? {
-        guard !timerFiredByID else { return nil }
-        var timers: Set<String>
-        if inserted[executionID] != nil {
-            timers = []
-        } else if let known, known.record.id == executionID, let knownTimers = known.timers {
-            timers = knownTimers
-        } else {
-            return nil
-        }
-        timers.subtract(cancelledTimers[executionID] ?? [])
-        timers.formUnion(armedTimers[executionID] ?? [])
-        return timers
-    }
-
-    /// The pending write of an existing execution's row, created on first use with the history position the plan
-    /// reads now.
-    private func withWrite(of executionID: Int64, _ change: (inout ExecutionWrite) -> Void) throws {
-        if executionWrites[executionID] == nil {
-            let next = try nextEventID(of: executionID)
-            executionWrites[executionID] = ExecutionWrite(
-                executionID: executionID, row: .update(expectedNextEventID: next))
-            writeOrder.append(executionID)
-        }
-        change(&executionWrites[executionID]!)
-    }
-
-    /// The id the execution's next history event gets, as this plan sees it.
-    private func nextEventID(of executionID: Int64) throws -> Int64 {
-        if let next = nextEventIDs[executionID] { return next }
-        if let known, known.record.id == executionID { return known.record.nextEventID }
-        guard case .planned(let snapshot) = mode, let record = try snapshot.execution(id: executionID) else {
-            throw ExecutionStoreError(.executionNotFound, message: "no execution with id \(executionID)")
-        }
-        return record.nextEventID
-    }
-
+/// The store as one transition sees it, so `TransitionContext` runs the same code on either implementation:
+/// - ``PlannedTransitionStore`` (executions): reads from a snapshot, writes recorded into a plan that the writer
+///   applies later, guarded by the ``ExactlyOnce`` rules;
+/// - ``DirectTransitionStore`` (state machine operations, which are rare and not tied to one execution): reads and
+///   writes straight on the writer's transaction.
+protocol TransitionStore: AnyObject {
     /// Whether this transition ends the execution.
-    func finishes(executionID: Int64) -> Bool { finished.contains(executionID) }
+    func finishes(executionID: Int64) -> Bool
+    /// What is known of an execution after this transition, when everything about it was known before; `nil` when
+    /// unknown or finished (and always for direct transitions).
+    func knownAfter(executionID: Int64) -> KnownExecution?
+    /// The writer's transaction, for operations that only run directly (state machines).
+    func transaction() throws -> Transaction
 
-    /// What is known of an execution after this transition's writes, when everything about it was known before
-    /// (it was inserted here, or the engine knew it): its row and its open tasks. `nil` when unknown or finished.
-    func knownAfter(executionID: Int64) -> KnownExecution? {
-        guard !finished.contains(executionID) else { return nil }
-        var base: KnownExecution
-        if let record = inserted[executionID] {
-            base = KnownExecution(record: record, openTasks: [:])
-        } else if let known, known.record.id == executionID {
-            base = known
-        } else {
-            return nil
-        }
-        if let next = nextEventIDs[executionID] { base.record.nextEventID = next }
-        for tokenID in closedTasks { base.openTasks.removeValue(forKey: tokenID) }
-        for (tokenID, task) in openedTasks where task.executionID == executionID {
-            var stored = task
-            // As the store keeps it: whole milliseconds.
-            stored.createdAt = Date(
-                timeIntervalSince1970: (task.createdAt.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
-            base.openTasks[tokenID] = stored
-        }
-        base.timers = timersAfter(executionID: executionID)
-        return base
-    }
-
-    /// The writer's transaction, for operations that only run in direct mode.
-    func transaction() throws -> Transaction {
-        guard case .direct(let tx) = mode else {
-            throw ExecutionStoreError(.database, message: "this operation needs a direct transition")
-        }
-        return tx
-    }
-
-    // MARK: Executions
-
-    func insertExecution(_ execution: NewExecution) throws -> ExecutionRecord {
-        switch mode {
-        case .direct(let tx):
-            return try tx.insertExecution(execution)
-        case .planned(let snapshot):
-            let id = snapshot.reserveExecutionID()
-            executionWrites[id] = ExecutionWrite(executionID: id, row: .insert(execution))
-            writeOrder.append(id)
-            let record = ExecutionRecord(inserting: execution, id: id)
-            inserted[id] = record
-            nextEventIDs[id] = 1
-            return record
-        }
-    }
-
-    func execution(id: Int64) throws -> ExecutionRecord? {
-        switch mode {
-        case .direct(let tx): return try tx.execution(id: id)
-        case .planned(let snapshot):
-            if let record = inserted[id] { return record }
-            if let known, known.record.id == id { return known.record }
-            return try snapshot.execution(id: id)
-        }
-    }
-
-    func execution(arn: String) throws -> ExecutionRecord? {
-        switch mode {
-        case .direct(let tx): return try tx.execution(arn: arn)
-        case .planned(let snapshot):
-            if let record = inserted.values.first(where: { $0.arn == arn }) { return record }
-            if let known, known.record.arn == arn { return known.record }
-            if assumesNewName { return nil }
-            return try snapshot.execution(arn: arn)
-        }
-    }
-
-    func executionState(id: Int64) throws -> Data? {
-        switch mode {
-        case .direct(let tx): return try tx.executionState(id: id)
-        case .planned(let snapshot): return inserted[id] != nil ? Data() : try snapshot.executionState(id: id)
-        }
-    }
-
-    func saveState(_ state: Data, executionID: Int64) throws {
-        switch mode {
-        case .direct(let tx): try tx.saveState(state, executionID: executionID)
-        case .planned: try withWrite(of: executionID) { $0.state = state }
-        }
-    }
-
+    func insertExecution(_ execution: NewExecution) throws -> ExecutionRecord
+    func execution(id: Int64) throws -> ExecutionRecord?
+    func execution(arn: String) throws -> ExecutionRecord?
+    func executionState(id: Int64) throws -> Data?
+    func saveState(_ state: Data, executionID: Int64) throws
     /// Ends a RUNNING execution; `false` (nothing changed) if it is not RUNNING.
     func finishExecution(
         _ executionID: Int64, status: ExecutionStatus, output: String?, error: String?, cause: String?,
         state: Data?, at date: Date
-    ) throws -> Bool {
-        switch mode {
-        case .direct(let tx):
-            return try tx.finishExecution(
-                executionID, status: status, output: output, error: error, cause: cause, state: state, at: date)
-        case .planned:
-            guard !finished.contains(executionID), try execution(id: executionID)?.status == .running else {
-                return false
-            }
-            try withWrite(of: executionID) { write in
-                write.finish = ExecutionFinish(status: status, output: output, error: error, cause: cause, date: date)
-                if let state { write.state = state }
-            }
-            finished.insert(executionID)
-            return true
-        }
-    }
+    ) throws -> Bool
+    func appendHistory(_ events: [NewHistoryEvent], executionID: Int64) throws
 
-    // MARK: History
+    func insertOpenTask(_ task: OpenTask) throws
+    func openTask(tokenID: String) throws -> OpenTask?
+    func closeTask(tokenID: String) throws
 
-    func appendHistory(_ events: [NewHistoryEvent], executionID: Int64) throws {
-        switch mode {
-        case .direct(let tx):
-            try tx.appendHistory(events, executionID: executionID)
-        case .planned:
-            guard !events.isEmpty else { return }
-            let first = try nextEventID(of: executionID)
-            try withWrite(of: executionID) { $0.events += events }
-            nextEventIDs[executionID] = first + Int64(events.count)
-        }
-    }
-
-    // MARK: Open tasks
-
-    func insertOpenTask(_ task: OpenTask) throws {
-        switch mode {
-        case .direct(let tx):
-            _ = try tx.insertOpenTask(task)
-        case .planned:
-            openedTasks[task.tokenID] = task
-            closedTasks.remove(task.tokenID)
-            // A new execution's first tasks replace nothing: no delete first.
-            let replacing = inserted[task.executionID] == nil
-            steps.add { tx in _ = try tx.insertOpenTask(task, replacing: replacing) }
-        }
-    }
-
-    func openTask(tokenID: String) throws -> OpenTask? {
-        switch mode {
-        case .direct(let tx): return try tx.openTask(tokenID: tokenID)
-        case .planned(let snapshot):
-            if closedTasks.contains(tokenID) { return nil }
-            if let task = openedTasks[tokenID] { return task }
-            if let known, Engine.executionID(ofTokenID: tokenID) == known.record.id {
-                return known.openTasks[tokenID]
-            }
-            return try snapshot.openTask(tokenID: tokenID)
-        }
-    }
-
-    /// Closes a task; in planned mode a task that was open when read must still be open when applied.
-    func closeTask(tokenID: String) throws {
-        switch mode {
-        case .direct(let tx):
-            try tx.deleteTask(tokenID: tokenID)
-        case .planned:
-            let wasOpen = try openTask(tokenID: tokenID) != nil
-            let openedHere = openedTasks.removeValue(forKey: tokenID) != nil
-            closedTasks.insert(tokenID)
-            let mustExist = wasOpen && !openedHere
-            steps.add { tx in
-                let closed = try tx.deleteTask(tokenID: tokenID)
-                if mustExist, !closed { throw Self.conflict("task \(tokenID) was closed meanwhile") }
-            }
-        }
-    }
-
-    // MARK: Timers
-
-    func setTimer(_ timer: NewTimer) throws {
-        switch mode {
-        case .direct(let tx): _ = try tx.setTimer(timer)
-        case .planned:
-            armedTimers[timer.executionID, default: []].insert(timer.key)
-            cancelledTimers[timer.executionID]?.remove(timer.key)
-            steps.add { tx in _ = try tx.setTimer(timer) }
-        }
-    }
-
-    func cancelTimer(executionID: Int64, key: String) throws {
-        switch mode {
-        case .direct(let tx): _ = try tx.cancelTimer(executionID: executionID, key: key)
-        case .planned:
-            // Known not to be armed (e.g. the heartbeat of a task without HeartbeatSeconds): nothing to delete.
-            let armed = timersAfter(executionID: executionID).map { $0.contains(key) } ?? true
-            armedTimers[executionID]?.remove(key)
-            cancelledTimers[executionID, default: []].insert(key)
-            if armed { steps.add { tx in _ = try tx.cancelTimer(executionID: executionID, key: key) } }
-        }
-    }
-
+    func setTimer(_ timer: NewTimer) throws
+    func cancelTimer(executionID: Int64, key: String) throws
     /// Claims a due timer; `false` if it was cancelled or re-armed since it was read.
-    func deleteTimer(id: Int64) throws -> Bool {
-        switch mode {
-        case .direct(let tx):
-            return try tx.deleteTimer(id: id)
-        case .planned(let snapshot):
-            guard !deletedTimers.contains(id), try snapshot.timerExists(id: id) else { return false }
-            deletedTimers.insert(id)
-            timerFiredByID = true
-            steps.add { tx in
-                guard try tx.deleteTimer(id: id) else { throw Self.conflict("timer \(id) was re-armed meanwhile") }
-            }
-            return true
-        }
+    func deleteTimer(id: Int64) throws -> Bool
+
+    func enqueueOutbox(_ message: NewOutboxMessage, at date: Date) throws -> Int64
+    func deleteOutbox(ids: [Int64]) throws
+
+    func stateMachine(arn: String) throws -> StateMachineRecord?
+    func stateMachineDefinition(arn: String, revision: Int) throws -> String?
+}
+
+/// A transition applied straight on the writer's transaction: every call is the store's own.
+final class DirectTransitionStore: TransitionStore {
+    private let tx: Transaction
+
+    init(_ tx: Transaction) { self.tx = tx }
+
+    func finishes(executionID: Int64) -> Bool { false }
+    func knownAfter(executionID: Int64) -> KnownExecution? { nil }
+    func transaction() throws -> Transaction { tx }
+
+    func insertExecution(_ execution: NewExecution) throws -> ExecutionRecord { try tx.insertExecution(execution) }
+    func execution(id: Int64) throws -> ExecutionRecord? { try tx.execution(id: id) }
+    func execution(arn: String) throws -> ExecutionRecord? { try tx.execution(arn: arn) }
+    func executionState(id: Int64) throws -> Data? { try tx.executionState(id: id) }
+    func saveState(_ state: Data, executionID: Int64) throws { try tx.saveState(state, executionID: executionID) }
+    func finishExecution(
+        _ executionID: Int64, status: ExecutionStatus, output: String?, error: String?, cause: String?,
+        state: Data?, at date: Date
+    ) throws -> Bool {
+        try tx.finishExecution(
+            executionID, status: status, output: output, error: error, cause: cause, state: state, at: date)
+    }
+    func appendHistory(_ events: [NewHistoryEvent], executionID: Int64) throws {
+        try tx.appendHistory(events, executionID: executionID)
     }
 
-    // MARK: Outbox
+    func insertOpenTask(_ task: OpenTask) throws { _ = try tx.insertOpenTask(task) }
+    func openTask(tokenID: String) throws -> OpenTask? { try tx.openTask(tokenID: tokenID) }
+    func closeTask(tokenID: String) throws { try tx.deleteTask(tokenID: tokenID) }
+
+    func setTimer(_ timer: NewTimer) throws { _ = try tx.setTimer(timer) }
+    func cancelTimer(executionID: Int64, key: String) throws {
+        _ = try tx.cancelTimer(executionID: executionID, key: key)
+    }
+    func deleteTimer(id: Int64) throws -> Bool { try tx.deleteTimer(id: id) }
 
     func enqueueOutbox(_ message: NewOutboxMessage, at date: Date) throws -> Int64 {
-        switch mode {
-        case .direct(let tx):
-            return try tx.enqueueOutbox(message, at: date)
-        case .planned(let snapshot):
-            let id = snapshot.reserveOutboxID()
-            steps.add { tx in _ = try tx.enqueueOutbox(message, id: id, at: date) }
-            return id
-        }
+        try tx.enqueueOutbox(message, at: date)
     }
+    func deleteOutbox(ids: [Int64]) throws { _ = try tx.deleteOutbox(ids: ids) }
 
-    func deleteOutbox(ids: [Int64]) throws {
-        switch mode {
-        case .direct(let tx): _ = try tx.deleteOutbox(ids: ids)
-        case .planned: steps.add { tx in _ = try tx.deleteOutbox(ids: ids) }
-        }
-    }
-
-    // MARK: State machines
-
-    func stateMachine(arn: String) throws -> StateMachineRecord? {
-        switch mode {
-        case .direct(let tx): return try tx.stateMachine(arn: arn)
-        case .planned(let snapshot):
-            if let machine = machines?.get(arn) { return machine }
-            let machine = try snapshot.stateMachine(arn: arn)
-            if let machine { machines?.put(machine, readIn: machineGeneration) }
-            return machine
-        }
-    }
-
+    func stateMachine(arn: String) throws -> StateMachineRecord? { try tx.stateMachine(arn: arn) }
     func stateMachineDefinition(arn: String, revision: Int) throws -> String? {
-        switch mode {
-        case .direct(let tx): return try tx.stateMachineDefinition(arn: arn, revision: revision)
-        case .planned(let snapshot): return try snapshot.stateMachineDefinition(arn: arn, revision: revision)
-        }
-    }
-
-    private static func conflict(_ message: String) -> ExecutionStoreError {
-        ExecutionStoreError(.conflict, message: message)
+        try tx.stateMachineDefinition(arn: arn, revision: revision)
     }
 }

@@ -119,11 +119,23 @@ public enum ExecutionOutcome: Sendable, Hashable {
     }
 }
 
-/// An execution's status, with DescribeExecution's names.
-public enum ExecutionStatus: String, Sendable, Hashable, Codable {
+/// The status of an execution, spelled as AWS Step Functions spells it (DescribeExecution's names): the one status
+/// type of the interpreter, the store and the engine.
+public enum ExecutionStatus: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// Started and not finished.
     case running = "RUNNING"
+    /// Finished with an output.
     case succeeded = "SUCCEEDED"
+    /// Finished with an error and cause.
     case failed = "FAILED"
+    /// The execution's own TimeoutSeconds elapsed.
     case timedOut = "TIMED_OUT"
+    /// Stopped by StopExecution.
     case aborted = "ABORTED"
+
+    /// Whether the execution has finished (every status except ``running``).
+    public var isTerminal: Bool { self != .running }
+
+    /// The AWS name, e.g. `TIMED_OUT`.
+    public var description: String { rawValue }
 }

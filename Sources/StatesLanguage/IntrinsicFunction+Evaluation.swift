@@ -119,7 +119,7 @@ struct IntrinsicEvaluator {
                 throw arguments.failure("the start \(start) must be less than the end \(end)")
             }
             if values.count == 3 {
-                var seeded = IntrinsicSeededRandom(seed: UInt64(bitPattern: try arguments.integer(2)))
+                var seeded = SeededRandom(seed: UInt64(bitPattern: try arguments.integer(2)))
                 return .integer(Int64.random(in: start..<end, using: &seeded))
             }
             return .integer(Int64.random(in: start..<end, using: &random))
@@ -265,20 +265,5 @@ struct IntrinsicArguments {
             throw failure("argument \(position + 1) (\(value)) must be between \(Int32.min) and \(Int32.max)")
         }
         return value
-    }
-}
-
-/// SplitMix64: the deterministic generator States.MathRandom uses when a seed is given.
-struct IntrinsicSeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

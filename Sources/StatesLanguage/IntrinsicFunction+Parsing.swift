@@ -176,18 +176,9 @@ struct IntrinsicParser {
 
     mutating func parseNumber() throws(IntrinsicSyntaxError) -> JSON {
         let start = index
-        if current == "-" { index += 1 }
-        var isInteger = true
-        while let scalar = current,
-            ("0"..."9").contains(scalar) || scalar == "." || scalar == "e" || scalar == "E"
-                || ((scalar == "+" || scalar == "-") && (scalars[index - 1] == "e" || scalars[index - 1] == "E"))
-        {
-            if !("0"..."9").contains(scalar) { isInteger = false }
-            index += 1
-        }
-        let string = text(start..<index)
-        if isInteger, let value = Int64(string) { return .integer(value) }
-        guard let value = Double(string), value.isFinite else { throw fail("invalid number '\(string)'", at: start) }
-        return .number(value)
+        let (end, value) = NumberLiteral.scan(scalars, from: start)
+        index = end
+        guard let value else { throw fail("invalid number '\(text(start..<end))'", at: start) }
+        return value
     }
 }

@@ -271,24 +271,9 @@ struct JSONPathParser {
     }
 
     mutating func parseNumber() throws(JSONPathSyntaxError) -> JSON {
-        let start = index
-        _ = consume("-")
-        var isInteger = true
-        while let scalar = current,
-            ("0"..."9").contains(scalar) || scalar == "." || scalar == "e" || scalar == "E"
-                || ((scalar == "+" || scalar == "-") && (scalars[index - 1] == "e" || scalars[index - 1] == "E"))
-        {
-            if !("0"..."9").contains(scalar) { isInteger = false }
-            index += 1
-        }
-        var text = String.UnicodeScalarView()
-        text.append(contentsOf: scalars[start..<index])
-        let string = String(text)
-        if isInteger, let value = Int64(string) { return .integer(value) }
-        guard let value = Double(string), value.isFinite else {
-            index = start
-            throw fail("invalid number")
-        }
-        return .number(value)
+        let (end, value) = NumberLiteral.scan(scalars, from: index)
+        guard let value else { throw fail("invalid number") }
+        index = end
+        return value
     }
 }

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// Behaviour knobs of a simulated worker, for load and failure study. Every rate is a probability in [0, 1],

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 
 /// How long a simulated piece of work takes: fixed, uniform, exponential or lognormal.

@@ -1,4 +1,3 @@
-import AMQPClient
 import BatonBroker
 import BatonProtocol
 import Logging
@@ -12,14 +11,14 @@ public enum WorkerBus {
     ///   - queueType: `classic` or `quorum`.
     ///   - clientName: shown in the management UI.
     ///   - logger: the process logger.
-    /// - Throws: `AMQPError` for a bad URL or an unreachable broker.
+    /// - Throws: ``BrokerError`` for a bad URL or an unreachable broker.
     public static func connect(
         url: String, prefix: String, queueType: String = "classic", clientName: String, logger: Logger
     ) async throws -> RabbitBus {
-        var amqp = try AMQPConfiguration(url: url)
-        amqp.clientName = clientName
-        return try await RabbitBus.connect(
-            configuration: .init(amqp: amqp, names: Names(prefix: prefix), queueType: QueueType(queueType)),
+        try await RabbitBus.connect(
+            configuration: .init(
+                endpoint: try BrokerEndpoint(url: url, clientName: clientName), names: Names(prefix: prefix),
+                queueType: try RabbitBus.QueueType(named: queueType)),
             logger: logger)
     }
 }

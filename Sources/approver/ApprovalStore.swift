@@ -1,3 +1,4 @@
+import BatonProtocol
 import Foundation
 import WorkerKit
 
@@ -40,12 +41,7 @@ struct ApprovalRequest: Codable, Sendable, Hashable {
 
     /// The id for a token: FNV-1a 64 in hex (a redelivered request maps to the same id).
     static func id(for token: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in token.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return String(hash, radix: 16)
+        FNV1a.hex(token)
     }
 
     /// The JSON shape `GET /approvals` lists (the request embedded as JSON, never the token).

@@ -15,18 +15,16 @@ struct Approver: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approver",
         abstract: "Manual approval: pending requests on a web page and a JSON API; approve or reject calls back.",
-        discussion: "Requests carry their token in the body (taskToken/TaskToken). Policy rules: see docs/workers.md."
+        discussion: """
+            Requests come from <prefix>.approvals, or from the queues named by --queue instead; they carry their \
+            token in the body (taskToken/TaskToken). The prefetch defaults to 32. Policy rules: see docs/workers.md.
+            """
     )
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var metricsOptions: MetricsOptions
 
-    @Option(
-        name: .customLong("queue"),
-        help:
-            "Queue of approval requests (repeatable) [env: BATON_QUEUES, comma-separated] (default: <prefix>.approvals)"
-    )
-    var queues: [String] = []
+    @OptionGroup var workerOptions: WorkerOptions
 
     @Option(
         help:
@@ -41,10 +39,6 @@ struct Approver: AsyncParsableCommand {
     var dataDir: String?
 
     @Option(
-        help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
-    var replyTimeout: String?
-
-    @Option(
         help: ArgumentHelp(
             "How often pending requests without HeartbeatSeconds are checked with a heartbeat the orchestrator refuses "
                 + "once their task is closed [env: BATON_APPROVER_PROBE_INTERVAL] (default: 30s)"))
@@ -54,19 +48,16 @@ struct Approver: AsyncParsableCommand {
         let logger = LogSetup.bootstrap(label: "approver", level: common.logLevel, format: common.logFormat)
         let metricsServer = try metricsOptions.server(logger: logger)
         let names = Names(prefix: common.queuePrefix)
-        let requestQueues =
-            queues.isEmpty
-            ? (Setting.resolve(nil, "BATON_QUEUES") ?? "\(names.prefix).approvals").split(separator: ",").map(
-                String.init)
-            : queues
+        let named = workerOptions.namedQueues
+        let requestQueues = named.isEmpty ? ["\(names.prefix).approvals"] : named
         let policy = try Setting.resolve(policy, "BATON_APPROVER_POLICY").map {
             do { return try ApprovalPolicy(parsing: $0) } catch { throw ValidationError("\(error)") }
         }
         let address = Setting.resolve(httpAddress, "BATON_APPROVER_ADDRESS") ?? "127.0.0.1:8090"
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+        guard let listen = ListenAddress(parsing: address) else {
             throw ValidationError("--http-address must be HOST:PORT, not '\(address)'")
         }
-        let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
+        let replyDeadline = try workerOptions.replyDeadline()
         let probeEvery = try DurationText.parse(
             Setting.resolve(probeInterval, "BATON_APPROVER_PROBE_INTERVAL") ?? "30s")
         guard probeEvery > .zero else { throw ValidationError("the probe interval must be positive") }
@@ -84,11 +75,12 @@ struct Approver: AsyncParsableCommand {
         let watch = ApprovalWatch(desk: desk, bus: bus, names: names, probeInterval: probeEvery, logger: logger)
         try await watch.bind()
         let consumer = TaskConsumer(
-            bus: bus, configuration: .init(queues: requestQueues, prefetch: 32), logger: logger
+            bus: bus, configuration: .init(queues: requestQueues, prefetch: try workerOptions.prefetch(default: 32)),
+            logger: logger
         ) { try await desk.accept($0) }
         let http = Application(
             router: ApprovalPage.router(desk: desk),
-            configuration: .init(address: .hostname(String(address[..<colon]), port: port), serverName: "approver"),
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "approver"),
             logger: logger)
         var services: [any Service] = [callbacks, watch, consumer, http]
         if let policy { services.append(PolicyService(policy: policy, desk: desk, logger: logger)) }

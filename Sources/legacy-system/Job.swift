@@ -1,3 +1,4 @@
+import BatonProtocol
 import Foundation
 import WorkerKit
 
@@ -26,12 +27,7 @@ struct Job: Codable, Sendable, Hashable {
 
     /// The id for a token: FNV-1a 64 in hex.
     static func id(for token: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in token.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        return String(hash, radix: 16)
+        FNV1a.hex(token)
     }
 
     /// The report: SendTaskSuccess with the input plus `completedAt` when the input's `status` is `success`,

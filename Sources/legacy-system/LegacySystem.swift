@@ -17,17 +17,15 @@ struct LegacySystem: AsyncParsableCommand {
         discussion: """
             Jobs come from <prefix>.jobs (baton:startJob.sync, token in the x-baton-task-token header) and from \
             the queues named by --queue (.waitForTaskToken messages, token in the body). A job succeeds when its \
-            input says "status": "success". Jobs in progress are kept under --data-dir and resumed after a restart.
+            input says "status": "success". Jobs in progress are kept under --data-dir and resumed after a restart. \
+            The prefetch defaults to 16.
             """
     )
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var metricsOptions: MetricsOptions
 
-    @Option(
-        name: .customLong("queue"),
-        help: "Also take .waitForTaskToken messages from this queue (repeatable) [env: BATON_QUEUES, comma-separated]")
-    var queues: [String] = []
+    @OptionGroup var workerOptions: WorkerOptions
 
     @Option(help: "How long a job works unless its input has durationSeconds [env: BATON_JOB_DURATION] (default: 5s)")
     var jobDuration: String?
@@ -41,25 +39,16 @@ struct LegacySystem: AsyncParsableCommand {
     @Option(help: "Where jobs in progress are kept (<dir>/jobs) [env: BATON_DATA_DIR] (default: .data/legacy-system)")
     var dataDir: String?
 
-    @Option(help: "Unsettled deliveries per queue [env: BATON_PREFETCH] (default: 16)")
-    var prefetch: Int?
-
-    @Option(
-        help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
-    var replyTimeout: String?
-
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "legacy-system", level: common.logLevel, format: common.logFormat)
         let metricsServer = try metricsOptions.server(logger: logger)
         let names = Names(prefix: common.queuePrefix)
         let duration = try DurationText.parse(Setting.resolve(jobDuration, "BATON_JOB_DURATION") ?? "5s")
         let heartbeat = try DurationText.parse(Setting.resolve(heartbeatInterval, "BATON_HEARTBEAT_INTERVAL") ?? "10s")
-        let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
+        let replyDeadline = try workerOptions.replyDeadline()
         let directory = URL(fileURLWithPath: Setting.resolve(dataDir, "BATON_DATA_DIR") ?? ".data/legacy-system")
-        let extraQueues =
-            queues.isEmpty
-            ? (Setting.resolve(nil, "BATON_QUEUES") ?? "").split(separator: ",").map(String.init) : queues
-        let prefetch = try Setting.integer(prefetch, "BATON_PREFETCH") ?? 16
+        let extraQueues = workerOptions.namedQueues
+        let prefetch = try workerOptions.prefetch(default: 16)
         let store = try JobStore(dataDirectory: directory)
 
         let bus = try await common.connecting {

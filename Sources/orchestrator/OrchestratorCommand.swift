@@ -1,4 +1,3 @@
-import AMQPClient
 import ArgumentParser
 import BatonBroker
 import BatonConsole
@@ -191,12 +190,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
             signer = TaskTokenSigner(keyBytes: Array(key))
         }
         let names = Names(prefix: common.queuePrefix)
-        var amqp = try AMQPConfiguration(url: common.amqpURL)
-        amqp.clientName = "orchestrator-\(configuration.shard)"
+        let endpoint = try BrokerEndpoint(url: common.amqpURL, clientName: "orchestrator-\(configuration.shard)")
+        // Compose starts every service at once: wait up to a minute for the broker; wrong credentials fail at once.
         let bus = try await common.connecting {
-            try await Self.connect(
-                RabbitBus.Configuration(amqp: amqp, names: names, queueType: QueueType(common.queueType)),
-                logger: logger)
+            try await RabbitBus.connect(
+                configuration: RabbitBus.Configuration(
+                    endpoint: endpoint, names: names, queueType: try RabbitBus.QueueType(named: common.queueType)),
+                retryingFor: .seconds(60), logger: logger)
         }
         try await bus.declare(QueueSpec(names.callbackQueue))
         try await bus.declare(QueueSpec(names.commandQueue))
@@ -217,7 +217,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
                 timerArmed: { services.timers?.armed($0) },
                 executionFinished: { finished in
                     metrics.executionFinished(finished)
-                    feed.finished(executionArn: finished.executionArn, status: finished.status)
+                    feed.finished(executionArn: finished.executionArn, status: "\(finished.status)")
                     logger.debug(
                         "execution finished",
                         metadata: ["execution.arn": "\(finished.executionArn)", "status": "\(finished.status)"])
@@ -234,7 +234,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             logger.info("state machines registered", metadata: ["count": "\(registered.count)", "dir": "\(directory)"])
         }
         let waiting = try await store.countWaiting()
-        let (redactedURL, shard) = (amqp.redactedURL, configuration.shard)
+        let (redactedURL, shard) = (endpoint.redactedURL, configuration.shard)
         let ready: @Sendable (String) -> Void = { api in
             logger.info(
                 "orchestrator ready",
@@ -301,12 +301,10 @@ struct OrchestratorCommand: AsyncParsableCommand {
     ) throws -> (any Service)? {
         let address = Setting.resolve(apiAddressFlag, "BATON_API_ADDRESS") ?? "127.0.0.1:8083"
         guard address != "off" else { return nil }
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-            (0...65535).contains(port)
-        else {
+        guard let listen = ListenAddress(parsing: address) else {
             throw ValidationError("the API address must be host:port or off, not '\(address)'")
         }
-        let host = String(address[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let (host, port) = (listen.host, listen.port)
         var configuration = APIConfiguration()
         if let text = Setting.resolve(apiCredentialsFlag, "BATON_API_CREDENTIALS") {
             guard let credentials = APICredentials(parsing: text) else {
@@ -349,22 +347,6 @@ struct OrchestratorCommand: AsyncParsableCommand {
                 "api listening",
                 metadata: ["address": "\(bound)", "signatures": "\(signatures)", "console": "\(console)"])
             ready(bound)
-        }
-    }
-
-    /// Connects to the broker, retrying for up to a minute while it is not up yet (compose starts everything
-    /// at once); wrong credentials fail at once.
-    static func connect(_ configuration: RabbitBus.Configuration, logger: Logger) async throws -> RabbitBus {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
-        var delay = Duration.milliseconds(200)
-        while true {
-            do {
-                return try await RabbitBus.connect(configuration: configuration, logger: logger)
-            } catch let error as AMQPError where error.code != .authenticationFailed && ContinuousClock.now < deadline {
-                logger.warning("broker not reachable yet; retrying", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
-            }
         }
     }
 }

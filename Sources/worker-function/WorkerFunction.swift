@@ -14,7 +14,11 @@ struct WorkerFunction: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker-function",
         abstract: "A Lambda-like worker that serves named functions from RabbitMQ queues and calls back.",
-        discussion: "Functions: echo, sleep, fail, callback. Fault knobs and the script file: see docs/workers.md."
+        discussion: """
+            Functions: echo, sleep, fail, callback. Each --queue (an SQS-style queue) is served with the callback \
+            function besides the functions' own queues; the prefetch defaults to 8. Fault knobs and the script file: \
+            see docs/workers.md.
+            """
     )
 
     @OptionGroup var common: CommonOptions
@@ -27,19 +31,7 @@ struct WorkerFunction: AsyncParsableCommand {
     )
     var functions: String?
 
-    @Option(
-        name: .customLong("queue"),
-        help:
-            "Also serve this SQS-style queue with the callback function (repeatable) [env: BATON_QUEUES, comma-separated]"
-    )
-    var queues: [String] = []
-
-    @Option(help: "Unsettled deliveries per queue [env: BATON_PREFETCH] (default: 8)")
-    var prefetch: Int?
-
-    @Option(
-        help: "How long to wait for the orchestrator's reply to a callback [env: BATON_REPLY_TIMEOUT] (default: 10s)")
-    var replyTimeout: String?
+    @OptionGroup var workerOptions: WorkerOptions
 
     @Option(
         help:
@@ -68,11 +60,9 @@ struct WorkerFunction: AsyncParsableCommand {
                 }
                 return function
             }
-        let extraQueues =
-            queues.isEmpty
-            ? (Setting.resolve(nil, "BATON_QUEUES") ?? "").split(separator: ",").map(String.init) : queues
-        let prefetch = try Setting.integer(prefetch, "BATON_PREFETCH") ?? 8
-        let replyDeadline = try DurationText.parse(Setting.resolve(replyTimeout, "BATON_REPLY_TIMEOUT") ?? "10s")
+        let extraQueues = workerOptions.namedQueues
+        let prefetch = try workerOptions.prefetch(default: 8)
+        let replyDeadline = try workerOptions.replyDeadline()
         let replyText = Setting.resolve(callbackReplies, "BATON_CALLBACK_REPLIES") ?? "all"
         guard let replyMode = ReplyMode(rawValue: replyText) else {
             throw ValidationError("--callback-replies must be all or errors, not '\(replyText)'")

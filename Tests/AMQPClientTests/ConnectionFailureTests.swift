@@ -41,12 +41,12 @@ import Testing
 /// Tests that stop or throttle a broker run on nodes of their own, never on the shared one.
 @Suite struct BrokerRestartTests {
     @Test func brokerRestartMidPublishLosesNoConfirmedMessage() async throws {
-        let node = PrivateBrokerNode(name: "amqptest-restart", port: 5691)
+        let node = try PrivateBrokerNode(name: "amqptest-restart", port: 5691)
         try await node.whileRunning { try await restartMidPublish(node) }
     }
 
     @Test func blockedBrokerFailsPublishAfterDeadlineThenRecovers() async throws {
-        let node = PrivateBrokerNode(name: "amqptest-blocked", port: 5692)
+        let node = try PrivateBrokerNode(name: "amqptest-blocked", port: 5692)
         try await node.whileRunning { try await blockedPublish(node) }
     }
 

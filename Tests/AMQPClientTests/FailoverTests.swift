@@ -31,7 +31,7 @@ import Testing
     /// Node A (a node of the test's own) and the shared test broker stand for two cluster nodes: stopping A
     /// moves the connection to the shared broker, which gets the recorded topology and the consumer again.
     @Test func stoppingTheConnectedNodeMovesTheConnectionToTheNextAddress() async throws {
-        let node = PrivateBrokerNode(name: "amqptest-failover", port: 5693)
+        let node = try PrivateBrokerNode(name: "amqptest-failover", port: 5693)
         try await node.whileRunning { try await failOver(stopping: node) }
     }
 

@@ -1,20 +1,10 @@
+import BatonJSON
 import Testing
 
 @testable import BatonProtocol
 
 /// Generative fuzzing with a fixed seed: mutated and random bodies must be refused with an error, never trap.
 @Suite struct DecoderFuzzTests {
-    /// SplitMix64: a tiny deterministic generator so every run fuzzes the same cases.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let seeds: [[UInt8]] = [
         Callback(taskToken: "tok", outcome: .success(output: #"{"a":[1,2,{"b":null}]}"#)).encoded(),
@@ -24,7 +14,7 @@ import Testing
     ]
 
     @Test func mutatedBodiesNeverTrap() {
-        var random = SplitMix64(state: 0xBA70_0001)
+        var random = SeededRandom(seed: 0xBA70_0001)
         let alphabet = Array(#"{}[]":,\ atrue0-9eE.u"#.utf8) + [0x00, 0xFF, 0xC3, 0xA9]
         var decoded = 0
         for iteration in 0..<30_000 {

@@ -1,5 +1,6 @@
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Testing
 
 /// The built `baton` and worker binaries, pointed at a port where no broker listens, say which setting chose the

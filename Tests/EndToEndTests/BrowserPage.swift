@@ -1,6 +1,7 @@
 import BatonJSON
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 
 /// One tab of a ``HeadlessBrowser``: navigate, evaluate JavaScript, wait for a condition, photograph.
 struct BrowserPage: Sendable {

@@ -1,5 +1,6 @@
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Testing
 
 /// CI's bounded subset of the failure-mode lab: the built `baton chaos run` against the real orchestrator,

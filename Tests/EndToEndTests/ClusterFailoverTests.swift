@@ -4,6 +4,7 @@ import BatonJSON
 import BatonProtocol
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Logging
 import StatesLanguage
 import Synchronization

@@ -2,7 +2,9 @@ import BatonBroker
 import BatonJSON
 import BatonProtocol
 import BatonTestSupport
+import ChaosLab
 import Foundation
+import LocalProcesses
 import StatesLanguage
 import Testing
 

@@ -1,6 +1,7 @@
 import BatonJSON
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import BatonProtocol
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Testing
 
 /// `baton loadtest` (the built binary) against a real orchestrator: the report's keys and the ledger, not speed.
@@ -24,6 +25,54 @@ import Testing
         #expect(html.contains("<svg") && html.contains("</html>"))
         let data = try Data(contentsOf: json)
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    /// The one launcher gives every child a parent-death signal: when `baton loadtest` is killed with SIGKILL (no
+    /// chance to stop its workers), the worker-function it started dies with it instead of serving on.
+    @Test func workersDieWithAKilledLoadTester() async throws {
+        let system = try await SystemFixture(label: "loadtest-orphans")
+        do {
+            system.track(queue: "\(system.names.prefix).loadtest")
+            let baton = try system.start(
+                "baton",
+                arguments: ["loadtest", "--workers", "1", "--quiet", "--duration", "60s", "--concurrency", "4"])
+            var worker: Int32?
+            try await waitUntil(deadline: .seconds(30), "baton loadtest to start its worker") {
+                worker = Self.children(of: baton.pid).first
+                return worker != nil
+            }
+            let orphan = try #require(worker)
+            #expect(kill(orphan, 0) == 0, "the worker runs")
+            try await baton.crash()
+            try await waitUntil(deadline: .seconds(10), "worker pid \(orphan) to die with its parent") {
+                // Gone, or a zombie waiting for init to reap it.
+                kill(orphan, 0) != 0 || Self.state(of: orphan) == "Z"
+            }
+        } catch {
+            await system.shutdown(keepFiles: true)
+            throw error
+        }
+        await system.shutdown()
+    }
+
+    /// The pids whose parent is `pid`, from /proc.
+    private static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { candidate in
+            guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid
+        }
+    }
+
+    /// A process's state letter (R, S, Z …) from /proc, nil when it is gone.
+    private static func state(of pid: Int32) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ").first.map(String.init)
     }
 
     @Test func closedModelCompletesEveryExecutionOnceAndReportsPercentiles() async throws {

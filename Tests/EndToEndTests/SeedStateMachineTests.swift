@@ -2,6 +2,7 @@ import BatonJSON
 import BatonProtocol
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import StatesLanguage
 import Testing
 

@@ -1,4 +1,6 @@
 import Foundation
+import StatesLanguage
+import StoreTestSupport
 import Testing
 
 @testable import ExecutionStore

@@ -1,4 +1,6 @@
 import Foundation
+import StatesLanguage
+import StoreTestSupport
 import Testing
 
 @testable import ExecutionStore
@@ -101,7 +103,9 @@ import Testing
         } throws: { error in
             (error as? ExecutionStoreError)?.code == .stateMachineAlreadyExists
         }
-        let updated = try await store.updateStateMachine(arn: created.arn, definition: "{}", at: Fixture.epoch + 1)
+        let updated = try await store.transition { tx in
+            try tx.updateStateMachine(arn: created.arn, definition: "{}", at: Fixture.epoch + 1)
+        }
         #expect(updated.revision == 2)
         #expect(try await store.stateMachine(name: "Demo") == updated)
         #expect(try await store.stateMachineDefinition(arn: created.arn, revision: 1) == created.definition)

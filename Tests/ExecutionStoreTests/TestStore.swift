@@ -1,26 +1,8 @@
 import Foundation
+import StoreTestSupport
 import Testing
 
 @testable import ExecutionStore
-
-/// A temporary data directory, removed when the test ends (`defer { directory.remove() }`).
-struct TemporaryDirectory: Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("execution-store-tests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(at: url)
-    }
-
-    func open(_ configuration: ExecutionStoreConfiguration = .init()) throws -> ExecutionStore {
-        try ExecutionStore(directory: url, configuration: configuration)
-    }
-}
 
 /// Fixtures shared by the suites.
 enum Fixture {

@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import StatesLanguage
+import StoreTestSupport
 import Testing
 
 @testable import ExecutionStore

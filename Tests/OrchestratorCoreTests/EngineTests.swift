@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import StatesLanguage
+import StoreTestSupport
 import Synchronization
 import Testing
 
@@ -22,8 +23,9 @@ import Testing
         /// - Parameter scale: the clock's time scale (workflow seconds per real second).
         init(scale: Double = 1) throws {
             clock = ManualWallClock(scale: scale)
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
-            store = try ExecutionStore(directory: directory)
+            let temporary = try TemporaryDirectory(label: "engine")
+            directory = temporary.url
+            store = try temporary.open()
             engine = Engine(
                 store: store, signer: TaskTokenSigner(keyBytes: Array(repeating: 1, count: 32)),
                 configuration: OrchestratorConfiguration(), names: Names(prefix: "t"), clock: clock,

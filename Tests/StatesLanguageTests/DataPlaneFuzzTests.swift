@@ -24,7 +24,7 @@ import Testing
     static let alphabet: [Character] = Array("$@.[]()?*:,'\"\\{}!=<>&|- 0123456789abcsSxyzt") + ["é", "\u{0}"]
 
     @Test func randomAndMutatedExpressionsNeverTrap() throws {
-        var random = IntrinsicSeededRandom(seed: 0xBA70_2024)
+        var random = SeededRandom(seed: 0xBA70_2024)
         let clock = ContinuousClock()
         let start = clock.now
         var parsedPaths = 0
@@ -68,7 +68,7 @@ import Testing
         let deepDocument = (0..<400).reduce(JSON.integer(1)) { inner, _ in .array([inner]) }
         #expect(try JSONPath("$..*").evaluate(deepDocument)?.arrayValue?.count == 400)
         #expect(throws: JSONPathSyntaxError.self) { try JSONPath("$[99999999999999999999]") }
-        var random = IntrinsicSeededRandom(seed: 0)
+        var random = SeededRandom(seed: 0)
         #expect(throws: StatesError.self) {
             try IntrinsicFunction("States.ArrayRange(-2147483648, 2147483647, 1)").evaluate(
                 input: .null, context: .null, random: &random)
@@ -77,7 +77,7 @@ import Testing
 
     // MARK: Generators
 
-    static func expression(_ iteration: Int, using random: inout IntrinsicSeededRandom) -> String {
+    static func expression(_ iteration: Int, using random: inout SeededRandom) -> String {
         if iteration % 10 == 0 {
             let length = Int.random(in: 0..<24, using: &random)
             return String((0..<length).map { _ in alphabet.randomElement(using: &random)! })
@@ -95,7 +95,7 @@ import Testing
         return String(characters)
     }
 
-    static func randomJSON(depth: Int, using random: inout IntrinsicSeededRandom) -> JSON {
+    static func randomJSON(depth: Int, using random: inout SeededRandom) -> JSON {
         let pick = Int.random(in: 0..<(depth > 0 ? 9 : 6), using: &random)
         switch pick {
         case 0: return .null

@@ -4,19 +4,6 @@ import Testing
 
 @testable import StatesLanguage
 
-/// SplitMix64: a tiny deterministic generator so every run mutates the same way.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Generative fuzzing of the definition parser: byte-level and structural mutations of every fixture.
 /// Any input may be rejected; none may trap, and anything accepted must satisfy the model's invariants.
 @Suite struct DefinitionFuzzTests {
@@ -35,7 +22,7 @@ struct SeededGenerator: RandomNumberGenerator {
             .map(DefinitionFixtures.text)
         let parsed = fixtures.compactMap { try? JSON(parsing: $0) }
         #expect(fixtures.count >= 20)
-        var random = SeededGenerator(state: 0xBA70_0001)
+        var random = SeededRandom(seed: 0xBA70_0001)
         var accepted = 0
         for index in 0..<Self.caseCount {
             let text: String
@@ -69,7 +56,7 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
-    static func flipBytes(_ text: String, using random: inout SeededGenerator) -> String {
+    static func flipBytes(_ text: String, using random: inout SeededRandom) -> String {
         var bytes = Array(text.utf8)
         for _ in 0..<Int.random(in: 1...6, using: &random) where !bytes.isEmpty {
             let position = Int.random(in: 0..<bytes.count, using: &random)
@@ -85,7 +72,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     /// Applies one structural mutation at a random node: delete a member, swap a value's type, rename a key,
     /// retarget a string, or duplicate a subtree somewhere else.
-    static func mutate(_ json: inout JSON, using random: inout SeededGenerator, depth: Int = 0) {
+    static func mutate(_ json: inout JSON, using random: inout SeededRandom, depth: Int = 0) {
         let descend = depth < 12 && Int.random(in: 0..<3, using: &random) > 0
         switch json {
         case .object(var object) where !object.isEmpty:
@@ -119,7 +106,7 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
-    static func randomValue(using random: inout SeededGenerator) -> JSON {
+    static func randomValue(using random: inout SeededRandom) -> JSON {
         switch Int.random(in: 0..<9, using: &random) {
         case 0: .null
         case 1: .bool(Bool.random(using: &random))

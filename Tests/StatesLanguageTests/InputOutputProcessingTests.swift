@@ -10,7 +10,7 @@ import Testing
     static func run(_ testCase: JSONObject) throws -> JSON {
         let input = testCase["input"] ?? .null
         let context = testCase["context"] ?? .null
-        var random = IntrinsicSeededRandom(seed: 0)
+        var random = SeededRandom(seed: 0)
         let selected = try InputOutputProcessing.applyInputPath(
             try DataPlaneFixture.pathField(testCase["inputPath"]), to: input, context: context)
         let parameters = try testCase["parameters"].map { try PayloadTemplate($0) }

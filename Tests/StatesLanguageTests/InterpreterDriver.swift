@@ -4,21 +4,6 @@ import Testing
 
 @testable import StatesLanguage
 
-/// A deterministic random source for interpreter tests (SplitMix64).
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Drives an `Interpreter` the way the orchestrator will: a manual clock, every action recorded, and the state
 /// persisted and restored (JSON round trip) after every event so persistence is exercised on every step.
 struct InterpreterDriver {

@@ -21,7 +21,7 @@ import Testing
             }
             let call = try IntrinsicFunction(text)
             #expect(IntrinsicFunction.validate(text, at: "/p").isEmpty, "\(name)")
-            var random = IntrinsicSeededRandom(seed: 42)
+            var random = SeededRandom(seed: 42)
             let input = testCase["input"] ?? .null
             let context = testCase["context"] ?? .null
             if let error = testCase["error"] {
@@ -42,8 +42,8 @@ import Testing
 
     @Test func uuidComesFromTheInjectedSourceAndIsVersion4() throws {
         let call = try IntrinsicFunction("States.UUID()")
-        var first = IntrinsicSeededRandom(seed: 7)
-        var second = IntrinsicSeededRandom(seed: 7)
+        var first = SeededRandom(seed: 7)
+        var second = SeededRandom(seed: 7)
         let a = try #require(try call.evaluate(input: [:], context: .null, random: &first).stringValue)
         let b = try #require(try call.evaluate(input: [:], context: .null, random: &second).stringValue)
         #expect(a == b)
@@ -57,7 +57,7 @@ import Testing
     @Test func mathRandomWithoutSeedUsesTheInjectedSourceWithinRange() throws {
         let call = try IntrinsicFunction("States.MathRandom($.start, $.end)")
         let input: JSON = ["start": 1, "end": 999]
-        var random = IntrinsicSeededRandom(seed: 1)
+        var random = SeededRandom(seed: 1)
         var seen = Set<Int64>()
         for _ in 0..<500 {
             guard case .integer(let value) = try call.evaluate(input: input, context: .null, random: &random) else {
@@ -68,8 +68,8 @@ import Testing
             seen.insert(value)
         }
         #expect(seen.count > 100)
-        var again = IntrinsicSeededRandom(seed: 1)
-        var replay = IntrinsicSeededRandom(seed: 1)
+        var again = SeededRandom(seed: 1)
+        var replay = SeededRandom(seed: 1)
         #expect(
             try call.evaluate(input: input, context: .null, random: &again)
                 == call.evaluate(input: input, context: .null, random: &replay)
@@ -78,8 +78,8 @@ import Testing
 
     @Test func seededMathRandomIgnoresTheInjectedSource() throws {
         let call = try IntrinsicFunction("States.MathRandom(0, 1000000, 99)")
-        var a = IntrinsicSeededRandom(seed: 1)
-        var b = IntrinsicSeededRandom(seed: 2)
+        var a = SeededRandom(seed: 1)
+        var b = SeededRandom(seed: 2)
         #expect(
             try call.evaluate(input: .null, context: .null, random: &a)
                 == call.evaluate(input: .null, context: .null, random: &b))

@@ -53,8 +53,8 @@ import Testing
 
     @Test func intrinsicsInTemplatesUseTheInjectedRandomSource() throws {
         let template = try PayloadTemplate(["id.$": "States.UUID()", "n.$": "States.MathRandom(1, 10)"])
-        var a = IntrinsicSeededRandom(seed: 3)
-        var b = IntrinsicSeededRandom(seed: 3)
+        var a = SeededRandom(seed: 3)
+        var b = SeededRandom(seed: 3)
         #expect(
             try template.resolve(input: [:], context: .null, random: &a)
                 == template.resolve(input: [:], context: .null, random: &b))

@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import OrchestratorCore
 import StatesLanguage
+import StoreTestSupport
 import Testing
 
 @testable import StepFunctionsAPI
@@ -31,8 +32,9 @@ final class APIHarness: Sendable {
 
     init(configuration: APIConfiguration = APIConfiguration(), now: @escaping @Sendable () -> Date = { Date() }) throws
     {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
-        store = try ExecutionStore(directory: directory)
+        let temporary = try TemporaryDirectory(label: "api")
+        directory = temporary.url
+        store = try temporary.open()
         engine = Engine(
             store: store, signer: TaskTokenSigner(keyBytes: Array(repeating: 7, count: 32)),
             configuration: OrchestratorConfiguration(), names: Names(prefix: "api"), clock: ManualWallClock(),

@@ -1,6 +1,7 @@
 import BatonProtocol
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -2,6 +2,7 @@ import BatonBroker
 import BatonProtocol
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Logging
 import Testing
 import WorkerKit

@@ -1,6 +1,7 @@
 import BatonProtocol
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Testing
 
 /// legacy-system as a separate process: jobs, heartbeats paced by the task header, restart mid-job.

@@ -2,6 +2,7 @@ import BatonBroker
 import BatonProtocol
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Logging
 import Synchronization
 import Testing
@@ -135,11 +136,11 @@ func withOrchestrator(
         try await body(double, &processes)
     } catch {
         for process in processes { print("---- \(process.name) log:\n\(process.log().suffix(4000))") }
-        for process in processes { await process.stop(deadline: .seconds(5)) }
+        for process in processes { await process.stop(grace: .seconds(5)) }
         await double.shutdown()
         throw error
     }
-    for process in processes { await process.stop(deadline: .seconds(5)) }
+    for process in processes { await process.stop(grace: .seconds(5)) }
     await double.shutdown()
 }
 

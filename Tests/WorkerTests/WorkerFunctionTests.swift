@@ -2,6 +2,7 @@ import BatonBroker
 import BatonProtocol
 import BatonTestSupport
 import Foundation
+import LocalProcesses
 import Testing
 
 /// worker-function as a separate process against the real broker; the test plays the orchestrator.

@@ -1,3 +1,4 @@
+import BatonJSON
 import Foundation
 import Testing
 import WorkerKit

@@ -1,0 +1,117 @@
+import ArgumentParser
+import BatonRuntime
+import Foundation
+
+/// `baton chaos`: the failure-mode lab.
+package struct ChaosCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
+        commandName: "chaos",
+        abstract: "Run failure scenarios against the real processes and broker, and check the exactly-once ledger.",
+        subcommands: [ChaosListCommand.self, ChaosRunCommand.self]
+    )
+
+    /// Creates the command; ArgumentParser fills its options.
+    package init() {}
+}
+
+/// `baton chaos list`.
+struct ChaosListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the scenarios.")
+
+    func run() async throws {
+        let width = ChaosCatalog.scenarios.map(\.name.count).max() ?? 0
+        for scenario in ChaosCatalog.scenarios {
+            print(scenario.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + scenario.summary)
+        }
+    }
+}
+
+/// `baton chaos run SCENARIO|all`.
+struct ChaosRunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run scenarios and print the ledger table.",
+        discussion: """
+            Each scenario gets a fresh queue prefix and data directory, starts the orchestrator and worker-function \
+            processes found next to baton, runs its executions, injects its fault, waits for every execution to \
+            end and checks: every execution ended exactly once (terminal events and DescribeExecution), no task \
+            succeeded twice, every refused callback had the expected code, and every terminal status and error \
+            is the one the state machine prescribes. Exit status 2 when a scenario fails.
+            """
+    )
+
+    @Argument(help: "A scenario name (see `baton chaos list`), a comma-separated list, or `all`.")
+    var scenario: String
+
+    @Option(help: "Executions per scenario (default: each scenario's own).")
+    var executions: Int?
+
+    @Option(help: "Refused callbacks of each kind in the callbacks scenario.")
+    var callbacks = 10_000
+
+    @Option(help: "Seed of the workers' fault decisions.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Write the results as a JSON list to FILE.")
+    var json: String?
+
+    @Option(help: "Write a Markdown report with each scenario's timeline to FILE.")
+    var report: String?
+
+    @Option(help: "Broker URL (default: $BATON_AMQP_URL).")
+    var amqpURL: String?
+
+    @Flag(help: "Keep each scenario's scratch directory (logs, store) even when it passes.")
+    var keepFiles = false
+
+    @Option(
+        help: ArgumentHelp(
+            "AMQP port of the node that broker-restart, memory-alarm and network-partition start for themselves "
+                + "(epmd port - 1000, distribution port + 20000) [env: BATON_CHAOS_BROKER_PORT] (default: 5791)"))
+    var brokerPort: Int?
+
+    func validate() throws {
+        if let executions, executions < 3 { throw ValidationError("--executions must be at least 3") }
+        guard callbacks >= 1 else { throw ValidationError("--callbacks must be at least 1") }
+        _ = try scenarios()
+    }
+
+    private func scenarios() throws -> [any ChaosScenario] {
+        if scenario == "all" { return ChaosCatalog.scenarios }
+        return try scenario.split(separator: ",").map { name in
+            guard let found = ChaosCatalog.named(String(name)) else {
+                throw ValidationError("unknown scenario '\(name)'; see `baton chaos list`")
+            }
+            return found
+        }
+    }
+
+    func run() async throws {
+        guard let url = amqpURL ?? ProcessInfo.processInfo.environment["BATON_AMQP_URL"] else {
+            throw ValidationError("give --amqp-url or set BATON_AMQP_URL (scripts/rabbitmq-node.sh start prints one)")
+        }
+        let port = try Setting.integer(brokerPort, "BATON_CHAOS_BROKER_PORT") ?? 5791
+        guard (1025...45535).contains(port) else { throw ValidationError("the broker port must be in 1025...45535") }
+        let runner = ChaosRunner(
+            amqpURL: url, executions: executions, callbacks: callbacks, seed: seed, keepFiles: keepFiles,
+            brokerPort: port)
+        var results: [ChaosResult] = []
+        for scenario in try scenarios() {
+            FileHandle.standardError.write(Data("chaos: running \(scenario.name)…\n".utf8))
+            let result = await runner.run(scenario)
+            for failure in result.failures { FileHandle.standardError.write(Data("  \(failure)\n".utf8)) }
+            results.append(result)
+        }
+        print(ChaosResult.table(results))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: json))
+        }
+        if let report {
+            let command = "baton chaos " + CommandLine.arguments.dropFirst(2).joined(separator: " ")
+            try ChaosResult.report(results, command: command).write(toFile: report, atomically: true, encoding: .utf8)
+        }
+        if results.contains(where: { !$0.passed }) { throw ExitCode(2) }
+    }
+}
