@@ -92,6 +92,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "BatonConsole",
+            dependencies: [
+                "BatonJSON", "ExecutionStore", "OrchestratorCore", "StatesLanguage", "StepFunctionsAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "BatonCLI",
             dependencies: [
                 "BatonBroker", "BatonJSON", "BatonProtocol", "BatonRuntime", "ChaosLab", "LoadTesting",
@@ -163,7 +175,8 @@ let package = Package(
         .executableTarget(
             name: "orchestrator",
             dependencies: [
-                "OrchestratorCore", "StepFunctionsAPI", "BatonBroker", "BatonProtocol", "BatonRuntime", "ExecutionStore",
+                "OrchestratorCore", "StepFunctionsAPI", "BatonConsole", "BatonBroker", "BatonProtocol", "BatonRuntime",
+                "ExecutionStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -250,6 +263,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BatonConsoleTests",
+            dependencies: ["BatonConsole", "BatonJSON", "StatesLanguage"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

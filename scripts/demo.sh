@@ -108,10 +108,19 @@ rm -rf "$DATA/orchestrator" "$DATA/legacy-system" "$DATA/approver" "$DATA/logs"
 mkdir -p "$DATA/logs"
 
 if [ "$METRICS" != off ]; then export BATON_METRICS_ADDRESS=127.0.0.1:0; fi
+# The web console (/console on the orchestrator's API address) draws state machines with Graphviz's dot.
+if [ ! -x /usr/bin/dot ]; then
+  say "demo.sh: installing graphviz with apt-get (the console's state graphs)"
+  SUDO=$([ "$(id -u)" -eq 0 ] && echo "" || echo sudo)
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq graphviz; } >/dev/null 2>&1 \
+    || say "demo.sh: installing graphviz failed: the console shows definitions without their graphs"
+fi
 
 say "demo.sh: starting the orchestrator and the workers (RabbitMQ at $(sed 's|://\([^:@]*\):[^@]*@|://\1:…@|' <<<"$BATON_AMQP_URL"))"
 spawn orchestrator "36" env BATON_DATA_DIR="$DATA/orchestrator" "$BIN/orchestrator"
 wait_for_log orchestrator "orchestrator ready" 60
+API_ADDRESS=$(sed -n 's/.*api listening address=\([^ ]*\).*/\1/p' "$DATA/logs/orchestrator.log" | tail -1)
+[ -n "$API_ADDRESS" ] && say "demo.sh: web console at http://$API_ADDRESS/console"
 spawn worker-function "32" "$BIN/worker-function" --queue baton.seed1
 spawn worker-silent "90" "$BIN/worker-function" --queue baton.seed1.silent --never-callback-rate 1
 spawn legacy-system "33" env BATON_DATA_DIR="$DATA/legacy-system" "$BIN/legacy-system" --queue baton.legacy.callbacks
@@ -142,6 +151,7 @@ The system keeps running (workflow time ×$BATON_TIME_SCALE). Try, in another te
   baton start-execution --state-machine-arn manual-approval --input '{"amount": 42}'
   baton approvals list                          # or the page: $BATON_APPROVER_URL
   baton approvals approve ID                    # within $((120 / BATON_TIME_SCALE)) s, before it expires
+Web console (executions live, graphs, timelines, Stop and callback buttons): http://${API_ADDRESS:-127.0.0.1:8083}/console
 Logs: $DATA/logs/*.log.
 $(metrics_addresses)
 Press Ctrl-C to stop everything demo.sh started.

@@ -45,15 +45,19 @@ BATON_AMQP_URL=$(scripts/rabbitmq-node.sh start)
 export BATON_AMQP_URL
 echo "test.sh: private broker at $BATON_AMQP_URL"
 # The cluster boots (about 25 s) while the build runs; ClusterFailoverTests fails, saying why, if it did not.
-# The approver page test renders the page in headless chromium: install it when missing. Before the cluster
-# starts, not beside it: unpacking chromium while three nodes form a cluster made a node fail to join.
-if [ ! -x /usr/bin/chromium ] && [ ! -x /usr/bin/chromium-browser ]; then
-  echo "test.sh: installing chromium with apt-get (the approver page test renders it headless)"
+# The approver page test and the console's browser tests render pages in headless chromium, and the console draws
+# state machines with Graphviz's dot: install them when missing. Before the cluster starts, not beside it:
+# unpacking chromium while three nodes form a cluster made a node fail to join.
+MISSING=()
+if [ ! -x /usr/bin/chromium ] && [ ! -x /usr/bin/chromium-browser ]; then MISSING+=(chromium); fi
+if [ ! -x /usr/bin/dot ]; then MISSING+=(graphviz); fi
+if [ ${#MISSING[@]} -gt 0 ]; then
+  echo "test.sh: installing ${MISSING[*]} with apt-get (headless page tests, the console's state graphs)"
   SUDO=$([ "$(id -u)" -eq 0 ] && echo "" || echo sudo)
-  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium; } \
-    >"$CLUSTER_OUT/chromium.log" 2>&1; then
-    echo "test.sh: installing chromium failed (the approver page test will fail):" >&2
-    tail -5 "$CLUSTER_OUT/chromium.log" >&2
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${MISSING[@]}"; } \
+    >"$CLUSTER_OUT/apt.log" 2>&1; then
+    echo "test.sh: installing ${MISSING[*]} failed (the page and console tests will fail):" >&2
+    tail -5 "$CLUSTER_OUT/apt.log" >&2
   fi
 fi
 scripts/rabbitmq-cluster.sh start 3 >"$CLUSTER_OUT/urls" 2>"$CLUSTER_OUT/log" &
@@ -79,7 +83,7 @@ echo "test.sh: docker-compose.yml checked by Compose v2 (scripts/compose-v2.sh);
 python3 scripts/compose-check.py --bin-dir "$BIN_DIR"
 echo "test.sh: docs/configuration.md matches every executable's --help"
 python3 scripts/configuration-doc.py --bin-dir "$BIN_DIR" --check
-BROKER_FREE='^(JSONataTests|StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests|BatonRuntimeTests)\.'
+BROKER_FREE='^(JSONataTests|StatesLanguageTests|BatonProtocolTests|ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests|BatonRuntimeTests|BatonConsoleTests)\.'
 BROKER_SUITES='^(AMQPClientTests|BatonBrokerTests|WorkerTests|EndToEndTests)\.'
 if wait "$CLUSTER_PID"; then
   BATON_CLUSTER_AMQP_URL=$(cat "$CLUSTER_OUT/urls")

@@ -21,6 +21,9 @@ final class ChaosLedger: Sendable {
         var acceptedPerToken: [String: Int] = [:]
         var unexpectedVerdicts: [String] = []
         var timeline: [ChaosTimelineEntry] = []
+        /// Per whole second of the run: executions started and terminal events received.
+        var startedPerSecond: [Int: Int] = [:]
+        var endedPerSecond: [Int: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -33,16 +36,38 @@ final class ChaosLedger: Sendable {
     }
 
     func started(_ arn: String) {
+        let second = Int(elapsed())
         state.withLock { state in
-            if state.startedSet.insert(arn).inserted { state.started.append(arn) }
+            if state.startedSet.insert(arn).inserted {
+                state.started.append(arn)
+                state.startedPerSecond[second, default: 0] += 1
+            }
         }
     }
 
     var startedExecutions: [String] { state.withLock { $0.started } }
 
     func terminal(_ arn: String, _ event: TerminalEvent) {
+        let second = Int(elapsed())
         state.withLock { state in
             state.events[arn, default: []].append(event)
+            state.endedPerSecond[second, default: 0] += 1
+        }
+    }
+
+    /// Executions started and terminal events received in each second of the run, with the timeline's lines of
+    /// that second (faults among them), from the first second to the last with anything in it.
+    var perSecond: [ChaosSecond] {
+        state.withLock { state in
+            let marks = Dictionary(grouping: state.timeline) { Int($0.seconds) }
+            let last = (Array(state.startedPerSecond.keys) + Array(state.endedPerSecond.keys) + Array(marks.keys)).max()
+            guard let last else { return [] }
+            return (0...last).map { second in
+                ChaosSecond(
+                    second: second, started: state.startedPerSecond[second] ?? 0,
+                    terminal: state.endedPerSecond[second] ?? 0,
+                    faults: (marks[second] ?? []).map(\.event).filter { $0.contains("FAULT") })
+            }
         }
     }
 
@@ -110,6 +135,14 @@ enum ExpectedVerdict: Sendable, CustomStringConvertible {
         case .acceptedOr(let code): "accepted or \(code)"
         }
     }
+}
+
+/// One second of a run: what started and ended in it, and the faults injected in it.
+struct ChaosSecond: Codable, Sendable, Hashable {
+    var second: Int
+    var started: Int
+    var terminal: Int
+    var faults: [String]
 }
 
 /// One line of a run's timeline.

@@ -25,6 +25,7 @@ struct ChaosResult: Codable, Sendable {
     var failures: [String] = []
     var notes: [String] = []
     var timeline: [ChaosTimelineEntry] = []
+    var perSecond: [ChaosSecond] = []
 
     mutating func add(_ check: ExecutionCheck) {
         switch check.status {
@@ -86,6 +87,23 @@ struct ChaosResult: Codable, Sendable {
         return ([header, rule] + rows).joined(separator: "\n")
     }
 
+    /// Executions started and terminal per second, a bar of each, the second's faults marked.
+    static func perSecondSection(_ seconds: [ChaosSecond]) -> String {
+        guard !seconds.isEmpty else { return "" }
+        let widest = max(1, seconds.map { max($0.started, $0.terminal) }.max() ?? 1)
+        func bar(_ count: Int, _ symbol: String) -> String {
+            String(repeating: symbol, count: count == 0 ? 0 : max(1, count * 30 / widest))
+        }
+        var text = "\nPer second (started ▮, terminal ▯; faults marked):\n\n"
+        text += "| s | started | terminal | | fault |\n|---:|---:|---:|---|---|\n"
+        for second in seconds {
+            let fault = second.faults.isEmpty ? "" : "⚡ " + second.faults.joined(separator: "; ")
+            text += "| \(second.second) | \(second.started) | \(second.terminal) | "
+            text += "\(bar(second.started, "▮"))\(bar(second.terminal, "▯")) | \(fault) |\n"
+        }
+        return text
+    }
+
     /// The Markdown report: the table, then each scenario's timeline, failures and notes.
     static func report(_ results: [ChaosResult], command: String) -> String {
         var text = "# Baton chaos report\n\n`\(command)` on \(ISO8601DateFormatter().string(from: Date()))\n\n"
@@ -95,6 +113,7 @@ struct ChaosResult: Codable, Sendable {
             text += String(format: "%d executions in %.1f s.\n\n", result.executions, result.durationSeconds)
             text += "| t (s) | event |\n|---:|---|\n"
             for entry in result.timeline { text += String(format: "| %.2f | ", entry.seconds) + entry.event + " |\n" }
+            text += perSecondSection(result.perSecond)
             if !result.failures.isEmpty {
                 text += "\nFailures:\n" + result.failures.map { "- \($0)\n" }.joined()
             }

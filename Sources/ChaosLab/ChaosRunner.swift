@@ -58,6 +58,7 @@ struct ChaosRunner {
             result.failures.append("\(error)")
         }
         result.timeline = ledger.timeline
+        result.perSecond = ledger.perSecond
         result.durationSeconds = ledger.elapsed()
         result.passed = result.failures.isEmpty && result.lost == 0 && result.duplicated == 0
         await system.shutdown(keepFiles: keepFiles || !result.passed)

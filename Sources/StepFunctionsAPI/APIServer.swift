@@ -8,15 +8,17 @@ extension StepFunctionsAPI {
     /// - Parameters:
     ///   - host: the address to bind, e.g. `127.0.0.1`.
     ///   - port: the port; `0` picks a free one (reported to `onListening`).
+    ///   - router: the API's router with more routes added (the console's), or `nil` for ``router()``.
     ///   - onListening: called once the server listens, with the bound `host:port`.
     /// - Returns: the server service.
     public func server(
-        host: String, port: Int, onListening: @escaping @Sendable (String) async -> Void = { _ in }
+        host: String, port: Int, router: Router<BasicRequestContext>? = nil,
+        onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> some Service {
         let (seconds, attoseconds) = configuration.idleTimeout.components
         let idle = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         return Application(
-            router: router(),
+            router: router ?? self.router(),
             server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(host, port: port), serverName: "baton"),
             onServerRunning: { channel in

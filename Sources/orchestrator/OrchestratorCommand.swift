@@ -1,5 +1,6 @@
 import ArgumentParser
 import BatonBroker
+import BatonConsole
 import BatonProtocol
 import BatonRuntime
 import ExecutionStore
@@ -115,6 +116,27 @@ struct OrchestratorCommand: AsyncParsableCommand {
     )
     var apiCredentialsFlag: String?
 
+    @Option(
+        name: .customLong("console"),
+        help:
+            "on: the web console at /console on the API's address, behind the API's credentials (HTTP Basic login: access key id and secret); off: none [env: BATON_CONSOLE] (default: on)"
+    )
+    var consoleFlag: String?
+
+    @Option(
+        name: .customLong("reports-dir"),
+        help:
+            "Directory of baton loadtest --report/--html and baton chaos --report files the console lists and opens [env: BATON_REPORTS_DIR] (default: none)"
+    )
+    var reportsDirFlag: String?
+
+    @Option(
+        name: .customLong("approver-url"),
+        help:
+            "The approver's page as a browser reaches it; the console links executions waiting for an approval there [env: BATON_APPROVER_URL] (default: no link)"
+    )
+    var approverURLFlag: String?
+
     func run() async throws {
         MemoryTuning.keepFreedHeap()
         let logger = LogSetup.bootstrap(label: "orchestrator", level: common.logLevel, format: common.logFormat)
@@ -186,6 +208,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         try await bus.declareExchange(names.eventsExchange, type: "topic")
 
         let services = ServiceBox()
+        let feed = ConsoleFeed()
         let engine = Engine(
             store: store, signer: signer, configuration: configuration, names: names,
             clock: SystemWallClock(scale: scale),
@@ -194,6 +217,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
                 timerArmed: { services.timers?.armed($0) },
                 executionFinished: { finished in
                     metrics.executionFinished(finished)
+                    feed.finished(executionArn: finished.executionArn, status: "\(finished.status)")
                     logger.debug(
                         "execution finished",
                         metadata: ["execution.arn": "\(finished.executionArn)", "status": "\(finished.status)"])
@@ -237,7 +261,9 @@ struct OrchestratorCommand: AsyncParsableCommand {
                         metrics.sample(outboxDepth: dispatcher.inFlightCount, tasksInFlight: waiting)
                     })
             }
-            if let api = try apiServer(operations: operations, logger: logger, ready: ready) {
+            let console = ConsoleParts(
+                store: store, signer: signer, feed: feed, shard: shard, shardCount: shards.count, timeScale: scale)
+            if let api = try apiServer(operations: operations, console: console, logger: logger, ready: ready) {
                 running.append(api)
             } else {
                 ready("off")
@@ -270,7 +296,8 @@ struct OrchestratorCommand: AsyncParsableCommand {
 
     /// The Step Functions HTTP API server, or `nil` when `--api-address off`; `ready` runs once it listens.
     func apiServer(
-        operations: StepFunctionsOperations, logger: Logger, ready: @escaping @Sendable (String) -> Void
+        operations: StepFunctionsOperations, console parts: ConsoleParts, logger: Logger,
+        ready: @escaping @Sendable (String) -> Void
     ) throws -> (any Service)? {
         let address = Setting.resolve(apiAddressFlag, "BATON_API_ADDRESS") ?? "127.0.0.1:8083"
         guard address != "off" else { return nil }
@@ -294,8 +321,31 @@ struct OrchestratorCommand: AsyncParsableCommand {
         }
         let api = StepFunctionsAPI(operations: operations, configuration: configuration, logger: logger)
         let signatures = configuration.credentials == nil ? "off" : "on"
-        return api.server(host: host, port: port) { bound in
-            logger.info("api listening", metadata: ["address": "\(bound)", "signatures": "\(signatures)"])
+        let router = api.router()
+        let consoleOn: Bool
+        switch Setting.resolve(consoleFlag, "BATON_CONSOLE") ?? "on" {
+        case "on", "1", "true": consoleOn = true
+        case "off", "0", "false": consoleOn = false
+        case let other: throw ValidationError("the console must be on or off, not '\(other)'")
+        }
+        if consoleOn {
+            var settings = Console.Configuration(credentials: configuration.credentials)
+            settings.shard = parts.shard
+            settings.shardCount = parts.shardCount
+            settings.timeScale = parts.timeScale
+            settings.reportsDirectory = Setting.resolve(reportsDirFlag, "BATON_REPORTS_DIR")
+            settings.approverURL = Setting.resolve(approverURLFlag, "BATON_APPROVER_URL")
+            settings.approvalsQueue = "\(common.queuePrefix).approvals"
+            Console(
+                operations: operations, store: parts.store, signer: parts.signer, feed: parts.feed,
+                configuration: settings, logger: logger
+            ).register(on: router)
+        }
+        let console = consoleOn ? "/console" : "off"
+        return api.server(host: host, port: port, router: router) { bound in
+            logger.info(
+                "api listening",
+                metadata: ["address": "\(bound)", "signatures": "\(signatures)", "console": "\(console)"])
             ready(bound)
         }
     }
@@ -306,4 +356,14 @@ struct OrchestratorCommand: AsyncParsableCommand {
 final class ServiceBox: @unchecked Sendable {
     var dispatcher: OutboxDispatcher?
     var timers: TimerService?
+}
+
+/// What the console takes from the orchestrator besides the operations.
+struct ConsoleParts: Sendable {
+    var store: ExecutionStore
+    var signer: TaskTokenSigner
+    var feed: ConsoleFeed
+    var shard: Int
+    var shardCount: Int
+    var timeScale: Double
 }

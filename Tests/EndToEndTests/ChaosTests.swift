@@ -34,6 +34,14 @@ import Testing
         }
         let markdown = try String(contentsOf: report, encoding: .utf8)
         #expect(markdown.contains("FAULT"))
+        // Each scenario's per-second timeline: executions started and ended, faults marked.
+        #expect(markdown.components(separatedBy: "| s | started | terminal |").count == scenarios.count + 1)
+        #expect(markdown.contains("| ⚡ "))
+        for result in results {
+            let seconds = result["perSecond"] as? [[String: Any]] ?? []
+            let started = seconds.reduce(0) { $0 + ($1["started"] as? Int ?? 0) }
+            #expect(started == result["executions"] as? Int, "\(result["scenario"] ?? "?") per-second starts")
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 }
