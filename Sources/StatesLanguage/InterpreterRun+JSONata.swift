@@ -186,11 +186,7 @@ extension InterpreterRun {
                 output = try evaluateField(template, states: .object(states), field: "Output", in: path)
             }
             try assign([catcher.assign], states: .object(states), in: path)
-            state.frames[path]?.active = nil
-            if let type = HistoryEventType.exited(definitionState.kind) {
-                record(type, .stateExited(.exited(definitionState.name, output: output)), in: path)
-            }
-            transition(to: catcher.next, output: output, in: path)
+            leave(definitionState, output: output, to: catcher.next, in: path)
         } catch {
             failFrame(path, error)
         }

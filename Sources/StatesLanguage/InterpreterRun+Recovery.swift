@@ -34,11 +34,7 @@ extension InterpreterRun {
             do throws(StatesError) {
                 let output = try applyResultPath(
                     catcher.resultPath, input: active.input.value, result: Catcher.errorOutput(for: error))
-                state.frames[path]?.active = nil
-                if let type = HistoryEventType.exited(definitionState.kind) {
-                    record(type, .stateExited(.exited(definitionState.name, output: output)), in: path)
-                }
-                transition(to: catcher.next, output: output, in: path)
+                leave(definitionState, output: output, to: catcher.next, in: path)
             } catch {
                 failFrame(path, error)
             }
@@ -149,5 +145,17 @@ extension InterpreterRun {
             }
         default: break
         }
+    }
+}
+
+extension InterpreterRun {
+    /// Leaves a state that a catcher caught an error in: no active state in the frame, its exited event with
+    /// `output`, and on to the catcher's `Next`.
+    mutating func leave(_ definitionState: State, output: JSON, to next: String, in path: ScopePath) {
+        state.frames[path]?.active = nil
+        if let type = HistoryEventType.exited(definitionState.kind) {
+            record(type, .stateExited(.exited(definitionState.name, output: output)), in: path)
+        }
+        transition(to: next, output: output, in: path)
     }
 }
