@@ -11,7 +11,7 @@ public struct Catcher: Sendable, Hashable {
     public var resultPath: PathSetting
     /// In a JSONata state, the catcher's `Output` (default: the error output, `$states.errorOutput`).
     public var output: JSON?
-    /// In a JSONata state, the catcher's `Assign`.
+    /// The catcher's `Assign`, evaluated with the error output (`$states.errorOutput` in JSONata, `$` in JSONPath).
     public var assign: JSON?
 
     /// Creates a catcher.

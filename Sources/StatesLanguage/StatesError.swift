@@ -9,11 +9,15 @@ public struct StatesError: Error, Sendable, Hashable, CustomStringConvertible {
     public var error: String
     /// The human-readable cause, worded as AWS words it where AWS's wording is known.
     public var cause: String
+    /// For a States.QueryEvaluationError, the field whose expression failed, as AWS names it in the
+    /// `EvaluationFailed` event (`Output`, `Arguments/FunctionName`, `Assign/total`); `nil` otherwise.
+    public var location: String?
 
-    /// Creates an error with a name and a cause.
-    public init(_ error: String, cause: String) {
+    /// Creates an error with a name, a cause and, for an evaluation error, the field it happened in.
+    public init(_ error: String, cause: String, location: String? = nil) {
         self.error = error
         self.cause = cause
+        self.location = location
     }
 
     public var description: String { "\(error): \(cause)" }
