@@ -34,6 +34,10 @@ public struct Catcher: Sendable, Hashable {
 
     /// The error output a catcher passes on: `{"Error": name, "Cause": cause}`.
     public static func errorOutput(for error: StatesError) -> JSON {
-        .object(JSONObject([("Error", .string(error.error)), ("Cause", .string(error.cause))]))
+        .object(
+            JSONObject([
+                ("Error", error.hasError ? .string(error.error) : .null),
+                ("Cause", error.hasCause ? .string(error.cause) : .null),
+            ]))
     }
 }

@@ -42,6 +42,13 @@ extension InterpreterRun {
             }
             return
         }
+        // AWS records TaskStateAborted for a Task state whose failure ends a Parallel branch (a recorded
+        // SendTaskFailure inside a Parallel shows TaskFailed, TaskStateAborted, ParallelStateFailed).
+        if case .task = definitionState.kind, let step = path.steps.last,
+            case .parallel? = machine(at: path.parent).states[step.state]?.kind
+        {
+            record(.taskStateAborted, in: path)
+        }
         failFrame(path, error)
     }
 

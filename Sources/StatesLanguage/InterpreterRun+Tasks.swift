@@ -116,8 +116,8 @@ extension InterpreterRun {
         var (path, details) = try openTask(id)
         state.tasks[id] = nil
         actions.append(.closeTask(id))
-        details.error = error.error
-        details.cause = type == .taskTimedOut ? nil : error.cause
+        details.error = error.hasError ? error.error : nil
+        details.cause = type == .taskTimedOut || !error.hasCause ? nil : error.cause
         record(type, .task(details), in: path)
         stateFailed(path, error)
     }

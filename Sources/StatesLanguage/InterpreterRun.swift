@@ -73,7 +73,7 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
             case .taskSubmitted(let id, let output, _): try taskSubmitted(id, output: output)
             case .taskSucceeded(let id, let output, _): try taskSucceeded(id, output: output)
             case .taskFailed(let id, let error, let cause, _):
-                try taskFailed(id, error: StatesError(error, cause: cause), type: .taskFailed)
+                try taskFailed(id, error: .reported(error: error, cause: cause), type: .taskFailed)
             case .taskTimedOut(let id, _):
                 try taskFailed(id, error: StatesError(StatesError.Name.timeout, cause: ""), type: .taskTimedOut)
             case .heartbeatTimedOut(let id, _):

@@ -12,6 +12,19 @@ public struct StatesError: Error, Sendable, Hashable, CustomStringConvertible {
     /// For a States.QueryEvaluationError, the field whose expression failed, as AWS names it in the
     /// `EvaluationFailed` event (`Output`, `Arguments/FunctionName`, `Assign/total`); `nil` otherwise.
     public var location: String?
+    /// Whether the error name was given. SendTaskFailure may leave it out: Retry and Catch then see `error` as
+    /// `""`, the `TaskFailed` event has no `error` key and a catcher's error output has `"Error": null`.
+    public var hasError = true
+    /// Whether the cause was given (as `hasError`, for `cause` and `"Cause"`).
+    public var hasCause = true
+
+    /// An error as a task reported it, either part possibly left out.
+    public static func reported(error: String?, cause: String?) -> StatesError {
+        var reported = StatesError(error ?? "", cause: cause ?? "")
+        reported.hasError = error != nil
+        reported.hasCause = cause != nil
+        return reported
+    }
 
     /// Creates an error with a name, a cause and, for an evaluation error, the field it happened in.
     public init(_ error: String, cause: String, location: String? = nil) {

@@ -60,9 +60,22 @@ import Testing
                 try driver.send(.taskStarted(task!, at: driver.now))
             case "TaskSucceeded" where task != nil:
                 try driver.succeed(task!, Self.value(expected.details?["output"]) ?? .null)
+            case "TaskSubmitted" where task != nil:
+                try driver.send(
+                    .taskSubmitted(task!, output: Self.value(expected.details?["output"]) ?? .null, at: driver.now))
+            case "TaskTimedOut" where task != nil:
+                // The orchestrator arms the task's deadlines; here the recording says which one expired.
+                let schedule = driver.scheduled.last { $0.taskId == task! }
+                let heartbeat = expected.details?["error"] == "States.HeartbeatTimeout"
+                let seconds = (heartbeat ? schedule?.heartbeatSeconds : schedule?.timeoutSeconds) ?? 0
+                driver.now = driver.now.addingTimeInterval(TimeInterval(seconds))
+                try driver.send(
+                    heartbeat ? .heartbeatTimedOut(task!, at: driver.now) : .taskTimedOut(task!, at: driver.now))
             case "TaskFailed" where task != nil:
-                let cause = Self.value(expected.details?["cause"]).map { $0.stringValue ?? $0.serialized } ?? ""
-                try driver.fail(task!, expected.details?["error"]?.stringValue ?? "", cause)
+                // A cause AWS recorded as JSON text (a Lambda error) went through the recording's parser.
+                let cause = expected.details?["cause"].map { $0.stringValue ?? $0.serialized }
+                try driver.send(
+                    .taskFailed(task!, error: expected.details?["error"]?.stringValue, cause: cause, at: driver.now))
             default:
                 guard let due = driver.timers.values.map(\.fireAt).min() else { break replay }
                 try driver.advance(max(0, due.timeIntervalSince(driver.now)))
