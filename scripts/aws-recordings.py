@@ -30,11 +30,17 @@ TEMPLATES = "tests/aws/services/stepfunctions/templates/"
 ASSIGN = ("assign/", "assign/statemachines/")
 CALLBACK = ("callback/", "callbacks/statemachines/")
 TIMEOUTS = "timeouts/statemachines/"
+HEARTBEATS = ("timeouts/", TIMEOUTS)
 
 
 def heartbeat_60(definition):
     """test_sqs_wait_for_task_tok_with_heartbeat sets HeartbeatSeconds to 60 before creating the machine."""
     definition["States"]["SendMessageWithWait"]["HeartbeatSeconds"] = 60
+
+
+def no_timeout(definition):
+    """test_heartbeat_no_timeout removes TimeoutSeconds before creating the machine."""
+    del definition["States"]["SendMessageWithWait"]["TimeoutSeconds"]
 
 
 # fixture name -> (snapshot file, test id, template file[, change the test makes to the template])
@@ -74,6 +80,9 @@ CASES = {
     "jsonata-undefined-assign": ("test_assign_reference_variables", "test_undefined_reference[BASE_UNDEFINED_ASSIGN]", "base_undefined_assign"),
     "jsonata-undefined-arguments": ("test_assign_reference_variables", "test_undefined_reference[BASE_UNDEFINED_ARGUMENTS]", "base_undefined_arguments"),
     "jsonata-undefined-arguments-field": ("test_assign_reference_variables", "test_undefined_reference[BASE_UNDEFINED_ARGUMENTS_FIELD]", "base_undefined_arguments_field"),
+    "heartbeat-timeout": (HEARTBEATS, "test_heartbeats", "test_heartbeat_timeout", TIMEOUTS + "service_sqs_send_and_wait_for_task_token_with_heartbeat"),
+    "heartbeat-path-timeout": (HEARTBEATS, "test_heartbeats", "test_heartbeat_path_timeout", TIMEOUTS + "service_sqs_send_and_wait_for_task_token_with_heartbeat_path"),
+    "heartbeat-no-timeout": (HEARTBEATS, "test_heartbeats", "test_heartbeat_no_timeout", TIMEOUTS + "service_sqs_send_and_wait_for_task_token_with_heartbeat", no_timeout),
     "callback-sqs-success": (CALLBACK, "test_callback", "test_sqs_wait_for_task_token", "sqs_wait_for_task_token"),
     "callback-sqs-timeout": (CALLBACK, "test_callback", "test_sqs_wait_for_task_token_timeout", "sqs_wait_for_task_token_with_timeout"),
     "callback-sqs-failure": (CALLBACK, "test_callback", "test_sqs_failure_in_wait_for_task_token", "sqs_wait_for_task_token"),
@@ -94,9 +103,6 @@ SKIPPED = {
     "BASE_REFERENCE_IN_LAMBDA_TASK_FIELDS": "commented out in LocalStack's own test (no recording)",
     "test_start_execution_sync, _sync2, _sync_delegate_failure, _sync_delegate_timeout, test_sync_with_task_token":
         "nested executions (states:startExecution) are not supported yet (issue 17)",
-    "timeouts/test_heartbeats (3 recordings)": "on heartbeat expiry AWS records error States.Timeout (TaskTimedOut, "
-        "ExecutionFailed) and matches States.HeartbeatTimeout in Retry/Catch; Baton still records "
-        "States.HeartbeatTimeout (issue 17)",
     "test_multiple_executions_and_heartbeat_notifications": "LocalStack skips it as flaky; six executions share one "
         "queue, so which recording belongs to which execution is not known",
 }

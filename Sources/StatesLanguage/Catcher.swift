@@ -21,14 +21,14 @@ public struct Catcher: Sendable, Hashable {
         self.resultPath = resultPath
     }
 
-    /// Whether this catcher handles an error name (AWS's wildcard rules, see `ErrorMatching`).
-    public func matches(_ errorName: String) -> Bool {
-        ErrorMatching.matches(errorEquals, errorName)
+    /// Whether this catcher handles an error (AWS's wildcard rules, see `ErrorMatching`).
+    public func matches(_ error: StatesError) -> Bool {
+        ErrorMatching.matches(errorEquals, error)
     }
 
     /// The first catcher in `catchers` that handles `error`, with its index; `nil` when none does.
     public static func match(_ error: StatesError, in catchers: [Catcher]) -> (index: Int, catcher: Catcher)? {
-        guard let index = catchers.firstIndex(where: { $0.matches(error.error) }) else { return nil }
+        guard let index = catchers.firstIndex(where: { $0.matches(error) }) else { return nil }
         return (index, catchers[index])
     }
 

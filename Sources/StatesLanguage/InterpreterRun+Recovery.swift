@@ -11,7 +11,7 @@ extension InterpreterRun {
             return
         }
         let retriers = definitionState.retriers
-        if let index = retriers.firstIndex(where: { $0.matches(error.error) }) {
+        if let index = retriers.firstIndex(where: { $0.matches(error) }) {
             let retrier = retriers[index]
             var counts = active.retryCounts
             if counts.count < retriers.count { counts += Array(repeating: 0, count: retriers.count - counts.count) }

@@ -77,8 +77,7 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
             case .taskTimedOut(let id, _):
                 try taskFailed(id, error: StatesError(StatesError.Name.timeout, cause: ""), type: .taskTimedOut)
             case .heartbeatTimedOut(let id, _):
-                try taskFailed(
-                    id, error: StatesError(StatesError.Name.heartbeatTimeout, cause: ""), type: .taskTimedOut)
+                try taskFailed(id, error: .heartbeatTimeout, type: .taskTimedOut)
             case .timerFired(let id, _): try timerFired(id)
             case .stopRequested(let error, let cause, _):
                 finishExecution(.aborted(error: error, cause: cause), type: .executionAborted)

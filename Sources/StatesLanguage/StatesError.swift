@@ -17,6 +17,17 @@ public struct StatesError: Error, Sendable, Hashable, CustomStringConvertible {
     public var hasError = true
     /// Whether the cause was given (as `hasError`, for `cause` and `"Cause"`).
     public var hasCause = true
+    /// A missed heartbeat. AWS names it `States.Timeout` (in `TaskTimedOut`, `ExecutionFailed` and the error
+    /// output) and lets Retry and Catch match it by `States.HeartbeatTimeout` as well as `States.Timeout` and
+    /// `States.ALL`, first match in array order (recorded executions show the name).
+    public var isHeartbeatTimeout = false
+
+    /// A missed heartbeat: `States.Timeout` that `States.HeartbeatTimeout` also matches.
+    public static var heartbeatTimeout: StatesError {
+        var error = StatesError(Name.timeout, cause: "")
+        error.isHeartbeatTimeout = true
+        return error
+    }
 
     /// An error as a task reported it, either part possibly left out.
     public static func reported(error: String?, cause: String?) -> StatesError {

@@ -66,7 +66,11 @@ import Testing
             case "TaskTimedOut" where task != nil:
                 // The orchestrator arms the task's deadlines; here the recording says which one expired.
                 let schedule = driver.scheduled.last { $0.taskId == task! }
-                let heartbeat = expected.details?["error"] == "States.HeartbeatTimeout"
+                // AWS names both States.Timeout; the earlier deadline is the one that expired.
+                let heartbeat =
+                    schedule.map { task in
+                        task.heartbeatSeconds.map { beat in task.timeoutSeconds.map { beat < $0 } ?? true } ?? false
+                    } ?? false
                 let seconds = (heartbeat ? schedule?.heartbeatSeconds : schedule?.timeoutSeconds) ?? 0
                 driver.now = driver.now.addingTimeInterval(TimeInterval(seconds))
                 try driver.send(
