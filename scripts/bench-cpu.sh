@@ -5,6 +5,9 @@
 # after the measured window and divided by the executions completed in it.
 #
 # usage: scripts/bench-cpu.sh [-k "1 2"] [-r rate/s=250] [-w concurrency] [-d seconds=30] [-o OUT] [-c]
+#                             [-q "jsonpath jsonata"]
+#   -q   the one-task machine's query languages, each measured in turn with a fresh orchestrator (default:
+#        jsonpath; jsonata is the same machine written in JSONata, `baton loadtest --query-language jsonata`)
 #   -w   closed model with this many executions in flight instead of the fixed rate (the saturated case)
 #   -c   on the 3-node cluster of scripts/rabbitmq-cluster.sh with BATON_QUEUE_TYPE=quorum (default: one node,
 #        classic queues)
@@ -16,13 +19,17 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-SHARD_COUNTS="1 2"; RATE=250; CONCURRENCY=""; DURATION=30; OUT=""; CLUSTER=0
-while getopts "k:r:w:d:o:c" o; do
+SHARD_COUNTS="1 2"; RATE=250; CONCURRENCY=""; DURATION=30; OUT=""; CLUSTER=0; LANGUAGES=jsonpath
+while getopts "k:r:w:d:o:cq:" o; do
   case $o in
     k) SHARD_COUNTS=$OPTARG ;; r) RATE=$OPTARG ;; w) CONCURRENCY=$OPTARG ;; d) DURATION=$OPTARG ;; o) OUT=$OPTARG ;;
-    c) CLUSTER=1 ;;
-    *) echo "usage: $0 [-k shard-counts] [-r rate | -w concurrency] [-d seconds] [-o outdir] [-c]" >&2; exit 2 ;;
+    c) CLUSTER=1 ;; q) LANGUAGES=$OPTARG ;;
+    *) echo "usage: $0 [-k shard-counts] [-r rate | -w concurrency] [-d seconds] [-o outdir] [-c] [-q languages]" >&2
+       exit 2 ;;
   esac
+done
+for QL in $LANGUAGES; do
+  case $QL in jsonpath | jsonata) ;; *) echo "bench-cpu: -q takes jsonpath and/or jsonata, not '$QL'" >&2; exit 2 ;; esac
 done
 # Reply flags; `-` leaves a flag out (binaries from before it, for before/after comparisons).
 START_FLAGS=(--start-replies "${START_REPLIES:-errors}"); [ "${START_REPLIES:-}" = - ] && START_FLAGS=()
@@ -57,7 +64,10 @@ switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n 
 HZ=$(getconf CLK_TCK)
 
 for K in $SHARD_COUNTS; do
-  PREFIX="cpu-$$-k$K"
+for QL in $LANGUAGES; do
+  # jsonpath keeps the flag out and the file names of before -q (binaries from before --query-language).
+  if [ "$QL" = jsonpath ]; then QL_FLAGS=(); TAG=""; else QL_FLAGS=(--query-language "$QL"); TAG="-$QL"; fi
+  PREFIX="cpu-$$-k$K$TAG"
   ORCHS=()
   for i in $(seq 0 $((K - 1))); do
     BATON_AMQP_URL=$URL BATON_QUEUE_PREFIX=$PREFIX BATON_QUEUE_TYPE=$QUEUE_TYPE BATON_DATA_DIR="$OUT/data-$PREFIX-$i" \
@@ -76,9 +86,10 @@ for K in $SHARD_COUNTS; do
   WORKER=$!; PIDS+=($WORKER)
   # Warm-up run (declares queues, fills caches), then the measured one.
   "$BIN/baton" loadtest --amqp-url "$URL" --queue-prefix "$PREFIX" --queue-type "$QUEUE_TYPE" --shards "$K" \
-    "${LOAD[@]}" "${START_FLAGS[@]}" --duration 3s --quiet > /dev/null 2>&1 || true
+    "${LOAD[@]}" "${START_FLAGS[@]}" "${QL_FLAGS[@]}" --duration 3s --quiet > /dev/null 2>&1 || true
   "$BIN/baton" loadtest --amqp-url "$URL" --queue-prefix "$PREFIX" --queue-type "$QUEUE_TYPE" --shards "$K" \
-    "${LOAD[@]}" "${START_FLAGS[@]}" --duration "${DURATION}s" --quiet --json "$OUT/loadtest-k$K.json" > "$OUT/loadtest-k$K.txt" 2>&1 &
+    "${LOAD[@]}" "${START_FLAGS[@]}" "${QL_FLAGS[@]}" --duration "${DURATION}s" --quiet \
+    --json "$OUT/loadtest-k$K$TAG.json" > "$OUT/loadtest-k$K$TAG.txt" 2>&1 &
   LOADTEST=$!
   sleep 1
   declare -A BEFORE=()
@@ -93,9 +104,9 @@ for K in $SHARD_COUNTS; do
   AFTER_TOTAL=$(awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat)
   IDLE_AFTER=$(awk '/^cpu /{print $5}' /proc/stat)
   wait "$LOADTEST" || true
-  RATE_DONE=$(python3 -c "import json;print(json.load(open('$OUT/loadtest-k$K.json'))['completed_per_second'])")
+  RATE_DONE=$(python3 -c "import json;print(json.load(open('$OUT/loadtest-k$K$TAG.json'))['completed_per_second'])")
   WINDOW=$((DURATION - 2))
-  python3 - "$K" "$RATE_DONE" "$WINDOW" "$HZ" "$((AFTER_TOTAL - BEFORE_TOTAL))" "$((IDLE_AFTER - IDLE_BEFORE))" \
+  python3 - "$K" "$QL" "$RATE_DONE" "$WINDOW" "$HZ" "$((AFTER_TOTAL - BEFORE_TOTAL))" "$((IDLE_AFTER - IDLE_BEFORE))" \
     "orchestrator:$(for p in "${ORCHS[@]}"; do echo -n "$((AFTER[$p] - BEFORE[$p])),"; done)" \
     "worker:$((AFTER[$WORKER] - BEFORE[$WORKER]))," "loadtest:$((AFTER[$LOADTEST] - BEFORE[$LOADTEST]))," \
     "broker:$(for p in $BROKER_PIDS; do echo -n "$((AFTER[$p] - BEFORE[$p])),"; done)" \
@@ -104,6 +115,7 @@ for K in $SHARD_COUNTS; do
     "worker:$((SW_AFTER[$WORKER] - SW_BEFORE[$WORKER]))," "loadtest:$((SW_AFTER[$LOADTEST] - SW_BEFORE[$LOADTEST]))," \
     "broker:$(for p in $BROKER_PIDS; do echo -n "$((SW_AFTER[$p] - SW_BEFORE[$p])),"; done)" <<'EOF' | tee -a "$OUT/results.txt"
 import os, sys
+language = sys.argv.pop(2)
 k, rate, window, hz, busy, idle = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
 executions = rate * window
 split = sys.argv.index("switches")
@@ -114,12 +126,13 @@ def per_execution(args, scale, digits):
         counts = [int(v) for v in values.split(",") if v]
         parts.append("%s=%s" % (name, "+".join(("%." + str(digits) + "f") % (c * scale / executions) for c in counts)))
     return " ".join(parts)
-print("RESULT shards=%d completed_per_second=%.1f cpu_ms_per_execution %s context_switches_per_execution %s machine_busy_cores=%.2f" % (
-    k, rate, per_execution(sys.argv[7:split], 1000 / hz, 3), per_execution(sys.argv[split + 1:], 1, 1),
+print("RESULT shards=%d query_language=%s completed_per_second=%.1f cpu_ms_per_execution %s context_switches_per_execution %s machine_busy_cores=%.2f" % (
+    k, language, rate, per_execution(sys.argv[7:split], 1000 / hz, 3), per_execution(sys.argv[split + 1:], 1, 1),
     busy / (busy + idle) * os.cpu_count() if busy + idle else 0))
 EOF
   for p in "${ORCHS[@]}" $WORKER; do kill "$p" 2>/dev/null || true; done
   for p in "${ORCHS[@]}" $WORKER; do wait "$p" 2>/dev/null || true; done
   unset BEFORE AFTER SW_BEFORE SW_AFTER
+done
 done
 echo "written: $OUT/results.txt and each run's loadtest JSON"

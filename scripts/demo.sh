@@ -129,8 +129,10 @@ for name in worker-function worker-silent legacy-system approver; do wait_for_lo
 metrics_addresses
 
 # The scenarios: `baton demo` waits until the orchestrator answers and every seed queue has a consumer, registers
-# seed1-no-callback (seed 1 publishing to baton.seed1.silent, whose worker never calls back), starts the nine
-# executions, approves the one a person would, waits for them to end and prints execution → expected → actual.
+# seed1-no-callback (seed 1 publishing to baton.seed1.silent, whose worker never calls back) and its JSONata twin,
+# starts the nine executions on the JSONPath seed machines and the same nine on their JSONata twins
+# (deploy/statemachines/*-jsonata.asl.json), approves the one a person would (on both), waits for them to end, prints
+# execution → expected → actual, then each twin beside its JSONPath machine (status, error, cause, output identical).
 # docker-compose.yml's `demo` service runs the same command.
 FAILURES=0
 baton demo --state-machines "$BATON_STATE_MACHINES" || FAILURES=1

@@ -5,18 +5,23 @@ import Foundation
 
 /// `baton demo`: runs every seed scenario through a running Baton system (the orchestrator with the seed state
 /// machines, worker-function on `<prefix>.seed1`, a never-calling-back worker on `<prefix>.seed1.silent`,
-/// legacy-system on `<prefix>.legacy.callbacks`, the approver with `reject-if=amount>1000`), approves the one
-/// approval a person would, prints execution → expected → actual status and exits non-zero unless every scenario
-/// ended as expected. scripts/demo.sh and docker-compose.yml's `demo` service both run it.
+/// legacy-system on `<prefix>.legacy.callbacks`, the approver with `reject-if=amount>1000`), each on the JSONPath
+/// seed machine and on its JSONata twin (`<machine>-jsonata`), approves the one approval a person would (on both),
+/// prints execution → expected → actual status, then each twin beside its JSONPath machine, and exits non-zero
+/// unless every scenario ended as expected and every twin's outcome (status, error, cause, output) is identical.
+/// scripts/demo.sh and docker-compose.yml's `demo` service both run it.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run the seed scenarios against a running system and print their outcome table.",
         discussion: """
             Waits until the orchestrator answers and every seed queue has a consumer, registers seed1-no-callback \
-            (seed1-callback publishing to <prefix>.seed1.silent), starts nine executions, approves \
-            approval-approved through the approver's API, waits for all to end and prints the table. \
-            Exit status 1 when a scenario ends otherwise than expected.
+            and seed1-no-callback-jsonata (seed1-callback and its JSONata twin publishing to \
+            <prefix>.seed1.silent), starts nine executions on the JSONPath seed machines and the same nine on \
+            their JSONata twins (<machine>-jsonata), approves approval-approved and approval-approved-jsonata \
+            through the approver's API, waits for all to end and prints the tables. Exit status 1 when a \
+            scenario ends otherwise than expected or a JSONata twin's status, error, cause or output differs \
+            from its JSONPath machine's (legacy-system's completedAt clock aside).
             """
     )
 
@@ -45,14 +50,16 @@ struct DemoCommand: AsyncParsableCommand {
         try await readiness.waitForOrchestrator()
         try await readiness.waitForConsumers(
             ["seed1", "seed1.silent", "legacy.callbacks", "jobs", "approvals"].map { "\(prefix).\($0)" })
-        try await registerSilentSeed(directory: directory, prefix: prefix)
+        for suffix in ["", DemoScenario.jsonataSuffix] {
+            try await registerSilentSeed(directory: directory, prefix: prefix, suffix: suffix)
+        }
 
         say(
             "baton demo: running the seed scenarios (workflow time ×\(Self.number(scale)): seed 1's 30 s timeout "
                 + "lasts \(Self.number(30 / scale)) s, the approval's 120 s lasts \(Self.number(120 / scale)) s)")
         var started: [(scenario: DemoScenario, arn: String)] = []
         let stamp = Int(Date().timeIntervalSince1970)
-        for scenario in DemoScenario.seeds {
+        for scenario in DemoScenario.all {
             let machine = try await StateMachineLookup.arn(scenario.machine, options: options)
             let response = try await options.command(
                 "StartExecution",
@@ -65,13 +72,14 @@ struct DemoCommand: AsyncParsableCommand {
             }
             started.append((scenario, arn))
         }
-        if let approval = started.first(where: { $0.scenario.label == "approval-approved" }) {
+        for approval in started where approval.scenario.label.hasPrefix("approval-approved") {
             try await approve(approval.arn, deadline: readiness.deadline)
         }
 
         let deadline = Date().addingTimeInterval(endTimeout)
         var rows: [[String]] = []
         var failures = 0
+        var descriptions: [String: [String: Any]] = [:]
         for (scenario, arn) in started {
             var description: [String: Any] = [:]
             while true {
@@ -81,6 +89,7 @@ struct DemoCommand: AsyncParsableCommand {
                 if Date() >= deadline { break }
                 try await Task.sleep(for: .milliseconds(200))
             }
+            descriptions[scenario.label] = description
             let status = description["status"] as? String ?? "?"
             let expected = status == scenario.expected
             if !expected { failures += 1 }
@@ -100,18 +109,50 @@ struct DemoCommand: AsyncParsableCommand {
             "DURATION is wall-clock time from startDate to stopDate (both real dates); WORKFLOW TIME is the same span "
                 + "as the state machines count it (×\(Self.number(scale)), what TimeoutSeconds is measured in)")
         print("")
-        if failures == 0 {
-            say("baton demo: all \(rows.count) scenarios ended as expected")
+        let differing = compareTwins(descriptions)
+        if failures == 0 && differing == 0 {
+            say(
+                "baton demo: all \(rows.count) scenarios ended as expected, each JSONata twin as its JSONPath machine")
         } else {
-            say("baton demo: \(failures) of \(rows.count) scenarios did not end as expected")
+            say(
+                "baton demo: \(failures) of \(rows.count) scenarios did not end as expected; \(differing) of "
+                    + "\(DemoScenario.seeds.count) JSONata twins ended otherwise than their JSONPath machine")
             throw ExitCode.failure
         }
     }
 
-    /// Registers seed1-no-callback: seed1-callback's definition publishing to the silent worker's queue.
-    /// An existing machine of that name (a second run against the same orchestrator) is kept.
-    private func registerSilentSeed(directory: String, prefix: String) async throws {
-        let path = URL(fileURLWithPath: directory).appendingPathComponent("seed1-callback.asl.json").path
+    /// Prints each JSONata twin's outcome beside its JSONPath machine's and returns how many differ.
+    private func compareTwins(_ descriptions: [String: [String: Any]]) -> Int {
+        let comparisons = DemoScenario.seeds.map { scenario in
+            DemoTwinComparison(
+                label: scenario.label, jsonPath: descriptions[scenario.label] ?? [:],
+                jsonata: descriptions[scenario.jsonataTwin.label] ?? [:])
+        }
+        say("JSONata twins (the same input on <machine>\(DemoScenario.jsonataSuffix))")
+        Human.table(
+            ["EXECUTION", "JSONPATH", "JSONATA", "COMPARED", ""],
+            comparisons.map { comparison in
+                let status = { (label: String) in descriptions[label]?["status"] as? String ?? "?" }
+                return [
+                    comparison.label, status(comparison.label), status(comparison.label + DemoScenario.jsonataSuffix),
+                    DemoTwinComparison.fields.joined(separator: ", "),
+                    comparison.differences.isEmpty
+                        ? "identical" : "DIFFERS: " + comparison.differences.joined(separator: ", "),
+                ]
+            })
+        for comparison in comparisons { comparison.details.forEach { print("  \($0)") } }
+        print(
+            "Outputs are compared as JSON values; legacy-system's completedAt (its clock when the job ended) only as "
+                + "present on both")
+        print("")
+        return comparisons.filter { !$0.differences.isEmpty }.count
+    }
+
+    /// Registers seed1-no-callback (`suffix` empty) or its JSONata twin (`-jsonata`): seed1-callback's definition,
+    /// or its twin's, publishing to the silent worker's queue. An existing machine of that name (a second run
+    /// against the same orchestrator) is kept.
+    private func registerSilentSeed(directory: String, prefix: String, suffix: String) async throws {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("seed1-callback\(suffix).asl.json").path
         guard let definition = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw CLIError("cannot read \(path) (set --state-machines or BATON_STATE_MACHINES)")
         }
@@ -120,7 +161,7 @@ struct DemoCommand: AsyncParsableCommand {
             _ = try await options.command(
                 "CreateStateMachine",
                 [
-                    "name": "seed1-no-callback", "definition": silent,
+                    "name": "seed1-no-callback\(suffix)", "definition": silent,
                     "roleArn": "arn:aws:iam::123456789012:role/baton-demo", "type": "STANDARD",
                 ])
         } catch let error as RemoteError where error.type == "StateMachineAlreadyExists" {

@@ -2,7 +2,7 @@
 struct DemoScenario: Sendable {
     /// The execution name's stem and the table's first column.
     var label: String
-    /// The state machine's name (registered from deploy/statemachines, or seed1-no-callback).
+    /// The state machine's name (registered from deploy/statemachines, or seed1-no-callback and its JSONata twin).
     var machine: String
     /// The terminal status the scenario must reach.
     var expected: String
@@ -36,4 +36,17 @@ struct DemoScenario: Sendable {
             label: "approval-expired", machine: "manual-approval", expected: "FAILED",
             input: #"{"item": "desk", "amount": 300}"#),
     ]
+
+    /// The suffix of a JSONata twin: `deploy/statemachines/<machine>-jsonata.asl.json` is `<machine>` written in
+    /// JSONata (Arguments, Output, Assign) with the same outcome for the same input.
+    static let jsonataSuffix = "-jsonata"
+
+    /// The same scenario — same input, same expected status — on the machine's JSONata twin.
+    var jsonataTwin: DemoScenario {
+        DemoScenario(
+            label: label + Self.jsonataSuffix, machine: machine + Self.jsonataSuffix, expected: expected, input: input)
+    }
+
+    /// Every scenario `baton demo` runs: the seeds on the JSONPath machines, then each on its JSONata twin.
+    static let all: [DemoScenario] = seeds + seeds.map(\.jsonataTwin)
 }

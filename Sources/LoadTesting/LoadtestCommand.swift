@@ -46,6 +46,11 @@ package struct LoadtestCommand: AsyncParsableCommand {
     var stateMachine: String?
     @Option(help: "Queue the default machine's task goes to (default: <prefix>.loadtest)")
     var taskQueue: String?
+    @Option(
+        help:
+            "The default machine's query language: jsonpath (Parameters) or jsonata (the same task and output, written with QueryLanguage JSONata and Arguments)"
+    )
+    var queryLanguage = "jsonpath"
     @Option(help: "Approximate size of each execution's input in bytes")
     var messageSize = 256
     @Option(help: "Latency of the workers --workers starts, e.g. fixed:5ms, exp:mean=2ms")
@@ -111,6 +116,12 @@ package struct LoadtestCommand: AsyncParsableCommand {
         guard ["all", "errors"].contains(startReplies) else {
             throw ValidationError("--start-replies is all or errors")
         }
+        guard let language = DefaultLoadMachine.QueryLanguage(rawValue: queryLanguage) else {
+            throw ValidationError("--query-language is jsonpath or jsonata")
+        }
+        if language != .jsonpath && stateMachine != nil {
+            throw ValidationError("--query-language chooses the default machine; --state-machine brings its own")
+        }
         let type = queueType ?? environment["BATON_QUEUE_TYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? "classic"
         guard ["classic", "quorum"].contains(type) else { throw ValidationError("--queue-type is classic or quorum") }
         let measured = try duration.map { try seconds($0, "--duration") } ?? (executions == nil ? 10 : nil)
@@ -121,7 +132,8 @@ package struct LoadtestCommand: AsyncParsableCommand {
             queuePrefix: prefix, queueType: type, model: model, rate: parsedRate ?? (sweep ? 200 : 0),
             concurrency: inFlight,
             duration: measured, warmup: try seconds(warmup, "--warmup"), executions: executions,
-            stateMachineFile: stateMachine, taskQueue: taskQueue ?? "\(prefix).loadtest", messageSize: messageSize,
+            stateMachineFile: stateMachine, taskQueue: taskQueue ?? "\(prefix).loadtest", queryLanguage: language,
+            messageSize: messageSize,
             workerLatency: workerLatency, workers: workers, workerPrefetch: workerPrefetch ?? max(16, 2 * inFlight),
             workerCallbackReplies: callbackReplies,
             startPath: startPath, startReplies: startReplies,

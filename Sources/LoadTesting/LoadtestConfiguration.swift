@@ -25,6 +25,8 @@ struct LoadtestConfiguration: Sendable, Codable {
     var stateMachineFile: String?
     /// The queue the default state machine sends its task to, served by the workers' callback function.
     var taskQueue: String
+    /// The default state machine's query language (`--query-language`).
+    var queryLanguage: DefaultLoadMachine.QueryLanguage = .jsonpath
     /// Approximate bytes of each execution's input (padded with a `pad` string).
     var messageSize: Int
     var workerLatency: String?
@@ -99,7 +101,19 @@ enum SecondsText {
 
 /// The default machine: one `sqs:sendMessage.waitForTaskToken` task whose worker calls back at once.
 enum DefaultLoadMachine {
-    static func definition(queue: String) -> String {
+    /// The language the machine is written in; both send the same message and end with the same output.
+    enum QueryLanguage: String, Sendable, Codable {
+        case jsonpath, jsonata
+    }
+
+    static func definition(queue: String, language: QueryLanguage = .jsonpath) -> String {
+        switch language {
+        case .jsonpath: jsonPathDefinition(queue: queue)
+        case .jsonata: jsonataDefinition(queue: queue)
+        }
+    }
+
+    static func jsonPathDefinition(queue: String) -> String {
         """
         {"Comment": "baton loadtest: one callback task",
          "StartAt": "Callback",
@@ -107,6 +121,23 @@ enum DefaultLoadMachine {
            "Callback": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
              "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/\(queue)",
                             "MessageBody": {"TaskToken.$": "$$.Task.Token", "input.$": "$"}},
+             "TimeoutSeconds": 300,
+             "End": true}
+         }}
+        """
+    }
+
+    /// The JSONata twin: `$states.context.Task.Token` and `$states.input` in `Arguments`, the result as output.
+    static func jsonataDefinition(queue: String) -> String {
+        """
+        {"Comment": "baton loadtest: one callback task, in JSONata",
+         "QueryLanguage": "JSONata",
+         "StartAt": "Callback",
+         "States": {
+           "Callback": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+             "Arguments": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/\(queue)",
+                           "MessageBody": {"TaskToken": "{% $states.context.Task.Token %}",
+                                           "input": "{% $states.input %}"}},
              "TimeoutSeconds": 300,
              "End": true}
          }}

@@ -94,7 +94,8 @@ struct LoadtestSession {
         if let file = configuration.stateMachineFile {
             definition = try String(contentsOfFile: file, encoding: .utf8)
         } else {
-            definition = DefaultLoadMachine.definition(queue: configuration.taskQueue)
+            definition = DefaultLoadMachine.definition(
+                queue: configuration.taskQueue, language: configuration.queryLanguage)
             try await bus.declare(QueueSpec(configuration.taskQueue))
         }
         let name = "loadtest-\(UUID().uuidString.prefix(8).lowercased())"
