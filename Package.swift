@@ -246,6 +246,7 @@ let package = Package(
             name: "OrchestratorCoreTests",
             dependencies: [
                 "BatonJSON", "OrchestratorCore", "ExecutionStore", "StatesLanguage", "BatonProtocol", "StoreTestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -12,7 +12,8 @@ public struct BatonCommand: AsyncParsableCommand {
             StartExecutionCommand.self, DescribeExecutionCommand.self, GetExecutionHistoryCommand.self,
             ListExecutionsCommand.self, StopExecutionCommand.self, SendTaskSuccessCommand.self,
             SendTaskFailureCommand.self, SendTaskHeartbeatCommand.self, CreateStateMachineCommand.self,
-            ListStateMachinesCommand.self, ApprovalsCommand.self, WatchCommand.self, BenchCommand.self,
+            ListStateMachinesCommand.self, ValidateCommand.self, ApprovalsCommand.self, WatchCommand.self,
+            BenchCommand.self,
             ChaosCommand.self, DemoCommand.self,
             LoadtestCommand.self,
         ]

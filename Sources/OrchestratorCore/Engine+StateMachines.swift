@@ -15,11 +15,32 @@ extension Engine {
     }
 
     /// Creates a state machine (AWS CreateStateMachine); creating one that exists with the same definition and
-    /// role answers the existing one, as AWS does.
+    /// role answers the existing one, as AWS does. A new state machine's definition warnings are logged.
     /// - Throws: `APIError` — InvalidName, InvalidDefinition, StateMachineAlreadyExists, InternalFailure.
     public func createStateMachine(
         name: String, definition: String, roleArn: String = "", type: String = "STANDARD"
     ) async throws(APIError) -> StateMachineRecord {
+        let (record, created) = try await insertStateMachine(
+            name: name, definition: definition, roleArn: roleArn, type: type)
+        if created { logWarnings(of: record) }
+        return record
+    }
+
+    /// Updates a state machine's definition and/or role (AWS UpdateStateMachine): a new revision; running
+    /// executions keep the revision they started with. A new definition's warnings are logged.
+    /// - Throws: `APIError` — InvalidArn, InvalidDefinition, StateMachineDoesNotExist.
+    public func updateStateMachine(arn: String, definition: String?, roleArn: String?) async throws(APIError)
+        -> StateMachineRecord
+    {
+        let record = try await reviseStateMachine(arn: arn, definition: definition, roleArn: roleArn)
+        if definition != nil { logWarnings(of: record) }
+        return record
+    }
+
+    /// CreateStateMachine without the log; `created` is false when an identical state machine existed.
+    private func insertStateMachine(
+        name: String, definition: String, roleArn: String, type: String
+    ) async throws(APIError) -> (record: StateMachineRecord, created: Bool) {
         try ResourceName.validate(name, field: "name")
         try Self.checkDefinition(definition)
         let arn = configuration.stateMachineArn(name: name)
@@ -28,19 +49,18 @@ extension Engine {
                 guard existing.definition == definition, existing.roleArn == roleArn, existing.type == type else {
                     throw APIError(.stateMachineAlreadyExists, "State Machine Already Exists: '\(arn)'")
                 }
-                return existing
+                return (existing, false)
             }
-            return try context.tx.transaction().insertStateMachine(
+            let record = try context.tx.transaction().insertStateMachine(
                 StateMachineRecord(
                     arn: arn, name: name, type: type, roleArn: roleArn, definition: definition,
                     creationDate: context.now))
+            return (record, true)
         }
     }
 
-    /// Updates a state machine's definition and/or role (AWS UpdateStateMachine): a new revision; running
-    /// executions keep the revision they started with.
-    /// - Throws: `APIError` — InvalidArn, InvalidDefinition, StateMachineDoesNotExist.
-    public func updateStateMachine(arn: String, definition: String?, roleArn: String?) async throws(APIError)
+    /// UpdateStateMachine without the log.
+    private func reviseStateMachine(arn: String, definition: String?, roleArn: String?) async throws(APIError)
         -> StateMachineRecord
     {
         guard StatesARN.stateMachineName(arn) != nil else { throw APIError(.invalidArn, "Invalid Arn: '\(arn)'") }
@@ -62,7 +82,8 @@ extension Engine {
     }
 
     /// Registers every `*.asl.json` file of a directory (`BATON_STATE_MACHINES`) under its file name: created
-    /// when new, updated when its definition changed.
+    /// when new, updated when its definition changed. Each file's definition warnings are logged once per call,
+    /// whether the state machine was created, updated or already registered.
     /// - Returns: the registered ARNs.
     /// - Throws: `APIError` naming the file whose definition is invalid, or a file system error.
     public func registerStateMachines(in directory: URL) async throws -> [String] {
@@ -75,13 +96,18 @@ extension Engine {
             let definition = try String(contentsOf: file, encoding: .utf8)
             let arn = configuration.stateMachineArn(name: name)
             do {
+                var record: StateMachineRecord
                 if let existing = try await store.stateMachine(arn: arn) {
+                    record = existing
                     if existing.definition != definition {
-                        _ = try await updateStateMachine(arn: arn, definition: definition, roleArn: nil)
+                        record = try await reviseStateMachine(arn: arn, definition: definition, roleArn: nil)
                     }
                 } else {
-                    _ = try await createStateMachine(name: name, definition: definition)
+                    record = try await insertStateMachine(
+                        name: name, definition: definition, roleArn: "", type: "STANDARD"
+                    ).record
                 }
+                logWarnings(of: record)
             } catch let error as APIError {
                 throw APIError(error.code, "\(file.lastPathComponent): \(error.message)")
             }

@@ -214,21 +214,32 @@ public struct StepFunctionsOperations: Sendable {
         ]
     }
 
+    /// ValidateStateMachineDefinition: the definition's errors (`result` FAIL) and, when `severity` is WARNING
+    /// (AWS's default is ERROR: errors only), the warnings of a valid definition for its `type`
+    /// (``DefinitionWarning``; `result` stays OK).
     private func validate(_ fields: RequestFields) throws(APIError) -> JSON {
         let definition = try fields.string("definition", length: RequestFields.Length.definition)
-        _ = try fields.optionalEnum("type", Self.machineTypes)
-        _ = try fields.optionalEnum("severity", ["ERROR", "WARNING"])
+        let type = try fields.optionalEnum("type", Self.machineTypes) ?? "STANDARD"
+        let severity = try fields.optionalEnum("severity", ["ERROR", "WARNING"]) ?? "ERROR"
         let limit = try fields.maxResults(default: 100, limit: 100)
         let issues = Engine.validate(definition: definition)
-        let diagnostics: [JSON] = issues.prefix(limit).map {
+        var diagnostics: [JSON] = issues.map {
             [
                 "severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": .string($0.message),
                 "location": .string($0.pointer),
             ]
         }
+        if issues.isEmpty, severity == "WARNING" {
+            diagnostics += Engine.warnings(definition: definition, type: type).map {
+                [
+                    "severity": "WARNING", "code": .string($0.code.name), "message": .string($0.message),
+                    "location": .string($0.pointer),
+                ]
+            }
+        }
         return [
-            "result": issues.isEmpty ? "OK" : "FAIL", "diagnostics": .array(diagnostics),
-            "truncated": .bool(issues.count > limit),
+            "result": issues.isEmpty ? "OK" : "FAIL", "diagnostics": .array(Array(diagnostics.prefix(limit))),
+            "truncated": .bool(diagnostics.count > limit),
         ]
     }
 

@@ -205,11 +205,13 @@ extension DefinitionParser {
         let catchers = catchers(object["Catch"], at: Self.pointer(pointer, "Catch"))
         var toleratedCount: Int?
         if case .seconds(let value)? = count { toleratedCount = value }
-        return MapState(
+        var map = MapState(
             itemsPath: itemsPath, itemSelector: itemSelector, maxConcurrency: maxConcurrency,
             itemProcessor: processor ?? StateMachineDefinition(startAt: "", states: [:]),
             toleratedFailurePercentage: percentage, toleratedFailureCount: toleratedCount,
             retry: retry, catch: catchers)
+        if object["ItemProcessor"] == nil, object["Iterator"] != nil { map.itemProcessorField = "Iterator" }
+        return map
     }
 
     mutating func toleratedFailurePercentage(_ object: JSONObject, at pointer: String) -> Double? {

@@ -101,6 +101,9 @@ public struct MapState: Sendable, Hashable {
     public var maxConcurrency: SecondsSetting?
     /// `ItemProcessor` (or the legacy `Iterator`): the state machine run for each item.
     public var itemProcessor: StateMachineDefinition
+    /// The field the definition wrote ``itemProcessor`` under, `ItemProcessor` or the legacy `Iterator`: JSON
+    /// pointers into nested states name it.
+    public var itemProcessorField = "ItemProcessor"
     /// `ToleratedFailurePercentage` (0...100), parsed and stored; Baton does not apply it yet.
     public var toleratedFailurePercentage: Double?
     /// `ToleratedFailureCount`, parsed and stored; Baton does not apply it yet.

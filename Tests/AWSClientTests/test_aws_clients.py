@@ -154,6 +154,29 @@ def test_errors_arrive_as_the_modeled_exceptions(orchestrator):
     assert unsupported.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+HAZARD = json.dumps({"StartAt": "Work", "States": {"Work": {
+    "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+    "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/1/work", "MessageBody.$": "$"}, "End": True}}})
+
+
+def test_validate_answers_callback_warnings_in_the_modeled_shape(orchestrator, tmp_path):
+    sfn = client(orchestrator)
+    assert sfn.validate_state_machine_definition(definition=HAZARD)["diagnostics"] == []
+    warned = sfn.validate_state_machine_definition(definition=HAZARD, severity="WARNING", type="EXPRESS")
+    assert warned["result"] == "OK" and warned["truncated"] is False
+    assert [(d["severity"], d["code"], d["location"]) for d in warned["diagnostics"]] == [
+        ("WARNING", "CALLBACK_WITHOUT_TIMEOUT", "/States/Work"),
+        ("WARNING", "CALLBACK_WITHOUT_TASK_TOKEN", "/States/Work/Parameters"),
+        ("WARNING", "EXPRESS_UNSUPPORTED_PATTERN", "/States/Work/Resource"),
+    ]
+    definition = tmp_path / "hazard.asl.json"
+    definition.write_text(HAZARD)
+    answer = aws(orchestrator, "validate-state-machine-definition", "--definition", f"file://{definition}",
+                 "--severity", "WARNING", "--max-results", "1")
+    assert answer["result"] == "OK" and answer["truncated"] is True
+    assert [d["code"] for d in answer["diagnostics"]] == ["CALLBACK_WITHOUT_TIMEOUT"]
+
+
 def test_signed_requests_pass_and_wrong_signatures_fail_with_403(signed_orchestrator):
     good = client(signed_orchestrator, "AKIDBATONTEST", "baton-test-secret")
     assert good.list_state_machines()["stateMachines"] == []
