@@ -16,13 +16,15 @@ extension Engine {
         return parsed.warnings(type: StateMachineType(rawValue: type) ?? .standard)
     }
 
-    /// Logs each warning of a registered state machine's definition, one line apiece.
+    /// Logs each warning of a registered state machine's definition, one line apiece, at info (STYLE rule 8:
+    /// library code logs at info or below; the `diagnostic.severity` metadata says WARNING).
     func logWarnings(of record: StateMachineRecord) {
         for warning in Self.warnings(definition: record.definition, type: record.type) {
-            logger.warning(
+            logger.info(
                 "state machine definition warning: \(warning.message)",
                 metadata: [
-                    "state_machine.arn": "\(record.arn)", "diagnostic.code": "\(warning.code.name)",
+                    "state_machine.arn": "\(record.arn)", "diagnostic.severity": "WARNING",
+                    "diagnostic.code": "\(warning.code.name)",
                     "diagnostic.location": "\(warning.pointer)",
                 ])
         }

@@ -47,7 +47,7 @@ import Testing
 
         /// The logged warnings, as `machine-name CODE location`, in order; `clear` forgets them.
         func warnings(clear: Bool = true) -> [String] {
-            let lines = logs.entries.filter { $0.level == .warning }.map { entry in
+            let lines = logs.entries.filter { $0.metadata["diagnostic.severity"] == "WARNING" }.map { entry in
                 let arn = entry.metadata["state_machine.arn"].map { "\($0)" } ?? "?"
                 let name = arn.split(separator: ":").last.map(String.init) ?? arn
                 return
