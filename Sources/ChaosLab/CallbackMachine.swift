@@ -24,8 +24,8 @@ public enum CallbackMachine {
                 "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/\(queue)",
                                "MessageBody": {"TaskToken.$": "$$.Task.Token", "input.$": "$"}},
                 "TimeoutSeconds": \(timeout), \(heartbeatField) \(retry)
-                "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"},
-                          {"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "NoHeartbeat"},
+                "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "NoHeartbeat"},
+                          {"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"},
                           {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Failed"}],
                 "Next": "Done"},
               "Done": {"Type": "Succeed"},

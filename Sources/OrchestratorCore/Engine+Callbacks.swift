@@ -84,7 +84,7 @@ extension Engine {
             try context.run(
                 [
                     .taskFailed(
-                        TaskID(rawValue: Int(task.taskID) ?? -1), error: error ?? "", cause: cause ?? "",
+                        TaskID(rawValue: Int(task.taskID) ?? -1), error: error, cause: cause,
                         at: context.now)
                 ],
                 executionID: task.executionID)

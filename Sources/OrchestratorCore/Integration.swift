@@ -15,6 +15,10 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
     case lambdaWaitForTaskToken = "lambda.waitForTaskToken"
     /// `arn:aws:states:::baton:startJob.sync`: legacy-system runs the job and reports its end.
     case jobSync = "job.sync"
+    /// Any other `arn:<partition>:states:::<service>:<api>.waitForTaskToken` (`sns:publish`, `events:putEvents`,
+    /// `ecs:runTask`, `glue:startJobRun`, `batch:submitJob`, `apigateway:invoke`, …): the rendered Parameters go
+    /// to a queue named after the service's resource (`ServiceCallback`), then the task waits for its callback.
+    case serviceWaitForTaskToken = "service.waitForTaskToken"
 
     /// The integration of a resource ARN, or `nil` for one Baton does not run.
     public init?(resource: String) {
@@ -25,6 +29,10 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
         case "arn:aws:states:::lambda:invoke.waitForTaskToken": self = .lambdaWaitForTaskToken
         case "arn:aws:states:::baton:startJob.sync": self = .jobSync
         default:
+            if ServiceCallback(resource: resource) != nil {
+                self = .serviceWaitForTaskToken
+                return
+            }
             guard Self.functionName(fromArn: resource) != nil else { return nil }
             self = .lambda
         }
@@ -33,8 +41,10 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
     /// The message for `Resource` validation at definition time; `nil` when Baton runs the resource.
     public static func validate(resource: String) -> String? {
         guard Integration(resource: resource) == nil else { return nil }
+        if let refusal = ServiceCallback.refusal(resource) { return refusal }
         return "unsupported resource '\(resource)'; Baton runs arn:aws:states:::sqs:sendMessage[.waitForTaskToken], "
-            + "arn:aws:states:::lambda:invoke[.waitForTaskToken], arn:aws:lambda:<region>:<account>:function:<name> "
+            + "arn:aws:states:::lambda:invoke[.waitForTaskToken], arn:aws:lambda:<region>:<account>:function:<name>, "
+            + "any arn:aws:states:::<service>:<api>.waitForTaskToken "
             + "and arn:aws:states:::baton:startJob.sync (see docs/integrations.md)"
     }
 
@@ -94,6 +104,12 @@ extension Integration {
             }
         case .jobSync:
             queue = names.jobQueue
+            body = task.parameters
+        case .serviceWaitForTaskToken:
+            guard let service = ServiceCallback(resource: task.resource) else {
+                throw StatesError(StatesError.Name.runtime, cause: "unsupported resource '\(task.resource)'")
+            }
+            queue = service.queue(for: task.parameters, names: names)
             body = task.parameters
         }
         var headers: [String: String] = [

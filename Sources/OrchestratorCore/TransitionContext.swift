@@ -163,12 +163,18 @@ struct TransitionContext {
                 at: engine.clock.deadline(after: Double(heartbeat), from: now))
         }
         var headers = dispatch.headers
+        let messageID = "\(record.id)-\(taskID)-\(task.attempt)"
         headers[TaskHeaders.executionArn] = record.arn
-        headers[OutboxHeaders.messageID] = "\(record.id)-\(taskID)-\(task.attempt)"
+        headers[OutboxHeaders.messageID] = messageID
         if !integration.waitsForCallback { headers[OutboxHeaders.completesTask] = tokenID }
         try enqueue(
             NewOutboxMessage(exchange: "", routingKey: dispatch.queue, body: Data(dispatch.body), headers: headers))
-        return [.taskStarted(task.taskId, at: now)]
+        // The message is committed to the outbox in this transaction, so the call is submitted: AWS's TaskSubmitted
+        // with the service's answer follows TaskStarted for every task that waits.
+        guard let submitted = integration.submitted(dispatch, resource: task.resource, messageID: messageID) else {
+            return [.taskStarted(task.taskId, at: now)]
+        }
+        return [.taskStarted(task.taskId, at: now), .taskSubmitted(task.taskId, output: submitted, at: now)]
     }
 
     private mutating func finish(_ outcome: ExecutionOutcome, record: ExecutionRecord) throws {

@@ -11,7 +11,7 @@ public struct Catcher: Sendable, Hashable {
     public var resultPath: PathSetting
     /// In a JSONata state, the catcher's `Output` (default: the error output, `$states.errorOutput`).
     public var output: JSON?
-    /// In a JSONata state, the catcher's `Assign`.
+    /// The catcher's `Assign`, evaluated with the error output (`$states.errorOutput` in JSONata, `$` in JSONPath).
     public var assign: JSON?
 
     /// Creates a catcher.
@@ -21,19 +21,23 @@ public struct Catcher: Sendable, Hashable {
         self.resultPath = resultPath
     }
 
-    /// Whether this catcher handles an error name (AWS's wildcard rules, see `ErrorMatching`).
-    public func matches(_ errorName: String) -> Bool {
-        ErrorMatching.matches(errorEquals, errorName)
+    /// Whether this catcher handles an error (AWS's wildcard rules, see `ErrorMatching`).
+    public func matches(_ error: StatesError) -> Bool {
+        ErrorMatching.matches(errorEquals, error)
     }
 
     /// The first catcher in `catchers` that handles `error`, with its index; `nil` when none does.
     public static func match(_ error: StatesError, in catchers: [Catcher]) -> (index: Int, catcher: Catcher)? {
-        guard let index = catchers.firstIndex(where: { $0.matches(error.error) }) else { return nil }
+        guard let index = catchers.firstIndex(where: { $0.matches(error) }) else { return nil }
         return (index, catchers[index])
     }
 
     /// The error output a catcher passes on: `{"Error": name, "Cause": cause}`.
     public static func errorOutput(for error: StatesError) -> JSON {
-        .object(JSONObject([("Error", .string(error.error)), ("Cause", .string(error.cause))]))
+        .object(
+            JSONObject([
+                ("Error", error.hasError ? .string(error.error) : .null),
+                ("Cause", error.hasCause ? .string(error.cause) : .null),
+            ]))
     }
 }

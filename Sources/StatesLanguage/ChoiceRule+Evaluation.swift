@@ -10,12 +10,28 @@ extension ChoiceState {
     /// - Parameters:
     ///   - input: the Choice state's effective input (after InputPath).
     ///   - context: the context object `$$` refers to.
+    ///   - variables: the variables `$name` paths refer to.
     /// - Throws: `StatesError` States.NoChoiceMatched when no rule matches and there is no Default;
     ///   States.Runtime when a rule's Variable (or an operand path) does not resolve.
-    public func nextState(for input: JSON, context: JSON) throws(StatesError) -> String {
-        for rule in choices where try rule.evaluate(input: input, context: context) {
-            return rule.next
+    public func nextState(for input: JSON, context: JSON, variables: [String: JSON] = [:]) throws(StatesError)
+        -> String
+    {
+        if let rule = try matchingRule(for: input, context: context, variables: variables) { return rule.next }
+        return try fallback()
+    }
+
+    /// The first rule whose condition holds, `nil` when none does.
+    public func matchingRule(for input: JSON, context: JSON, variables: [String: JSON] = [:]) throws(StatesError)
+        -> ChoiceRule?
+    {
+        for rule in choices where try rule.evaluate(input: input, context: context, variables: variables) {
+            return rule
         }
+        return nil
+    }
+
+    /// Default, or States.NoChoiceMatched without one.
+    func fallback() throws(StatesError) -> String {
         guard let fallback = `default` else {
             throw StatesError(StatesError.Name.noChoiceMatched, cause: Self.noChoiceMatchedCause)
         }
@@ -27,26 +43,28 @@ extension ChoiceRule {
     /// Whether the rule's condition holds for an input.
     /// - Throws: `StatesError` States.Runtime when a Variable or operand path does not resolve
     ///   (except for `IsPresent`, which tests exactly that).
-    public func evaluate(input: JSON, context: JSON) throws(StatesError) -> Bool {
-        try condition.evaluate(input: input, context: context)
+    public func evaluate(input: JSON, context: JSON, variables: [String: JSON] = [:]) throws(StatesError) -> Bool {
+        try condition.evaluate(input: input, context: context, variables: variables)
     }
 }
 
 extension ChoiceCondition {
     /// Whether the condition holds for an input; And and Or short-circuit left to right, as AWS does.
     /// - Throws: `StatesError` States.Runtime when a Variable or operand path does not resolve.
-    public func evaluate(input: JSON, context: JSON) throws(StatesError) -> Bool {
+    public func evaluate(input: JSON, context: JSON, variables: [String: JSON] = [:]) throws(StatesError) -> Bool {
         switch self {
         case .and(let conditions):
-            for condition in conditions where !(try condition.evaluate(input: input, context: context)) { return false }
+            for condition in conditions
+            where !(try condition.evaluate(input: input, context: context, variables: variables)) { return false }
             return true
         case .or(let conditions):
-            for condition in conditions where try condition.evaluate(input: input, context: context) { return true }
+            for condition in conditions
+            where try condition.evaluate(input: input, context: context, variables: variables) { return true }
             return false
         case .not(let condition):
-            return !(try condition.evaluate(input: input, context: context))
+            return !(try condition.evaluate(input: input, context: context, variables: variables))
         case .comparison(let comparison):
-            return try comparison.evaluate(input: input, context: context)
+            return try comparison.evaluate(input: input, context: context, variables: variables)
         }
     }
 }
@@ -54,14 +72,14 @@ extension ChoiceCondition {
 extension ChoiceComparison {
     /// Whether the comparison holds. A value of the wrong type makes the comparison false, not an error.
     /// - Throws: `StatesError` States.Runtime when `variable` (or a `...Path` operand) does not resolve.
-    public func evaluate(input: JSON, context: JSON) throws(StatesError) -> Bool {
-        let value = try Self.resolve(variable, input: input, context: context)
+    public func evaluate(input: JSON, context: JSON, variables: [String: JSON] = [:]) throws(StatesError) -> Bool {
+        let value = try Self.resolve(variable, input: input, context: context, variables: variables)
         if `operator` == .isPresent { return (value != nil) == (operand.boolValue ?? true) }
         guard let value else { throw Self.invalidPath(variable) }
         let expected: JSON
         if `operator`.isPath {
             let path = operand.stringValue ?? ""
-            guard let resolved = try Self.resolve(path, input: input, context: context) else {
+            guard let resolved = try Self.resolve(path, input: input, context: context, variables: variables) else {
                 throw Self.invalidPath(path)
             }
             expected = resolved
@@ -110,9 +128,11 @@ extension ChoiceComparison {
     }
 
     /// The value a path selects, `nil` when nothing matches.
-    static func resolve(_ path: String, input: JSON, context: JSON) throws(StatesError) -> JSON? {
+    static func resolve(_ path: String, input: JSON, context: JSON, variables: [String: JSON]) throws(StatesError)
+        -> JSON?
+    {
         do {
-            return try JSONPath(path).evaluate(input, context: context)
+            return try JSONPath(path).evaluate(input, context: context, variables: variables)
         } catch {
             throw invalidPath(path)
         }

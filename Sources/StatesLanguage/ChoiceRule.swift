@@ -24,7 +24,7 @@ public struct ChoiceRule: Sendable, Hashable {
     /// In a JSONata Choice state, the rule's `Condition` (`{% … %}` text or a boolean literal as text);
     /// `condition` is then unused.
     public var jsonataCondition: JSON?
-    /// In a JSONata Choice state, the rule's `Assign`, applied when the rule is taken.
+    /// The rule's `Assign` (top-level rules), applied after the state's own when the rule is taken.
     public var assign: JSON?
 
     /// Creates a rule.

@@ -46,11 +46,12 @@ public struct ContextObject: Sendable, Hashable {
         public var name: String
         /// When the state was entered.
         public var enteredTime: Date
-        /// How many retries have been made so far (0 on the first attempt).
-        public var retryCount: Int
+        /// How many retries have been made so far (0 on the first attempt); `nil` for a state that cannot retry
+        /// (Pass, Choice, Wait, Succeed, Fail), whose context object AWS records without `RetryCount`.
+        public var retryCount: Int?
 
         /// Creates the state part of the context object.
-        public init(name: String, enteredTime: Date, retryCount: Int = 0) {
+        public init(name: String, enteredTime: Date, retryCount: Int? = 0) {
             self.name = name
             self.enteredTime = enteredTime
             self.retryCount = retryCount
@@ -123,11 +124,11 @@ public struct ContextObject: Sendable, Hashable {
         var root = JSONObject()
         root["Execution"] = .object(executionObject)
         if let state {
-            root["State"] = [
-                "EnteredTime": .string(Self.timestamp(state.enteredTime)),
-                "Name": .string(state.name),
-                "RetryCount": .integer(Int64(state.retryCount)),
+            var stateObject: JSONObject = [
+                "EnteredTime": .string(Self.timestamp(state.enteredTime)), "Name": .string(state.name),
             ]
+            if let retryCount = state.retryCount { stateObject["RetryCount"] = .integer(Int64(retryCount)) }
+            root["State"] = .object(stateObject)
         }
         root["StateMachine"] = ["Id": .string(stateMachine.id), "Name": .string(stateMachine.name)]
         if let taskToken { root["Task"] = ["Token": .string(taskToken)] }

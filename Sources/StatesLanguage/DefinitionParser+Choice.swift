@@ -25,7 +25,9 @@ extension DefinitionParser {
             let condition = self.condition(element, at: rulePointer, topLevel: true)
             let next = element.objectValue.flatMap { requiredString($0, "Next", at: rulePointer) }
             if next == nil { transitionsIncomplete = true }
-            rules.append(ChoiceRule(condition: condition ?? .or([]), next: next ?? name))
+            var rule = ChoiceRule(condition: condition ?? .or([]), next: next ?? name)
+            if let object = element.objectValue { rule.assign = assignField(object, at: rulePointer) }
+            rules.append(rule)
         }
         return ChoiceState(choices: rules, default: fallback)
     }
@@ -37,11 +39,12 @@ extension DefinitionParser {
             return nil
         }
         var allowed = Set(Self.booleanOperators + ChoiceOperator.allCases.map(\.rawValue) + ["Variable", "Comment"])
-        if topLevel { allowed.insert("Next") }
+        if topLevel { allowed.formUnion(["Next", "Assign"]) }
         for key in object.keys where !allowed.contains(key) {
             report(
                 Self.pointer(pointer, key),
-                key == "Next" ? "Next is only allowed in top-level Choice rules" : "is not a field of a Choice rule")
+                ["Next", "Assign"].contains(key)
+                    ? "\(key) is only allowed in top-level Choice rules" : "is not a field of a Choice rule")
         }
         _ = optionalString(object, "Comment", at: pointer)
         let combinators = Self.booleanOperators.filter { object[$0] != nil }

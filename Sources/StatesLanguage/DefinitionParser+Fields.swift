@@ -6,7 +6,6 @@ import Foundation
 extension DefinitionParser {
     /// Fields that are valid ASL elsewhere but not supported by Baton, with the reason reported.
     static let unsupportedFields: [String: String] = [
-        "Assign": "variables (Assign) are not supported yet",
         "Arguments": "is a JSONata field; the state's QueryLanguage is JSONPath",
         "Output": "is a JSONata field; the state's QueryLanguage is JSONPath",
         "ItemReader": "ItemReader (Distributed Map) is not supported",

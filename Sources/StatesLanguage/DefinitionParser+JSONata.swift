@@ -110,7 +110,9 @@ extension DefinitionParser {
     }
 
     /// `Assign`: an object of variable names (a letter or `_`, then letters, digits or `_`; at most 80
-    /// characters; not `states`) to values or expressions.
+    /// characters; not `states`) to values. In a JSONata state a value may hold `{% … %}` expressions; in a
+    /// JSONPath state it is a payload template: a name ending in `.$` takes a path or an intrinsic function, and
+    /// the variable is the name without `.$`.
     mutating func assignField(_ object: JSONObject, at pointer: String) -> JSON? {
         guard let value = object["Assign"] else { return nil }
         let fieldPointer = Self.pointer(pointer, "Assign")
@@ -118,17 +120,30 @@ extension DefinitionParser {
             report(fieldPointer, "must be a JSON object")
             return nil
         }
-        for (name, member) in members {
+        var seen: Set<String> = []
+        for (key, member) in members {
+            let name = readingJSONata ? key : Self.variableName(key)
+            let memberPointer = Self.pointer(fieldPointer, key)
             if !Self.isVariableName(name) {
                 report(
-                    Self.pointer(fieldPointer, name),
+                    memberPointer,
                     "is not a valid variable name (a letter or _, then letters, digits or _; at most 80 characters)")
             } else if name == "states" {
-                report(Self.pointer(fieldPointer, name), "is reserved")
+                report(memberPointer, "is reserved")
+            } else if !seen.insert(name).inserted {
+                report(memberPointer, "assigns the variable '\(name)' a second time")
             }
-            for issue in JSONataTemplate.syntaxIssues(member) { report(Self.pointer(fieldPointer, name), issue) }
+            if readingJSONata {
+                for issue in JSONataTemplate.syntaxIssues(member) { report(memberPointer, issue) }
+            }
         }
+        if !readingJSONata { templateIssues(value, at: fieldPointer) }
         return value
+    }
+
+    /// The variable a JSONPath `Assign` member sets: its name without a trailing `.$`.
+    static func variableName(_ key: String) -> String {
+        key.hasSuffix(".$") ? String(key.dropLast(2)) : key
     }
 
     static func isVariableName(_ name: String) -> Bool {
@@ -159,7 +174,7 @@ extension DefinitionParser {
     static func assignedNames(_ state: State) -> [String] {
         var blocks = [state.io.assign] + state.catchers.map(\.assign)
         if case .choice(let choice) = state.kind { blocks += choice.choices.map(\.assign) }
-        return blocks.compactMap { $0?.objectValue?.keys }.flatMap { $0 }
+        return blocks.compactMap { $0?.objectValue?.keys }.flatMap { $0 }.map(variableName)
     }
 
     /// A Parallel branch or Map iteration may read the variables of the machines it runs in but not assign them.

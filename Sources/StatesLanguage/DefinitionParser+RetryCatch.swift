@@ -73,7 +73,7 @@ extension DefinitionParser {
                 }
             } else {
                 rejectUnknownFields(
-                    object, allowed: ["ErrorEquals", "Next", "ResultPath", "Comment"], at: elementPointer,
+                    object, allowed: ["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"], at: elementPointer,
                     owner: "a catcher")
             }
             _ = optionalString(object, "Comment", at: elementPointer)
@@ -87,10 +87,8 @@ extension DefinitionParser {
                 continue
             }
             var catcher = Catcher(errorEquals: errors, next: next, resultPath: resultPath)
-            if readingJSONata {
-                catcher.output = jsonataField(object, "Output", at: elementPointer)
-                catcher.assign = assignField(object, at: elementPointer)
-            }
+            if readingJSONata { catcher.output = jsonataField(object, "Output", at: elementPointer) }
+            catcher.assign = assignField(object, at: elementPointer)
             catchers.append(catcher)
         }
         return catchers

@@ -3,7 +3,7 @@ import Foundation
 
 extension DefinitionParser {
     static let commonFields: Set<String> = ["Type", "Comment", "QueryLanguage"]
-    static let flowFields: Set<String> = ["Next", "End", "InputPath", "OutputPath"]
+    static let flowFields: Set<String> = ["Next", "End", "InputPath", "OutputPath", "Assign"]
     static let resultFields: Set<String> = ["ResultPath", "ResultSelector", "Retry", "Catch"]
 
     /// The fields each state type allows, beyond `commonFields`.
@@ -13,7 +13,7 @@ extension DefinitionParser {
             "HeartbeatSecondsPath", "Credentials",
         ]),
         "Pass": flowFields.union(["Result", "ResultPath", "Parameters"]),
-        "Choice": ["Choices", "Default", "InputPath", "OutputPath"],
+        "Choice": ["Choices", "Default", "InputPath", "OutputPath", "Assign"],
         "Wait": flowFields.union(["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]),
         "Succeed": ["InputPath", "OutputPath"],
         "Fail": ["Error", "ErrorPath", "Cause", "CausePath"],
@@ -68,12 +68,13 @@ extension DefinitionParser {
         }
         rejectUnknownFields(object, allowed: fields.union(Self.commonFields), at: pointer, owner: "a \(typeName) state")
         let comment = optionalString(object, "Comment", at: pointer)
-        let io = StateIO(
+        var io = StateIO(
             inputPath: pathSetting(object, "InputPath", at: pointer),
             outputPath: pathSetting(object, "OutputPath", at: pointer),
             resultPath: pathSetting(object, "ResultPath", at: pointer, requireReference: true, allowContext: false),
             parameters: typeName == "Map" ? nil : template(object, "Parameters", at: pointer, requireObject: false),
             resultSelector: template(object, "ResultSelector", at: pointer, requireObject: true))
+        io.assign = assignField(object, at: pointer)
         let transition = fields.contains("Next") ? self.transition(object, at: pointer) : nil
         let kind: State.Kind?
         switch typeName {

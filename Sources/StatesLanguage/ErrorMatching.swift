@@ -8,7 +8,15 @@ import Foundation
 ///   `States.HeartbeatTimeout`), and, like `States.ALL`, not the terminal errors.
 /// - `States.Runtime` is never retried or caught, not even when named: AWS fails the execution on it.
 /// - Any other name matches itself exactly (names are case-sensitive).
+/// - A missed heartbeat is named `States.Timeout` (as AWS records it) and also matched by
+///   `States.HeartbeatTimeout`; `States.TaskFailed`, which excludes `States.Timeout`, does not match it.
 public enum ErrorMatching {
+    /// Whether `error` is handled by a retrier or catcher with this `ErrorEquals` list.
+    public static func matches(_ errorEquals: [String], _ error: StatesError) -> Bool {
+        if error.isHeartbeatTimeout, errorEquals.contains(StatesError.Name.heartbeatTimeout) { return true }
+        return matches(errorEquals, error.error)
+    }
+
     /// Whether `errorName` is handled by a retrier or catcher with this `ErrorEquals` list.
     public static func matches(_ errorEquals: [String], _ errorName: String) -> Bool {
         if errorName == StatesError.Name.runtime { return false }

@@ -16,8 +16,9 @@ public enum ExecutionEvent: Sendable, Hashable {
     case taskSubmitted(TaskID, output: JSON, at: Date)
     /// The task succeeded with its result (SendTaskSuccess, a `.sync` job's result, a request-response answer).
     case taskSucceeded(TaskID, output: JSON, at: Date)
-    /// The task failed with an error name and cause (SendTaskFailure, a failed job).
-    case taskFailed(TaskID, error: String, cause: String, at: Date)
+    /// The task failed with an error name and cause (SendTaskFailure, a failed job); `nil` when SendTaskFailure
+    /// gave none, which AWS records as no `error`/`cause` keys and a catcher sees as `null`.
+    case taskFailed(TaskID, error: String?, cause: String?, at: Date)
     /// The task's `TimeoutSeconds` elapsed (the orchestrator arms this deadline from `TaskSchedule.timeoutSeconds`).
     case taskTimedOut(TaskID, at: Date)
     /// No heartbeat arrived within `HeartbeatSeconds` (armed and reset by the orchestrator).

@@ -33,6 +33,8 @@ extension HistoryEvent: Codable {
             details = .mapIteration(try container.decode(MapIterationEventDetails.self, forKey: key))
         case .taskScheduled, .taskStarted, .taskSubmitted, .taskSucceeded, .taskFailed, .taskTimedOut:
             details = .task(try container.decode(TaskEventDetails.self, forKey: key))
+        case .evaluationFailed:
+            details = .evaluationFailed(try container.decode(EvaluationFailedEventDetails.self, forKey: key))
         default:
             let state = try container.decode(StateEventDetails.self, forKey: key)
             details = detailsKey == "stateExitedEventDetails" ? .stateExited(state) : .stateEntered(state)
@@ -56,6 +58,7 @@ extension HistoryEvent: Codable {
         case .task(let value): try container.encode(value, forKey: key)
         case .mapStateStarted(let value): try container.encode(value, forKey: key)
         case .mapIteration(let value): try container.encode(value, forKey: key)
+        case .evaluationFailed(let value): try container.encode(value, forKey: key)
         }
     }
 }
@@ -92,6 +95,11 @@ extension HistoryEvent {
             put("inputDetails", value.inputDetails)
             put("output", value.output)
             put("outputDetails", value.outputDetails)
+            if let assigned = value.assignedVariables {
+                let pairs: [(String, JSON)] = assigned.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }
+                members["assignedVariables"] = .object(JSONObject(pairs))
+            }
+            put("assignedVariablesDetails", value.assignedVariablesDetails)
         case .task(let value):
             put("resourceType", value.resourceType)
             put("resource", value.resource)
@@ -108,6 +116,11 @@ extension HistoryEvent {
         case .mapIteration(let value):
             put("name", value.name)
             put("index", value.index)
+        case .evaluationFailed(let value):
+            put("error", value.error)
+            put("cause", value.cause)
+            put("location", value.location)
+            put("state", value.state)
         }
         object[detailsKey] = .object(members)
         return .object(object)

@@ -20,6 +20,29 @@ public enum HistoryEventDetails: Sendable, Hashable {
     case mapStateStarted(MapStateStartedEventDetails)
     /// `mapIterationStartedEventDetails`, `…SucceededEventDetails`, `…FailedEventDetails`, `…AbortedEventDetails`.
     case mapIteration(MapIterationEventDetails)
+    /// `evaluationFailedEventDetails`.
+    case evaluationFailed(EvaluationFailedEventDetails)
+}
+
+/// `EvaluationFailedEventDetails`: a JSONata expression of a state failed (States.QueryEvaluationError). AWS
+/// records it before the state's failure is handled.
+public struct EvaluationFailedEventDetails: Sendable, Hashable, Codable {
+    /// The error name, `States.QueryEvaluationError`.
+    public var error: String
+    /// The cause, naming the state, the expression and the field.
+    public var cause: String
+    /// The field whose expression failed, e.g. `Output/result`; absent when the failure is not an expression's.
+    public var location: String?
+    /// The state's name.
+    public var state: String
+
+    /// Creates the details.
+    public init(error: String, cause: String, location: String?, state: String) {
+        self.error = error
+        self.cause = cause
+        self.location = location
+        self.state = state
+    }
 }
 
 /// `HistoryEventExecutionDataDetails`: whether input or output was truncated (never, in Baton).

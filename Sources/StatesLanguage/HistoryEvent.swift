@@ -82,6 +82,7 @@ public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable 
     case mapIterationSucceeded = "MapIterationSucceeded"
     case mapIterationFailed = "MapIterationFailed"
     case mapIterationAborted = "MapIterationAborted"
+    case evaluationFailed = "EvaluationFailed"
 
     /// The name of the member holding this type's details, e.g. `stateEnteredEventDetails` for
     /// `TaskStateEntered`; `nil` for types without details.

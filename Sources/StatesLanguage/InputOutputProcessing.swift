@@ -53,20 +53,21 @@ public enum InputOutputProcessing {
     ///   - field: the InputPath field; absent means `$`, null means `{}`.
     ///   - input: the raw state input.
     ///   - context: the context object, for `$$` paths.
+    ///   - variables: the variables, for `$name` paths.
     /// - Throws: `States.Runtime` "Invalid path '$.x' : No results for path: $['x']" when a definite path matches
     ///   nothing.
-    public static func applyInputPath(_ field: PathField, to input: JSON, context: JSON = .null) throws(StatesError)
-        -> JSON
-    {
-        try select(field, in: input, context: context)
+    public static func applyInputPath(
+        _ field: PathField, to input: JSON, context: JSON = .null, variables: [String: JSON] = [:]
+    ) throws(StatesError) -> JSON {
+        try select(field, in: input, context: context, variables: variables)
     }
 
     /// Applies OutputPath to the state output (after ResultPath).
     /// - Throws: as `applyInputPath`.
-    public static func applyOutputPath(_ field: PathField, to output: JSON, context: JSON = .null) throws(StatesError)
-        -> JSON
-    {
-        try select(field, in: output, context: context)
+    public static func applyOutputPath(
+        _ field: PathField, to output: JSON, context: JSON = .null, variables: [String: JSON] = [:]
+    ) throws(StatesError) -> JSON {
+        try select(field, in: output, context: context, variables: variables)
     }
 
     /// Applies Parameters or ItemSelector: with no template the effective input passes through unchanged.
@@ -75,10 +76,11 @@ public enum InputOutputProcessing {
         _ template: PayloadTemplate?,
         to input: JSON,
         context: JSON,
+        variables: [String: JSON] = [:],
         random: inout some RandomNumberGenerator
     ) throws(StatesError) -> JSON {
         guard let template else { return input }
-        return try template.resolve(input: input, context: context, random: &random)
+        return try template.resolve(input: input, context: context, variables: variables, random: &random)
     }
 
     /// Applies ResultSelector to a task, Map or Parallel result: with no template the result passes through.
@@ -87,10 +89,11 @@ public enum InputOutputProcessing {
         _ template: PayloadTemplate?,
         to result: JSON,
         context: JSON,
+        variables: [String: JSON] = [:],
         random: inout some RandomNumberGenerator
     ) throws(StatesError) -> JSON {
         guard let template else { return result }
-        return try template.resolve(input: result, context: context, random: &random)
+        return try template.resolve(input: result, context: context, variables: variables, random: &random)
     }
 
     /// Combines the state input and the result as ResultPath says.
@@ -136,12 +139,14 @@ public enum InputOutputProcessing {
 
     // MARK: Helpers
 
-    static func select(_ field: PathField, in document: JSON, context: JSON) throws(StatesError) -> JSON {
+    static func select(_ field: PathField, in document: JSON, context: JSON, variables: [String: JSON])
+        throws(StatesError) -> JSON
+    {
         switch field {
         case .absent: return document
         case .null: return .object(JSONObject())
         case .path(let path):
-            guard let value = path.evaluate(document, context: context) else {
+            guard let value = path.evaluate(document, context: context, variables: variables) else {
                 throw StatesError(
                     StatesError.Name.runtime,
                     cause: "Invalid path '\(path.text)' : No results for path: \(path.normalized)"

@@ -8,14 +8,15 @@ extension InterpreterRun {
         guard let active = state.frames[path]?.active, let parallelState = activeState(in: path),
             case .parallel(let parallel) = parallelState.kind
         else { return }
-        var input = try selectInput(parallelState.io.inputPath, from: active.input.value)
+        let visible = variables(in: path)
+        var input = try selectInput(parallelState.io.inputPath, from: active.input.value, variables: visible)
         if parallelState.queryLanguage == .jsonata {
             if let arguments = parallelState.io.arguments {
                 let states = statesBinding(input: input, in: path)
                 input = try evaluateField(arguments, states: states, field: "Arguments", in: path)
             }
         } else if let parameters = parallelState.io.parameters {
-            input = try render(parameters, input: input, context: context(in: path))
+            input = try render(parameters, input: input, context: context(in: path), variables: visible)
         }
         let started = record(.parallelStateStarted, in: path)
         state.frames[path]?.active?.step = .parallel(Array(repeating: nil, count: parallel.branches.count))
@@ -33,18 +34,27 @@ extension InterpreterRun {
         guard let active = state.frames[path]?.active, let mapDefinition = activeState(in: path),
             case .map(let map) = mapDefinition.kind
         else { return }
-        let effective = try selectInput(mapDefinition.io.inputPath, from: active.input.value)
+        let visible = variables(in: path)
+        let effective = try selectInput(mapDefinition.io.inputPath, from: active.input.value, variables: visible)
         let isJSONata = mapDefinition.queryLanguage == .jsonata
         var itemsValue: JSON
         switch map.itemsPath {
         case .absent, .null: itemsValue = effective
-        case .path(let itemsPath): itemsValue = try value(at: itemsPath, in: effective)
+        case .path(let itemsPath): itemsValue = try value(at: itemsPath, in: effective, variables: visible)
         }
         if isJSONata, let items = map.items {
             itemsValue = try evaluateField(
                 items, states: statesBinding(input: effective, in: path), field: "Items", in: path)
         }
         guard let items = itemsValue.arrayValue else {
+            if isJSONata, case .string(let string)? = map.items, let text = JSONataTemplate.expression(in: string) {
+                throw JSONataTemplate.unexpectedType(text, location: "Items", expected: "array", value: itemsValue)
+            }
+            if isJSONata {
+                throw StatesError(
+                    StatesError.Name.queryEvaluation,
+                    cause: "Map state input must be an array but was: \(itemsValue.serialized)")
+            }
             throw StatesError(
                 StatesError.Name.runtime,
                 cause: "Map state input must be an array, but was \(itemsValue.typeName) at ItemsPath")
@@ -64,8 +74,10 @@ extension InterpreterRun {
                 }
                 limit = Int(number)
             case .path(let concurrencyPath):
-                let value = try value(at: concurrencyPath, in: effective)
-                guard let number = value.doubleValue, number >= 0, number == number.rounded() else {
+                let value = try value(at: concurrencyPath, in: effective, variables: visible)
+                // AWS also takes the number as a string ("1"), as a recorded execution shows.
+                let given = value.doubleValue ?? value.stringValue.flatMap { Double($0) }
+                guard let number = given, number >= 0, number == number.rounded(), number <= 99_999_999 else {
                     throw StatesError(
                         StatesError.Name.runtime,
                         cause: "The MaxConcurrencyPath parameter does not reference a valid non-negative integer")
@@ -81,7 +93,7 @@ extension InterpreterRun {
                 inputs.append(JSONText(try evaluateField(selector, states: states, field: "ItemSelector", in: path)))
             } else if let selector = map.itemSelector {
                 let context = context(in: path, mapItem: (index, item))
-                inputs.append(JSONText(try render(selector, input: effective, context: context)))
+                inputs.append(JSONText(try render(selector, input: effective, context: context, variables: visible)))
             } else {
                 inputs.append(JSONText(item))
             }

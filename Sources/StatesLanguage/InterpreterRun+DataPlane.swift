@@ -13,20 +13,27 @@ extension InterpreterRun {
                 id: start.executionArn, input: start.input, name: start.executionName, startTime: start.startDate,
                 roleArn: start.roleArn),
             stateMachine: .init(id: start.stateMachineArn, name: start.stateMachineName),
-            state: active.map { .init(name: $0.name, enteredTime: $0.enteredAt, retryCount: $0.attempt) },
+            state: active.map { active in
+                // Only states with Retry (Task, Parallel, Map) have a RetryCount, as AWS records.
+                let retries = machine(at: path).states[active.name]?.canRetry ?? true
+                return .init(
+                    name: active.name, enteredTime: active.enteredAt, retryCount: retries ? active.attempt : nil)
+            },
             taskToken: taskToken,
             mapItem: mapItem.map { ContextObject.MapItem(index: $0.index, value: $0.value) })
         return object.json
     }
 
-    /// InputPath: absent → the input, null → `{}`, a path → what it selects.
-    func selectInput(_ setting: PathSetting, from input: JSON) throws(StatesError) -> JSON {
-        try InputOutputProcessing.applyInputPath(try pathField(setting), to: input, context: .null)
+    /// InputPath: absent → the input, null → `{}`, a path → what it selects (`$name`: a variable).
+    func selectInput(_ setting: PathSetting, from input: JSON, variables: [String: JSON]) throws(StatesError) -> JSON {
+        try InputOutputProcessing.applyInputPath(try pathField(setting), to: input, variables: variables)
     }
 
     /// OutputPath: as InputPath.
-    func selectOutput(_ setting: PathSetting, from output: JSON) throws(StatesError) -> JSON {
-        try InputOutputProcessing.applyOutputPath(try pathField(setting), to: output, context: .null)
+    func selectOutput(_ setting: PathSetting, from output: JSON, variables: [String: JSON]) throws(StatesError)
+        -> JSON
+    {
+        try InputOutputProcessing.applyOutputPath(try pathField(setting), to: output, variables: variables)
     }
 
     /// ResultPath: absent → the result, null → the input, a path → the result placed into the input.
@@ -34,8 +41,11 @@ extension InterpreterRun {
         try InputOutputProcessing.applyResultPath(try pathField(setting), result: result, input: input)
     }
 
-    /// A Parameters / ItemSelector / ResultSelector template applied to `input` with the context object.
-    mutating func render(_ template: JSON, input: JSON, context: JSON) throws(StatesError) -> JSON {
+    /// A Parameters / ItemSelector / ResultSelector / Assign template applied to `input` with the context object
+    /// and the variables.
+    mutating func render(_ template: JSON, input: JSON, context: JSON, variables: [String: JSON])
+        throws(StatesError) -> JSON
+    {
         let compiled: PayloadTemplate
         do {
             compiled = try PayloadTemplate(template)
@@ -43,23 +53,19 @@ extension InterpreterRun {
             let detail = error.issues.map(\.description).joined(separator: "; ")
             throw StatesError(StatesError.Name.runtime, cause: "Invalid payload template: \(detail)")
         }
-        return try compiled.resolve(input: input, context: context, random: &random)
+        return try compiled.resolve(input: input, context: context, variables: variables, random: &random)
     }
 
-    /// The value a reference path (`SecondsPath`, `ItemsPath`, `ErrorPath`…) selects in the effective input.
-    func value(at text: String, in input: JSON) throws(StatesError) -> JSON {
+    /// The value a reference path (`SecondsPath`, `ItemsPath`, `ErrorPath`…) selects in the effective input or
+    /// (`$name`) a variable.
+    func value(at text: String, in input: JSON, variables: [String: JSON]) throws(StatesError) -> JSON {
         let path = try parsePath(text)
-        guard let value = path.evaluate(input, context: .null) else {
+        guard let value = path.evaluate(input, context: .null, variables: variables) else {
             throw StatesError(
                 StatesError.Name.runtime, cause: "Invalid path '\(path.text)' : No results for path: \(path.normalized)"
             )
         }
         return value
-    }
-
-    /// The next state of a Choice state.
-    func chooseNext(_ choice: ChoiceState, input: JSON, context: JSON) throws(StatesError) -> String {
-        try choice.nextState(for: input, context: context)
     }
 
     private func pathField(_ setting: PathSetting) throws(StatesError) -> PathField {

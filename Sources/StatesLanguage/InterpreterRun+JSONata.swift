@@ -5,31 +5,11 @@ import Foundation
 /// task's `Arguments`) and, after a task, `result`; `Output` gives the state's output (by default the input, or
 /// the result of a task); `Assign` sets variables, which later expressions read as `$name`.
 extension InterpreterRun {
-    /// AWS's limit on the values one `Assign` sets, serialized.
-    static var maximumAssignBytes: Int { 256 * 1024 }
-
     /// The value bound to `$states` in a state's expressions.
     func statesBinding(input: JSON, in path: ScopePath, taskToken: String? = nil, result: JSON? = nil) -> JSON {
         var states: JSONObject = ["input": input, "context": context(in: path, taskToken: taskToken)]
         if let result { states["result"] = result }
         return .object(states)
-    }
-
-    /// The variables a frame sees: its own over those of the frames it runs in.
-    func variables(in path: ScopePath) -> [String: JSON] {
-        var scopes = [path]
-        var current = path
-        while !current.isRoot {
-            current = current.parent
-            scopes.append(current)
-        }
-        var visible: [String: JSON] = [:]
-        for scope in scopes.reversed() {
-            for (name, value) in state.frames[scope]?.variables?.value.objectValue ?? JSONObject() {
-                visible[name] = value
-            }
-        }
-        return visible
     }
 
     /// A JSONata field of a state evaluated with `$states` and the frame's variables.
@@ -58,24 +38,10 @@ extension InterpreterRun {
         var assigned: [(String, JSON)] = []
         for case .object(let members)? in blocks {
             for (name, template) in members {
-                assigned.append((name, try evaluateField(template, states: states, field: "Assign", in: path)))
+                assigned.append((name, try evaluateField(template, states: states, field: "Assign/\(name)", in: path)))
             }
         }
-        guard !assigned.isEmpty else { return }
-        let size = assigned.reduce(0) { $0 + $1.1.serializedByteCount }
-        if size > Self.maximumAssignBytes {
-            throw StatesError(
-                StatesError.Name.runtime,
-                cause: "The variables assigned by the state are \(size) bytes; the limit is \(Self.maximumAssignBytes)")
-        }
-        var variables = state.frames[path]?.variables?.value.objectValue ?? JSONObject()
-        var recorded: [String: String] = [:]
-        for (name, value) in assigned {
-            variables[name] = value
-            recorded[name] = value.serialized
-        }
-        state.frames[path]?.variables = JSONText(.object(variables))
-        assignedVariables = recorded
+        try store(assigned, in: path)
     }
 
     mutating func enterJSONata(_ definitionState: State, input: JSON, in path: ScopePath) throws(StatesError) {
@@ -92,9 +58,8 @@ extension InterpreterRun {
                 let value = try evaluateField(
                     rule.jsonataCondition ?? false, states: states, field: "Condition", in: path)
                 guard case .bool(let holds) = value else {
-                    throw StatesError(
-                        StatesError.Name.queryEvaluation,
-                        cause: "The Condition of a Choice rule must evaluate to a boolean; it gave \(value.typeName).")
+                    let text = rule.jsonataCondition?.stringValue.flatMap(JSONataTemplate.expression(in:)) ?? ""
+                    throw JSONataTemplate.unexpectedType(text, location: "Condition", expected: "boolean", value: value)
                 }
                 if holds {
                     next = rule.next
@@ -153,7 +118,7 @@ extension InterpreterRun {
             }
             return date
         default:
-            return try waitDeadline(wait, input: .null)
+            return try waitDeadline(wait, input: .null, variables: [:])
         }
     }
 

@@ -11,7 +11,7 @@ extension InterpreterRun {
             return
         }
         let retriers = definitionState.retriers
-        if let index = retriers.firstIndex(where: { $0.matches(error.error) }) {
+        if let index = retriers.firstIndex(where: { $0.matches(error) }) {
             let retrier = retriers[index]
             var counts = active.retryCounts
             if counts.count < retriers.count { counts += Array(repeating: 0, count: retriers.count - counts.count) }
@@ -32,24 +32,47 @@ extension InterpreterRun {
                 return
             }
             do throws(StatesError) {
-                let output = try applyResultPath(
-                    catcher.resultPath, input: active.input.value, result: Catcher.errorOutput(for: error))
+                let errorOutput = Catcher.errorOutput(for: error)
+                let output = try applyResultPath(catcher.resultPath, input: active.input.value, result: errorOutput)
+                try assignJSONPath(
+                    [catcher.assign], document: errorOutput, variables: variables(in: path), in: path)
                 leave(definitionState, output: output, to: catcher.next, in: path)
             } catch {
                 failFrame(path, error)
             }
             return
         }
+        // AWS records TaskStateAborted for a Task state whose failure ends a Parallel branch (a recorded
+        // SendTaskFailure inside a Parallel shows TaskFailed, TaskStateAborted, ParallelStateFailed).
+        if case .task = definitionState.kind, let step = path.steps.last,
+            case .parallel? = machine(at: path.parent).states[step.state]?.kind
+        {
+            record(.taskStateAborted, in: path)
+        }
         failFrame(path, error)
     }
 
-    /// A States.Runtime error with AWS's prefix naming the state and the id of its entered event.
-    func located(_ error: StatesError, in path: ScopePath) -> StatesError {
-        guard error.error == StatesError.Name.runtime, let active = state.frames[path]?.active else { return error }
-        let prefix =
+    /// The state's own processing failed (a path, a template, an expression; not its task): the cause of a
+    /// States.Runtime or States.QueryEvaluationError gets AWS's prefix naming the state and the id of its
+    /// entered event, a States.QueryEvaluationError is recorded as `EvaluationFailed` (as AWS records it), and
+    /// Retry/Catch apply.
+    mutating func evaluationFailed(_ error: StatesError, in path: ScopePath) {
+        guard [StatesError.Name.runtime, StatesError.Name.queryEvaluation].contains(error.error),
+            let active = state.frames[path]?.active
+        else {
+            stateFailed(path, error)
+            return
+        }
+        var located = error
+        located.cause =
             "An error occurred while executing the state '\(active.name)' (entered at the event id "
-            + "#\(active.enteredEventId)). "
-        return StatesError(error.error, cause: prefix + error.cause)
+            + "#\(active.enteredEventId)). " + error.cause
+        if error.error == StatesError.Name.queryEvaluation {
+            let details = EvaluationFailedEventDetails(
+                error: located.error, cause: located.cause, location: located.location, state: active.name)
+            record(.evaluationFailed, .evaluationFailed(details), in: path)
+        }
+        stateFailed(path, located)
     }
 
     /// A Retry backoff elapsed: run the state again (a new task, or the branches / iterations from the start).
@@ -64,7 +87,7 @@ extension InterpreterRun {
             default: break
             }
         } catch {
-            stateFailed(path, located(error, in: path))
+            evaluationFailed(error, in: path)
         }
     }
 

@@ -37,37 +37,49 @@ extension InterpreterRun {
                 try enterJSONata(definitionState, input: input, in: path)
                 return
             }
+            let visible = variables(in: path)
+            let assign = definitionState.io.assign
             switch definitionState.kind {
             case .pass(let pass):
-                let effective = try selectInput(definitionState.io.inputPath, from: input)
+                let effective = try selectInput(definitionState.io.inputPath, from: input, variables: visible)
                 let result: JSON
                 if let parameters = definitionState.io.parameters {
-                    result = try render(parameters, input: effective, context: context(in: path))
+                    result = try render(parameters, input: effective, context: context(in: path), variables: visible)
                 } else {
                     result = pass.result ?? effective
                 }
                 let output = try applyResultPath(definitionState.io.resultPath, input: input, result: result)
-                exit(definitionState, output: try selectOutput(definitionState.io.outputPath, from: output), in: path)
+                let selected = try selectOutput(definitionState.io.outputPath, from: output, variables: visible)
+                try assignJSONPath([assign], document: result, variables: visible, in: path)
+                exit(definitionState, output: selected, in: path)
             case .choice(let choice):
-                let effective = try selectInput(definitionState.io.inputPath, from: input)
-                let next = try chooseNext(choice, input: effective, context: context(in: path))
-                let output = try selectOutput(definitionState.io.outputPath, from: effective)
+                let effective = try selectInput(definitionState.io.inputPath, from: input, variables: visible)
+                let rule = try choice.matchingRule(for: effective, context: context(in: path), variables: visible)
+                let next = if let rule { rule.next } else { try choice.fallback() }
+                let output = try selectOutput(definitionState.io.outputPath, from: effective, variables: visible)
+                try assignJSONPath([assign, rule?.assign], document: effective, variables: visible, in: path)
                 record(.choiceStateExited, .stateExited(.exited(name, output: output)), in: path)
                 state.frames[path]?.active = nil
                 transition(to: next, output: output, in: path)
             case .wait(let wait):
-                let effective = try selectInput(definitionState.io.inputPath, from: input)
-                let fireAt = try waitDeadline(wait, input: effective)
+                let effective = try selectInput(definitionState.io.inputPath, from: input, variables: visible)
+                let fireAt = try waitDeadline(wait, input: effective, variables: visible)
                 let timer = startTimer(at: fireAt, purpose: .wait, for: path)
                 state.frames[path]?.active?.input = JSONText(effective)
                 state.frames[path]?.active?.step = .wait(timer)
             case .succeed:
-                let effective = try selectInput(definitionState.io.inputPath, from: input)
+                let effective = try selectInput(definitionState.io.inputPath, from: input, variables: visible)
                 exit(
-                    definitionState, output: try selectOutput(definitionState.io.outputPath, from: effective), in: path)
+                    definitionState,
+                    output: try selectOutput(definitionState.io.outputPath, from: effective, variables: visible),
+                    in: path)
             case .fail(let fail):
-                let error = try fail.error.map { setting throws(StatesError) in try resolve(setting, in: input) }
-                let cause = try fail.cause.map { setting throws(StatesError) in try resolve(setting, in: input) }
+                let error = try fail.error.map { setting throws(StatesError) in
+                    try resolve(setting, in: input, variables: visible)
+                }
+                let cause = try fail.cause.map { setting throws(StatesError) in
+                    try resolve(setting, in: input, variables: visible)
+                }
                 state.frames[path]?.active = nil
                 failFrame(path, StatesError(error ?? "", cause: cause ?? ""))
             case .task:
@@ -78,7 +90,7 @@ extension InterpreterRun {
                 try startMap(in: path)
             }
         } catch {
-            stateFailed(path, located(error, in: path))
+            evaluationFailed(error, in: path)
         }
     }
 
@@ -93,9 +105,12 @@ extension InterpreterRun {
                 exit(waitState, output: output, in: path)
                 return
             }
-            exit(waitState, output: try selectOutput(waitState.io.outputPath, from: active.input.value), in: path)
+            let visible = variables(in: path)
+            let output = try selectOutput(waitState.io.outputPath, from: active.input.value, variables: visible)
+            try assignJSONPath([waitState.io.assign], document: active.input.value, variables: visible, in: path)
+            exit(waitState, output: output, in: path)
         } catch {
-            stateFailed(path, located(error, in: path))
+            evaluationFailed(error, in: path)
         }
     }
 
@@ -125,11 +140,11 @@ extension InterpreterRun {
     }
 
     /// A Wait state's deadline from Seconds, SecondsPath, Timestamp or TimestampPath.
-    func waitDeadline(_ wait: WaitState, input: JSON) throws(StatesError) -> Date {
+    func waitDeadline(_ wait: WaitState, input: JSON, variables: [String: JSON]) throws(StatesError) -> Date {
         switch wait {
         case .seconds(let seconds): return deadline(after: TimeInterval(seconds))
         case .secondsPath(let path):
-            let value = try value(at: path, in: input)
+            let value = try value(at: path, in: input, variables: variables)
             guard let seconds = value.doubleValue, seconds >= 0 else {
                 throw StatesError(
                     StatesError.Name.runtime,
@@ -142,7 +157,7 @@ extension InterpreterRun {
             }
             return date
         case .timestampPath(let path):
-            let value = try value(at: path, in: input)
+            let value = try value(at: path, in: input, variables: variables)
             guard let text = value.stringValue, let date = Self.parseTimestamp(text) else {
                 throw StatesError(
                     StatesError.Name.runtime,
@@ -166,11 +181,11 @@ extension InterpreterRun {
     }
 
     /// A Fail state's Error/Cause: literal, or a path into the state input that must select a string.
-    func resolve(_ setting: StringSetting, in input: JSON) throws(StatesError) -> String {
+    func resolve(_ setting: StringSetting, in input: JSON, variables: [String: JSON]) throws(StatesError) -> String {
         switch setting {
         case .literal(let text): return text
         case .path(let path):
-            let value = try value(at: path, in: input)
+            let value = try value(at: path, in: input, variables: variables)
             guard let text = value.stringValue else {
                 throw StatesError(
                     StatesError.Name.runtime,

@@ -8,7 +8,8 @@ extension InterpreterRun {
         guard let active = state.frames[path]?.active, let taskState = activeState(in: path),
             case .task(let task) = taskState.kind, let start = state.start
         else { return }
-        let effective = try selectInput(taskState.io.inputPath, from: active.input.value)
+        let visible = variables(in: path)
+        let effective = try selectInput(taskState.io.inputPath, from: active.input.value, variables: visible)
         let taskId = nextTaskId()
         let token = configuration.taskToken(
             .init(executionArn: start.executionArn, taskId: taskId, attempt: active.attempt, stateName: active.name))
@@ -19,13 +20,14 @@ extension InterpreterRun {
                 parameters = try evaluateField(arguments, states: states, field: "Arguments", in: path)
             }
         } else if let template = taskState.io.parameters {
-            parameters = try render(template, input: effective, context: context(in: path, taskToken: token))
+            parameters = try render(
+                template, input: effective, context: context(in: path, taskToken: token), variables: visible)
         }
         let timeout = try task.timeout.map { setting throws(StatesError) in
-            try resolveSeconds(setting, field: "TimeoutSeconds", in: effective, path: path)
+            try resolveSeconds(setting, field: "TimeoutSeconds", in: effective, variables: visible, path: path)
         }
         let heartbeat = try task.heartbeat.map { setting throws(StatesError) in
-            try resolveSeconds(setting, field: "HeartbeatSeconds", in: effective, path: path)
+            try resolveSeconds(setting, field: "HeartbeatSeconds", in: effective, variables: visible, path: path)
         }
         let split = TaskEventDetails.split(resource: task.resource)
         let details = TaskEventDetails(
@@ -45,7 +47,7 @@ extension InterpreterRun {
     /// TimeoutSeconds/HeartbeatSeconds: literal, a path into the effective input selecting a positive integer, or
     /// (JSONata) an expression giving one.
     mutating func resolveSeconds(
-        _ setting: SecondsSetting, field: String, in input: JSON, path scope: ScopePath
+        _ setting: SecondsSetting, field: String, in input: JSON, variables: [String: JSON], path scope: ScopePath
     ) throws(StatesError) -> Int {
         switch setting {
         case .seconds(let seconds): return seconds
@@ -60,7 +62,7 @@ extension InterpreterRun {
             return Int(number)
         case .path(let path):
             let field = field + "Path"
-            let value = try value(at: path, in: input)
+            let value = try value(at: path, in: input, variables: variables)
             guard let number = value.doubleValue, number >= 1, number == number.rounded(), number <= 99_999_999 else {
                 throw StatesError(
                     StatesError.Name.runtime,
@@ -114,13 +116,14 @@ extension InterpreterRun {
         var (path, details) = try openTask(id)
         state.tasks[id] = nil
         actions.append(.closeTask(id))
-        details.error = error.error
-        details.cause = type == .taskTimedOut ? nil : error.cause
+        details.error = error.hasError ? error.error : nil
+        details.cause = type == .taskTimedOut || !error.hasCause ? nil : error.cause
         record(type, .task(details), in: path)
         stateFailed(path, error)
     }
 
-    /// A Task, Parallel or Map state has its result: ResultSelector → ResultPath → OutputPath, then exit.
+    /// A Task, Parallel or Map state has its result: Assign (`$` is the raw result) → ResultSelector → ResultPath →
+    /// OutputPath, then exit.
     mutating func completeState(_ path: ScopePath, result: JSON) {
         guard let active = state.frames[path]?.active, let definitionState = activeState(in: path) else { return }
         do throws(StatesError) {
@@ -131,14 +134,17 @@ extension InterpreterRun {
                 exit(definitionState, output: output, in: path)
                 return
             }
+            let visible = variables(in: path)
             var selected = result
             if let selector = definitionState.io.resultSelector {
-                selected = try render(selector, input: result, context: context(in: path))
+                selected = try render(selector, input: result, context: context(in: path), variables: visible)
             }
             let output = try applyResultPath(definitionState.io.resultPath, input: active.input.value, result: selected)
-            exit(definitionState, output: try selectOutput(definitionState.io.outputPath, from: output), in: path)
+            let filtered = try selectOutput(definitionState.io.outputPath, from: output, variables: visible)
+            try assignJSONPath([definitionState.io.assign], document: result, variables: visible, in: path)
+            exit(definitionState, output: filtered, in: path)
         } catch {
-            stateFailed(path, located(error, in: path))
+            evaluationFailed(error, in: path)
         }
     }
 }

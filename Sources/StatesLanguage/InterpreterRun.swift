@@ -73,12 +73,11 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
             case .taskSubmitted(let id, let output, _): try taskSubmitted(id, output: output)
             case .taskSucceeded(let id, let output, _): try taskSucceeded(id, output: output)
             case .taskFailed(let id, let error, let cause, _):
-                try taskFailed(id, error: StatesError(error, cause: cause), type: .taskFailed)
+                try taskFailed(id, error: .reported(error: error, cause: cause), type: .taskFailed)
             case .taskTimedOut(let id, _):
                 try taskFailed(id, error: StatesError(StatesError.Name.timeout, cause: ""), type: .taskTimedOut)
             case .heartbeatTimedOut(let id, _):
-                try taskFailed(
-                    id, error: StatesError(StatesError.Name.heartbeatTimeout, cause: ""), type: .taskTimedOut)
+                try taskFailed(id, error: .heartbeatTimeout, type: .taskTimedOut)
             case .timerFired(let id, _): try timerFired(id)
             case .stopRequested(let error, let cause, _):
                 finishExecution(.aborted(error: error, cause: cause), type: .executionAborted)

@@ -11,6 +11,7 @@ extension IntrinsicFunction {
     /// - Parameters:
     ///   - input: what `$` refers to in path arguments.
     ///   - context: what `$$` refers to (the context object).
+    ///   - variables: what `$name` paths refer to.
     ///   - random: the source for States.MathRandom without a seed and States.UUID; inject a seeded generator for
     ///     deterministic tests and replays.
     /// - Throws: `StatesError` named `States.IntrinsicFailure` for bad arguments, `States.Runtime` for a path
@@ -18,9 +19,10 @@ extension IntrinsicFunction {
     public func evaluate(
         input: JSON,
         context: JSON,
+        variables: [String: JSON] = [:],
         random: inout some RandomNumberGenerator
     ) throws(StatesError) -> JSON {
-        var evaluator = IntrinsicEvaluator(input: input, context: context)
+        var evaluator = IntrinsicEvaluator(input: input, context: context, variables: variables)
         return try evaluator.evaluate(call, random: &random)
     }
 }
@@ -30,6 +32,7 @@ struct IntrinsicEvaluator {
     typealias Function = IntrinsicFunction.Function
     let input: JSON
     let context: JSON
+    let variables: [String: JSON]
 
     mutating func evaluate(
         _ call: IntrinsicFunction.Call,
@@ -41,13 +44,11 @@ struct IntrinsicEvaluator {
             case .string(let value, _): values.append(.string(value))
             case .literal(let value): values.append(value)
             case .path(let path):
-                guard let value = path.evaluate(input, context: context) else {
-                    let document = path.root == .context ? context : input
+                guard let value = path.evaluate(input, context: context, variables: variables) else {
+                    let detail = path.notFound(input: input, context: context, variables: variables)
                     throw StatesError(
                         StatesError.Name.runtime,
-                        cause:
-                            "The JsonPath argument for the field '\(path.text)' could not be found in the input '\(document.serialized)'"
-                    )
+                        cause: "The JsonPath argument for the field '\(path.text)' could not be found\(detail)")
                 }
                 values.append(value)
             case .call(let inner): values.append(try evaluate(inner, random: &random))
@@ -124,7 +125,7 @@ struct IntrinsicEvaluator {
             }
             return .integer(Int64.random(in: start..<end, using: &random))
         case .mathAdd:
-            return .integer(try arguments.int32(0) + arguments.int32(1))
+            return .integer(try arguments.roundedInt32(0) + arguments.roundedInt32(1))
         case .stringSplit:
             let text = try arguments.string(0)
             let delimiters = Set(try arguments.string(1))
@@ -258,7 +259,18 @@ struct IntrinsicArguments {
         }
     }
 
-    /// An integer within the 32-bit range AWS allows for States.MathAdd, States.MathRandom and States.ArrayRange.
+    /// A number rounded as Java's `Math.round` does (half up: 2.5 → 3, -2.5 → -2), within the 32-bit range:
+    /// States.MathAdd's arguments, as recorded executions on AWS show.
+    func roundedInt32(_ position: Int) throws(StatesError) -> Int64 {
+        guard case .number(let value) = values[position], value.isFinite else { return try int32(position) }
+        let rounded = (value + 0.5).rounded(.down)
+        guard rounded >= Double(Int32.min), rounded <= Double(Int32.max) else {
+            throw failure("argument \(position + 1) (\(value)) must be between \(Int32.min) and \(Int32.max)")
+        }
+        return Int64(rounded)
+    }
+
+    /// An integer within the 32-bit range AWS allows for States.MathRandom and States.ArrayRange.
     func int32(_ position: Int) throws(StatesError) -> Int64 {
         let value = try integer(position)
         guard value >= Int64(Int32.min), value <= Int64(Int32.max) else {

@@ -9,11 +9,30 @@ extension JSONPath {
     /// - Parameters:
     ///   - input: the document `$` refers to.
     ///   - context: the document `$$` refers to (the context object).
-    public func evaluate(_ input: JSON, context: JSON = .null) -> JSON? {
-        let document = root == .context ? context : input
+    ///   - variables: the variables `$name` refers to; a path on a variable that is not set selects nothing.
+    public func evaluate(_ input: JSON, context: JSON = .null, variables: [String: JSON] = [:]) -> JSON? {
+        guard let document = document(input: input, context: context, variables: variables) else { return nil }
         let matches = Self.select(segments, from: document, root: document)
         if isDefinite { return matches.first }
         return .array(matches)
+    }
+
+    /// The document the path starts from; `nil` for a variable that is not set.
+    public func document(input: JSON, context: JSON, variables: [String: JSON]) -> JSON? {
+        switch root {
+        case .input: input
+        case .context: context
+        case .variable(let name): variables[name]
+        }
+    }
+
+    /// The end of an error message for a path that found nothing, after "could not be found": AWS's
+    /// " in the input '…'" with the document searched, or ": the variable 'x' is not set".
+    func notFound(input: JSON, context: JSON, variables: [String: JSON]) -> String {
+        guard let document = document(input: input, context: context, variables: variables) else {
+            return ": the variable '\(text.dropFirst().prefix { $0 != "." && $0 != "[" })' is not set"
+        }
+        return " in the input '\(document.serialized)'"
     }
 
     /// All nodes the segments select, in document order.

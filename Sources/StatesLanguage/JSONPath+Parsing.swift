@@ -41,10 +41,30 @@ struct JSONPathParser {
 
     mutating func parsePath() throws(JSONPathSyntaxError) -> (JSONPath.Root, [JSONPath.Segment]) {
         guard consume("$") else { throw fail("a path must start with '$'") }
-        let root: JSONPath.Root = consume("$") ? .context : .input
+        let root: JSONPath.Root
+        if consume("$") {
+            root = .context
+        } else if let first = current, Self.startsVariableName(first) {
+            let start = index
+            while let scalar = current, Self.continuesVariableName(scalar) { index += 1 }
+            var name = ""
+            name.unicodeScalars.append(contentsOf: scalars[start..<index])
+            root = .variable(name)
+        } else {
+            root = .input
+        }
         let segments = try parseSegments(inFilter: false)
         guard atEnd else { throw fail("unexpected character '\(scalars[index])'") }
         return (root, segments)
+    }
+
+    /// A variable name (after `$`): a letter or `_`, then letters, digits or `_`.
+    static func startsVariableName(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"
+    }
+
+    static func continuesVariableName(_ scalar: Unicode.Scalar) -> Bool {
+        startsVariableName(scalar) || ("0"..."9").contains(scalar)
     }
 
     /// Segments until the end of input or, inside a filter, until a character that cannot continue a path.

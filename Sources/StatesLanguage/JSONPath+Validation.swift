@@ -6,7 +6,8 @@ extension JSONPath {
     ///   - string: the field's value.
     ///   - pointer: the JSON pointer of the field, e.g. `/States/Work/ResultPath`.
     ///   - requireReference: whether the field must be a Reference Path (ResultPath, ItemsPath, `…Path` fields).
-    ///   - allowContext: whether a `$$` path is allowed (it is not for ResultPath).
+    ///   - allowContext: whether a `$$` path or a variable (`$name`) is allowed (neither is for ResultPath, which
+    ///     names a place in the state input).
     /// - Returns: the problems found; empty when the path is valid for the field.
     public static func validate(
         _ string: String,
@@ -28,8 +29,16 @@ extension JSONPath {
                     "The value '\(string)' is not a valid reference path: the operators @ .. , : ? * are not supported")
             )
         }
-        if !allowContext, path.root == .context {
-            issues.append(DefinitionIssue(pointer, "The value '\(string)' must not refer to the context object ($$)"))
+        if !allowContext {
+            switch path.root {
+            case .context:
+                issues.append(
+                    DefinitionIssue(pointer, "The value '\(string)' must not refer to the context object ($$)"))
+            case .variable:
+                issues.append(DefinitionIssue(pointer, "The value '\(string)' must not refer to a variable"))
+            case .input:
+                break
+            }
         }
         return issues
     }

@@ -2,8 +2,8 @@ import BatonJSON
 
 /// A parsed JSONPath expression, as Amazon States Language uses them (AWS evaluates paths with Jayway JsonPath).
 ///
-/// Parse once with `try JSONPath("$.a.b[0]")`, evaluate many times. Supported: `$` (state input) and `$$` (the
-/// context object) roots, dot and bracket member names (`$.a`, `$['a b']`, `$["a"]`), array indexes including
+/// Parse once with `try JSONPath("$.a.b[0]")`, evaluate many times. Supported: `$` (state input), `$$` (the
+/// context object) and `$name` (a variable set by `Assign`, e.g. `$order.items[0]`) roots, dot and bracket member names (`$.a`, `$['a b']`, `$["a"]`), array indexes including
 /// negative ones (`[-1]` is the last element), unions (`['a','b']`, `[0,2]`), wildcards (`[*]`, `.*`), slices
 /// without step (`[1:3]`, `[:2]`, `[-1:]`), filters (`[?(@.price < 10)]`, `[?(@.isbn)]`, `==`, `!=`, `<`, `<=`,
 /// `>`, `>=`, `&&`, `||`, `!`, parentheses) and deep scan (`..name`, `..*`, `..[0]`).
@@ -17,6 +17,8 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
         case input
         /// `$$`: the context object.
         case context
+        /// `$name`: the value of a variable (`Assign`).
+        case variable(String)
     }
 
     /// The text the path was parsed from.
@@ -26,7 +28,7 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     let segments: [Segment]
 
     /// Parses a path.
-    /// - Parameter text: a JSONPath starting with `$` or `$$`.
+    /// - Parameter text: a JSONPath starting with `$`, `$$` or `$name`.
     /// - Throws: `JSONPathSyntaxError` naming the offset and what was expected.
     public init(_ text: String) throws(JSONPathSyntaxError) {
         var parser = JSONPathParser(text)
@@ -57,7 +59,12 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
 
     /// The path in Jayway's normalized bracket form, e.g. `$['a']['b'][0]`, as AWS prints it in error messages.
     public var normalized: String {
-        var out = root == .context ? "$$" : "$"
+        var out: String
+        switch root {
+        case .input: out = "$"
+        case .context: out = "$$"
+        case .variable(let name): out = "$" + name
+        }
         for segment in segments {
             switch segment {
             case .child(let selector): out += selector.normalized

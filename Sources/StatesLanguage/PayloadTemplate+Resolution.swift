@@ -6,6 +6,7 @@ extension PayloadTemplate {
     ///   - input: what `$` refers to (the effective input for Parameters/ItemSelector, the result for
     ///     ResultSelector).
     ///   - context: the context object, what `$$` refers to.
+    ///   - variables: the variables `$name` paths refer to.
     ///   - random: the source for States.MathRandom and States.UUID.
     /// - Throws: `StatesError` `States.Runtime` when a path matches nothing (AWS's wording: "The JSONPath '$.x'
     ///   specified for the field 'x.$' could not be found in the input '…'"), `States.IntrinsicFailure` when an
@@ -13,9 +14,10 @@ extension PayloadTemplate {
     public func resolve(
         input: JSON,
         context: JSON,
+        variables: [String: JSON] = [:],
         random: inout some RandomNumberGenerator
     ) throws(StatesError) -> JSON {
-        try Self.resolve(root, input: input, context: context, random: &random)
+        try Self.resolve(root, input: input, context: context, variables: variables, random: &random)
     }
 
     /// Builds the payload, drawing States.MathRandom and States.UUID values from the system generator.
@@ -29,34 +31,34 @@ extension PayloadTemplate {
         _ node: Node,
         input: JSON,
         context: JSON,
+        variables: [String: JSON],
         random: inout some RandomNumberGenerator
     ) throws(StatesError) -> JSON {
         switch node {
         case .literal(let value):
             return value
         case .path(let path, let field):
-            guard let value = path.evaluate(input, context: context) else {
-                let document = path.root == .context ? context : input
+            guard let value = path.evaluate(input, context: context, variables: variables) else {
+                let detail = path.notFound(input: input, context: context, variables: variables)
                 throw StatesError(
                     StatesError.Name.runtime,
-                    cause:
-                        "The JSONPath '\(path.text)' specified for the field '\(field)' could not be found in the input '\(document.serialized)'"
-                )
+                    cause: "The JSONPath '\(path.text)' specified for the field '\(field)' could not be found\(detail)")
             }
             return value
         case .intrinsic(let call, _):
-            return try call.evaluate(input: input, context: context, random: &random)
+            return try call.evaluate(input: input, context: context, variables: variables, random: &random)
         case .object(let members):
             var object = JSONObject()
             for (key, member) in members {
-                object[key] = try resolve(member, input: input, context: context, random: &random)
+                object[key] = try resolve(member, input: input, context: context, variables: variables, random: &random)
             }
             return .object(object)
         case .array(let nodes):
             var elements: [JSON] = []
             elements.reserveCapacity(nodes.count)
             for element in nodes {
-                elements.append(try resolve(element, input: input, context: context, random: &random))
+                elements.append(
+                    try resolve(element, input: input, context: context, variables: variables, random: &random))
             }
             return .array(elements)
         }

@@ -54,50 +54,65 @@ enum JSONataTemplate {
         }
     }
 
-    /// The template with every expression evaluated; a member or element whose expression has no value is left
-    /// out, and an expression without a value at the top fails.
+    /// The template with every expression evaluated. An expression without a value (JSONata's undefined) fails,
+    /// at the top or in a member or element, as AWS does; so does one that throws. Causes are AWS's, naming the
+    /// expression and the field, with nested members as `Output/result`.
     static func evaluate(
         _ template: JSON, states: JSON, variables: [String: JSON] = [:], field: String, seed: UInt64 = 0
     ) throws(StatesError) -> JSON {
         var bindings = variables
         bindings["states"] = states
         let functions = awsFunctions(seed: seed)
-        guard let value = try evaluateMember(template, bindings: bindings, functions: functions, field: field) else {
-            throw StatesError(
-                StatesError.Name.queryEvaluation,
-                cause: "The JSONata expression in the field '\(field)' returned no value (undefined).")
-        }
-        return value
+        return try evaluateMember(template, bindings: bindings, functions: functions, location: field)
+    }
+
+    /// A States.QueryEvaluationError about the expression of a field, in AWS's words: "The JSONata expression
+    /// '…' specified for the field '…' " followed by `problem`.
+    static func failure(_ text: String, location: String, _ problem: String) -> StatesError {
+        let shown = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return StatesError(
+            StatesError.Name.queryEvaluation,
+            cause: "The JSONata expression '\(shown)' specified for the field '\(location)' \(problem)",
+            location: location)
+    }
+
+    /// AWS's failure for an expression whose value has the wrong type, e.g. Map's `Items` not giving an array.
+    static func unexpectedType(_ text: String, location: String, expected: String, value: JSON) -> StatesError {
+        failure(
+            text, location: location,
+            "returned an unexpected result type. Expected '\(expected)', but was '\(value.typeName)' for value: "
+                + value.serialized)
     }
 
     private static func evaluateMember(
-        _ template: JSON, bindings: [String: JSON], functions: [String: JSONataFunction], field: String
-    ) throws(StatesError) -> JSON? {
+        _ template: JSON, bindings: [String: JSON], functions: [String: JSONataFunction], location: String
+    ) throws(StatesError) -> JSON {
         switch template {
         case .string(let string):
             guard let text = expression(in: string) else { return template }
+            let value: JSON?
             do {
-                return try compiled(text).evaluate(nil, bindings: bindings, functions: functions)
+                value = try compiled(text).evaluate(nil, bindings: bindings, functions: functions)
             } catch {
-                throw StatesError(
-                    StatesError.Name.queryEvaluation,
-                    cause: "An error occurred while evaluating the JSONata expression '\(text)' in the field "
-                        + "'\(field)': \(error.code) \(error.message)")
+                throw failure(
+                    text, location: location, "threw an error during evaluation. \(error.code): \(error.message)")
             }
+            guard let value else { throw failure(text, location: location, "returned nothing (undefined).") }
+            return value
         case .array(let elements):
             var result: [JSON] = []
-            for element in elements {
-                if let value = try evaluateMember(element, bindings: bindings, functions: functions, field: field) {
-                    result.append(value)
-                }
+            result.reserveCapacity(elements.count)
+            for (index, element) in elements.enumerated() {
+                result.append(
+                    try evaluateMember(
+                        element, bindings: bindings, functions: functions, location: "\(location)/\(index)"))
             }
             return .array(result)
         case .object(let object):
             var result = JSONObject()
             for (key, value) in object {
-                if let evaluated = try evaluateMember(value, bindings: bindings, functions: functions, field: field) {
-                    result[key] = evaluated
-                }
+                result[key] = try evaluateMember(
+                    value, bindings: bindings, functions: functions, location: "\(location)/\(key)")
             }
             return .object(result)
         default:

@@ -31,7 +31,7 @@ public struct RetryPolicy: Sendable, Hashable {
         attemptsSoFar counters: [Int],
         random: (ClosedRange<Double>) -> Double
     ) -> RetryDecision {
-        guard let index = retriers.firstIndex(where: { $0.matches(error.error) }) else { return .giveUp }
+        guard let index = retriers.firstIndex(where: { $0.matches(error) }) else { return .giveUp }
         let retrier = retriers[index]
         var updated = counters + Array(repeating: 0, count: max(0, retriers.count - counters.count))
         let attempt = updated[index] + 1

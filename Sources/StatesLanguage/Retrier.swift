@@ -32,9 +32,9 @@ public struct Retrier: Sendable, Hashable {
         self.jitterStrategy = jitterStrategy
     }
 
-    /// Whether this retrier handles an error name (AWS's wildcard rules, see `ErrorMatching`).
-    public func matches(_ errorName: String) -> Bool {
-        ErrorMatching.matches(errorEquals, errorName)
+    /// Whether this retrier handles an error (AWS's wildcard rules, see `ErrorMatching`).
+    public func matches(_ error: StatesError) -> Bool {
+        ErrorMatching.matches(errorEquals, error)
     }
 
     /// The delay before retry number `attempt` (1-based) without jitter:

@@ -55,6 +55,14 @@ public struct State: Sendable, Hashable {
         }
     }
 
+    /// Whether the state can be retried (Task, Parallel, Map): only those have `$$.State.RetryCount`.
+    public var canRetry: Bool {
+        switch kind {
+        case .task, .parallel, .map: true
+        default: false
+        }
+    }
+
     /// The retriers of a Task, Parallel or Map state; empty for other kinds.
     public var retriers: [Retrier] {
         switch kind {
@@ -108,8 +116,9 @@ public struct StateIO: Sendable, Hashable {
     public var arguments: JSON?
     /// `Output` (JSONata states but Fail): as `arguments`; without it the output is the input (or the result).
     public var output: JSON?
-    /// `Assign` (JSONata Pass, Task, Choice): variables to set when the state succeeds, by name; values as
-    /// `arguments`.
+    /// `Assign` (Pass, Task, Choice, Wait, Parallel, Map): variables to set when the state succeeds, by name. In a
+    /// JSONata state values are as `arguments`; in a JSONPath state the object is a payload template (`name.$`
+    /// takes a path or an intrinsic function and sets `name`).
     public var assign: JSON?
 
     /// Creates I/O settings; every field defaults to absent.

@@ -9,11 +9,39 @@ public struct StatesError: Error, Sendable, Hashable, CustomStringConvertible {
     public var error: String
     /// The human-readable cause, worded as AWS words it where AWS's wording is known.
     public var cause: String
+    /// For a States.QueryEvaluationError, the field whose expression failed, as AWS names it in the
+    /// `EvaluationFailed` event (`Output`, `Arguments/FunctionName`, `Assign/total`); `nil` otherwise.
+    public var location: String?
+    /// Whether the error name was given. SendTaskFailure may leave it out: Retry and Catch then see `error` as
+    /// `""`, the `TaskFailed` event has no `error` key and a catcher's error output has `"Error": null`.
+    public var hasError = true
+    /// Whether the cause was given (as `hasError`, for `cause` and `"Cause"`).
+    public var hasCause = true
+    /// A missed heartbeat. AWS names it `States.Timeout` (in `TaskTimedOut`, `ExecutionFailed` and the error
+    /// output) and lets Retry and Catch match it by `States.HeartbeatTimeout` as well as `States.Timeout` and
+    /// `States.ALL`, first match in array order (recorded executions show the name).
+    public var isHeartbeatTimeout = false
 
-    /// Creates an error with a name and a cause.
-    public init(_ error: String, cause: String) {
+    /// A missed heartbeat: `States.Timeout` that `States.HeartbeatTimeout` also matches.
+    public static var heartbeatTimeout: StatesError {
+        var error = StatesError(Name.timeout, cause: "")
+        error.isHeartbeatTimeout = true
+        return error
+    }
+
+    /// An error as a task reported it, either part possibly left out.
+    public static func reported(error: String?, cause: String?) -> StatesError {
+        var reported = StatesError(error ?? "", cause: cause ?? "")
+        reported.hasError = error != nil
+        reported.hasCause = cause != nil
+        return reported
+    }
+
+    /// Creates an error with a name, a cause and, for an evaluation error, the field it happened in.
+    public init(_ error: String, cause: String, location: String? = nil) {
         self.error = error
         self.cause = cause
+        self.location = location
     }
 
     public var description: String { "\(error): \(cause)" }

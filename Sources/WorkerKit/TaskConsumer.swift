@@ -113,7 +113,9 @@ public final class TaskConsumer: Service {
             }
             pumps.cancelAll()
         }
-        logger.info("stopped consuming tasks")
+        // A process may run several consumers (worker-function: one per function): the queues tell them apart.
+        logger.info(
+            "stopped consuming tasks", metadata: ["queues": "\(configuration.queues.joined(separator: ","))"])
     }
 
     private func process(_ task: IncomingTask) async {

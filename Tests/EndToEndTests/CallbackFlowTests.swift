@@ -26,7 +26,8 @@ import Testing
                     #expect(try JSON(parsing: end["output"]?.stringValue ?? "") == ["ok": true])
                     #expect(
                         try await client.historyTypes(execution) == [
-                            "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded",
+                            "ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted",
+                            "TaskSucceeded",
                             "TaskStateExited", "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded",
                         ])
                     #expect(try await client.succeed(token) == "TaskTimedOut")

@@ -80,7 +80,7 @@ import Testing
             #expect(try await client.status(alive) == "RUNNING")
             #expect(try await client.succeed(token) == nil)
             #expect(try await client.waitForEnd(alive)["status"]?.stringValue == "SUCCEEDED")
-            // Silent: no heartbeat → States.HeartbeatTimeout → its catcher.
+            // Silent: no heartbeat → States.Timeout that its States.HeartbeatTimeout catcher, listed first, takes.
             let silent = try await client.startExecution(machine, name: "silent")
             let silentToken = try #require(try await inbox.next().token)
             let end = try await client.waitForEnd(silent, deadline: .seconds(20))

@@ -40,6 +40,6 @@ import Testing
             try await harness.advance(0.2, timers: timers)
             try await waitFor { try await harness.status(arn) == "FAILED" }
         }
-        #expect(try await harness.store.execution(arn: arn)?.error == "States.HeartbeatTimeout")
+        #expect(try await harness.store.execution(arn: arn)?.error == "States.Timeout")
     }
 }

@@ -34,13 +34,15 @@ struct InterpreterDriver {
 
     /// Starts the execution.
     @discardableResult
-    mutating func start(_ input: JSON = [:], timeoutSeconds: Int? = nil) throws -> [InterpreterAction] {
+    mutating func start(_ input: JSON = [:], timeoutSeconds: Int? = nil, roleArn: String? = nil) throws
+        -> [InterpreterAction]
+    {
         try send(
             .started(
                 ExecutionStart(
                     input: input, executionArn: "arn:aws:states:us-east-1:123456789012:execution:sm:exec-1",
                     executionName: "exec-1", stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:sm",
-                    stateMachineName: "sm", timeoutSeconds: timeoutSeconds, startDate: now)))
+                    stateMachineName: "sm", roleArn: roleArn, timeoutSeconds: timeoutSeconds, startDate: now)))
     }
 
     /// Feeds an event, records its actions, and round-trips the state through JSON.

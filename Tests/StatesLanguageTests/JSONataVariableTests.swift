@@ -41,14 +41,26 @@ import Testing
         #expect(driver.outcome == .succeeded(output: ["customer": "c-1", "status": "ok", "route": "accepted"]))
     }
 
-    @Test func unknownVariablesHaveNoValue() throws {
+    @Test func anUnknownVariableHasNoValueWhichFailsTheStateAsOnAWS() throws {
         var driver = try InterpreterDriver(
             """
             {"QueryLanguage":"JSONata","StartAt":"A","States":{
               "A":{"Type":"Succeed","Output":{"x":"{% $missing %}","y":1}}}}
             """)
         try driver.start([:])
-        #expect(driver.outcome == .succeeded(output: ["y": 1]))
+        let cause =
+            "An error occurred while executing the state 'A' (entered at the event id #2). The JSONata expression "
+            + "'$missing' specified for the field 'Output/x' returned nothing (undefined)."
+        #expect(driver.outcome == .failed(error: "States.QueryEvaluationError", cause: cause))
+        #expect(driver.types == ["ExecutionStarted", "SucceedStateEntered", "EvaluationFailed", "ExecutionFailed"])
+        guard case .evaluationFailed(let details)? = driver.history[2].details else {
+            Issue.record("no EvaluationFailed details")
+            return
+        }
+        #expect(
+            details
+                == EvaluationFailedEventDetails(
+                    error: "States.QueryEvaluationError", cause: cause, location: "Output/x", state: "A"))
     }
 
     @Test func invalidVariableNamesAndExpressionsAreRefused() {
@@ -97,11 +109,11 @@ import Testing
               "P":{"Type":"Parallel","Branches":[
                 {"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"inner":1},"Next":"A2"},
                   "A2":{"Type":"Pass","Output":"{% $base + $inner %}","End":true}}}],
-                "Output":{"r":"{% $states.result %}","inner":"{% $inner %}"},"End":true}}}
+                "Output":{"r":"{% $states.result %}","inner":"{% $exists($inner) %}"},"End":true}}}
             """)
         try driver.start([:])
         // The branch sees `base`; its own `inner` stays in the branch.
-        #expect(driver.outcome == .succeeded(output: ["r": [11]]))
+        #expect(driver.outcome == .succeeded(output: ["r": [11], "inner": false]))
     }
 
     @Test func assigningAnOuterVariableInsideABranchIsRefused() {

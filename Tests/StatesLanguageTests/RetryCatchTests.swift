@@ -102,18 +102,32 @@ import Testing
 
     @Test(arguments: [
         ("States.ALL", "Custom.Error", true), ("States.ALL", "States.Timeout", true),
-        ("States.ALL", "States.HeartbeatTimeout", true), ("States.ALL", "States.TaskFailed", true),
+        ("States.ALL", "States.TaskFailed", true),
         ("States.ALL", "States.Runtime", false), ("States.ALL", "States.DataLimitExceeded", false),
         ("States.TaskFailed", "Custom.Error", true), ("States.TaskFailed", "States.Timeout", false),
-        ("States.TaskFailed", "States.HeartbeatTimeout", true), ("States.TaskFailed", "States.Permissions", true),
+        ("States.TaskFailed", "States.Permissions", true),
         ("States.TaskFailed", "States.Runtime", false), ("States.TaskFailed", "States.DataLimitExceeded", false),
-        ("States.Timeout", "States.Timeout", true), ("States.Timeout", "States.HeartbeatTimeout", false),
-        ("States.HeartbeatTimeout", "States.HeartbeatTimeout", true),
+        ("States.Timeout", "States.Timeout", true), ("States.HeartbeatTimeout", "States.Timeout", false),
         ("States.DataLimitExceeded", "States.DataLimitExceeded", true), ("States.Runtime", "States.Runtime", false),
         ("Custom.Error", "custom.error", false), ("Custom.Error", "Custom.Error", true),
     ])
     func errorMatchingFollowsAWS(_ pattern: String, _ error: String, _ matches: Bool) {
         #expect(ErrorMatching.matches([pattern], error) == matches)
+    }
+
+    /// A missed heartbeat is `States.Timeout` (recorded on AWS) that `States.HeartbeatTimeout` also matches;
+    /// `States.TaskFailed` excludes it as it excludes every States.Timeout.
+    @Test func aMissedHeartbeatIsATimeoutThatHeartbeatTimeoutAlsoMatches() {
+        let heartbeat = StatesError.heartbeatTimeout
+        #expect(heartbeat.error == "States.Timeout")
+        for (pattern, matches) in [
+            ("States.HeartbeatTimeout", true), ("States.Timeout", true), ("States.ALL", true),
+            ("States.TaskFailed", false), ("Custom.Error", false),
+        ] {
+            #expect(ErrorMatching.matches([pattern], heartbeat) == matches, "\(pattern)")
+        }
+        #expect(!ErrorMatching.matches(["States.HeartbeatTimeout"], StatesError("States.Timeout", cause: "")))
+        #expect(Catcher.errorOutput(for: heartbeat) == ["Error": "States.Timeout", "Cause": ""])
     }
 
     @Test func firstMatchingCatcherWins() {
@@ -123,7 +137,7 @@ import Testing
             Catcher(errorEquals: ["States.ALL"], next: "OnAnything"),
         ]
         #expect(Catcher.match(StatesError("States.Timeout", cause: ""), in: catchers)?.index == 0)
-        #expect(Catcher.match(StatesError("States.HeartbeatTimeout", cause: ""), in: catchers)?.index == 1)
+        #expect(Catcher.match(.heartbeatTimeout, in: catchers)?.index == 0)
         #expect(Catcher.match(StatesError("Worker.Crashed", cause: ""), in: catchers)?.catcher.next == "OnFailure")
         #expect(Catcher.match(StatesError("States.Runtime", cause: ""), in: catchers) == nil)
         #expect(Catcher.errorOutput(for: StatesError("E", cause: "C")) == ["Error": "E", "Cause": "C"])
