@@ -85,8 +85,8 @@ import Testing
             Scenario(machine: "manual-approval", input: [1], end: .success(["approved": true])), "States.Runtime",
             "States.QueryEvaluationError"
         ),
-        // A success without `input.status`: ResultSelector's path fails; JSONata leaves the member out and the
-        // Choice takes its Default.
+        // A success without `input.status`: ResultSelector's path fails (States.Runtime, which no catcher takes);
+        // the twin's `Assign` gives nothing, a States.QueryEvaluationError its States.ALL catcher sends to Failed.
         (
             Scenario(machine: "seed2-callback", input: ["status": "success"], end: .success(["completedAt": "x"])),
             "States.Runtime", "LegacyJobFailed"
