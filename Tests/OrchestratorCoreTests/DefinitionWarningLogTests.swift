@@ -101,7 +101,9 @@ import Testing
     @Test func aLoggedWarningCarriesItsMessage() async throws {
         let harness = try Harness()
         _ = try await harness.engine.createStateMachine(name: "m", definition: Self.hazard)
-        let messages = harness.logs.entries.filter { $0.level == .warning }.map { "\($0.message)" }
+        let messages = harness.logs.entries.filter { $0.metadata["diagnostic.severity"] == "WARNING" }.map {
+            "\($0.message)"
+        }
         #expect(messages.first?.hasPrefix("state machine definition warning: the task waits for a callback") == true)
     }
 }
