@@ -18,6 +18,10 @@ public struct OrchestratorConfiguration: Sendable {
     /// ``ExecutionEvents``) instead of one message each: fewer broker messages per execution under load
     /// (`BATON_EVENT_BATCHING`). Every consumer in this project reads both forms.
     public var eventBatching = false
+    /// Record AWS's `TaskSubmitted` (with the service's answer) for every task that waits, as AWS does
+    /// (`BATON_TASK_SUBMITTED`, default on); off saves one history event per waiting task for load tests that
+    /// count every microsecond (docs/benchmarks.md measures it).
+    public var recordsTaskSubmitted = true
     /// How long the outbox dispatcher waits before retrying a publish that failed (broker away).
     public var publishRetryDelay: Duration = .milliseconds(500)
     /// How many times a transition is planned again after its commit found the execution changed under it (a

@@ -171,7 +171,9 @@ struct TransitionContext {
             NewOutboxMessage(exchange: "", routingKey: dispatch.queue, body: Data(dispatch.body), headers: headers))
         // The message is committed to the outbox in this transaction, so the call is submitted: AWS's TaskSubmitted
         // with the service's answer follows TaskStarted for every task that waits.
-        guard let submitted = integration.submitted(dispatch, resource: task.resource, messageID: messageID) else {
+        guard engine.configuration.recordsTaskSubmitted,
+            let submitted = integration.submitted(dispatch, resource: task.resource, messageID: messageID)
+        else {
             return [.taskStarted(task.taskId, at: now)]
         }
         return [.taskStarted(task.taskId, at: now), .taskSubmitted(task.taskId, output: submitted, at: now)]

@@ -103,6 +103,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
     var eventBatchingFlag: String?
 
     @Option(
+        name: .customLong("task-submitted"),
+        help:
+            "on: every task that waits records AWS's TaskSubmitted event with the service's answer; off: one history event less per task [env: BATON_TASK_SUBMITTED] (default: on)"
+    )
+    var taskSubmittedFlag: String?
+
+    @Option(
         name: .customLong("api-address"),
         help:
             "host:port of the Step Functions HTTP API; port 0 picks a free one, off disables it [env: BATON_API_ADDRESS] (default: 127.0.0.1:8083)"
@@ -159,6 +166,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         case "on", "1", "true": configuration.eventBatching = true
         case "off", "0", "false": configuration.eventBatching = false
         case let other: throw ValidationError("event batching must be on or off, not '\(other)'")
+        }
+        switch Setting.resolve(taskSubmittedFlag, "BATON_TASK_SUBMITTED") ?? "on" {
+        case "on", "1", "true": configuration.recordsTaskSubmitted = true
+        case "off", "0", "false": configuration.recordsTaskSubmitted = false
+        case let other: throw ValidationError("task-submitted must be on or off, not '\(other)'")
         }
         do {
             configuration.crashAt = try CrashPoint.parse(Setting.resolve(crashAtFlag, "BATON_CRASH_AT") ?? "")

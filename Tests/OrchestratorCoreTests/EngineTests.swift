@@ -21,14 +21,14 @@ import Testing
         let engine: Engine
 
         /// - Parameter scale: the clock's time scale (workflow seconds per real second).
-        init(scale: Double = 1) throws {
+        init(scale: Double = 1, configuration: OrchestratorConfiguration = OrchestratorConfiguration()) throws {
             clock = ManualWallClock(scale: scale)
             let temporary = try TemporaryDirectory(label: "engine")
             directory = temporary.url
             store = try temporary.open()
             engine = Engine(
                 store: store, signer: TaskTokenSigner(keyBytes: Array(repeating: 1, count: 32)),
-                configuration: OrchestratorConfiguration(), names: Names(prefix: "t"), clock: clock,
+                configuration: configuration, names: Names(prefix: "t"), clock: clock,
                 logger: Logger(label: "test.engine"))
         }
 
@@ -98,6 +98,20 @@ import Testing
             try await waitFor { try await harness.status(arn) == "FAILED" }
             #expect(try await harness.store.execution(arn: arn)?.error == "States.Timeout")
         }
+    }
+
+    /// A waiting task records TaskSubmitted after TaskStarted, as AWS does, unless BATON_TASK_SUBMITTED is off.
+    @Test(arguments: [true, false])
+    func waitingTasksRecordTaskSubmittedUnlessTurnedOff(_ records: Bool) async throws {
+        var configuration = OrchestratorConfiguration()
+        configuration.recordsTaskSubmitted = records
+        let harness = try Harness(configuration: configuration)
+        let (arn, _) = try await harness.startWaiting()
+        let record = try #require(try await harness.store.execution(arn: arn))
+        let types = try await harness.store.history(executionID: record.id).items.map(\.type)
+        #expect(
+            types == ["ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted"]
+                + (records ? ["TaskSubmitted"] : []))
     }
 
     @Test func heartbeatsPushTheHeartbeatDeadlineAndSilenceTripsIt() async throws {
