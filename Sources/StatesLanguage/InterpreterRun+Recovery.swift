@@ -106,13 +106,24 @@ extension InterpreterRun {
             let frame = state.frames[path], let composite = activeState(in: parent)
         else { return }
         var lastEventId = max(parentFrame.lastEventId, frame.lastEventId)
+        // AWS records TaskStateAborted for every Task state a failing branch or iteration leaves waiting, its own
+        // and its siblings' (a recorded Map whose iterations time out: MapIterationFailed, TaskStateAborted, then
+        // MapIterationAborted and TaskStateAborted for each other iteration, MapStateFailed).
+        let siblings = state.frames.keys.filter { $0.parent == parent && $0 != path && !$0.isRoot }
+            .sorted { ($0.steps.last?.index ?? 0) < ($1.steps.last?.index ?? 0) }
         if case .map = composite.kind {
             record(.mapIterationFailed, .mapIteration(.init(name: step.state, index: step.index)), in: path)
+            recordTaskAborted(in: path)
             lastEventId = max(lastEventId, state.frames[path]?.lastEventId ?? 0)
-            let siblings = state.frames.keys.filter { $0.parent == parent && $0 != path && !$0.isRoot }
-            for other in siblings.sorted(by: { ($0.steps.last?.index ?? 0) < ($1.steps.last?.index ?? 0) }) {
+            for other in siblings {
                 guard let index = other.steps.last?.index else { continue }
                 record(.mapIterationAborted, .mapIteration(.init(name: step.state, index: index)), in: other)
+                recordTaskAborted(in: other)
+                lastEventId = max(lastEventId, state.frames[other]?.lastEventId ?? 0)
+            }
+        } else {
+            for other in siblings {
+                recordTaskAborted(in: other)
                 lastEventId = max(lastEventId, state.frames[other]?.lastEventId ?? 0)
             }
         }
@@ -129,6 +140,12 @@ extension InterpreterRun {
             record(.parallelStateFailed, in: parent)
         }
         stateFailed(parent, error)
+    }
+
+    /// Records TaskStateAborted when the frame's active state is a Task (waiting for its task or a retry).
+    private mutating func recordTaskAborted(in path: ScopePath) {
+        guard state.frames[path]?.active != nil, case .task? = activeState(in: path)?.kind else { return }
+        record(.taskStateAborted, in: path)
     }
 
     /// A frame reached an End or a Succeed state: the execution succeeds, or the enclosing Parallel / Map state
