@@ -103,7 +103,7 @@ extension Engine {
 
     /// Completes a plain `sqs:sendMessage` task once the broker confirmed its message (called by the dispatcher).
     func taskPublished(tokenID: String, messageID: String, body: Data, outboxID: Int64) async throws {
-        let md5 = Insecure.MD5.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let md5 = Insecure.MD5.hash(data: body).hexString
         _ = try await commit(lane: Engine.executionID(ofTokenID: tokenID)) { context in
             try context.tx.deleteOutbox(ids: [outboxID])
             guard let task = try context.tx.openTask(tokenID: tokenID), let number = Int(task.taskID) else { return }

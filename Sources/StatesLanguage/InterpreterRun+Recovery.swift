@@ -42,13 +42,6 @@ extension InterpreterRun {
             }
             return
         }
-        // AWS records TaskStateAborted for a Task state whose failure ends a Parallel branch (a recorded
-        // SendTaskFailure inside a Parallel shows TaskFailed, TaskStateAborted, ParallelStateFailed).
-        if case .task = definitionState.kind, let step = path.steps.last,
-            case .parallel? = machine(at: path.parent).states[step.state]?.kind
-        {
-            record(.taskStateAborted, in: path)
-        }
         failFrame(path, error)
     }
 
@@ -108,7 +101,8 @@ extension InterpreterRun {
         var lastEventId = max(parentFrame.lastEventId, frame.lastEventId)
         // AWS records TaskStateAborted for every Task state a failing branch or iteration leaves waiting, its own
         // and its siblings' (a recorded Map whose iterations time out: MapIterationFailed, TaskStateAborted, then
-        // MapIterationAborted and TaskStateAborted for each other iteration, MapStateFailed).
+        // MapIterationAborted and TaskStateAborted for each other iteration, MapStateFailed; a recorded
+        // SendTaskFailure inside a Parallel: TaskFailed, TaskStateAborted, ParallelStateFailed).
         let siblings = state.frames.keys.filter { $0.parent == parent && $0 != path && !$0.isRoot }
             .sorted { ($0.steps.last?.index ?? 0) < ($1.steps.last?.index ?? 0) }
         if case .map = composite.kind {
@@ -122,6 +116,7 @@ extension InterpreterRun {
                 lastEventId = max(lastEventId, state.frames[other]?.lastEventId ?? 0)
             }
         } else {
+            recordTaskAborted(in: path)
             for other in siblings {
                 recordTaskAborted(in: other)
                 lastEventId = max(lastEventId, state.frames[other]?.lastEventId ?? 0)

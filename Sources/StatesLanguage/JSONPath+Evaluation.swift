@@ -29,9 +29,8 @@ extension JSONPath {
     /// The end of an error message for a path that found nothing, after "could not be found": AWS's
     /// " in the input '…'" with the document searched, or ": the variable 'x' is not set".
     func notFound(input: JSON, context: JSON, variables: [String: JSON]) -> String {
-        guard let document = document(input: input, context: context, variables: variables) else {
-            return ": the variable '\(text.dropFirst().prefix { $0 != "." && $0 != "[" })' is not set"
-        }
+        if case .variable(let name) = root, variables[name] == nil { return ": the variable '\(name)' is not set" }
+        let document = document(input: input, context: context, variables: variables) ?? .null
         return " in the input '\(document.serialized)'"
     }
 
