@@ -29,6 +29,11 @@ public struct Callback: Sendable, Hashable {
     /// does not parse it again; `nil` when the callback was made in code. Not part of equality.
     public private(set) var parsedOutput: JSON?
 
+    /// The token of a task to answer with this callback's outcome (`{}` once applied, else the refusal): set by the
+    /// orchestrator from the message's `x-baton-reply-token` header, which an `aws-sdk:sfn:sendTask*` task sends.
+    /// Not part of the body, nor of equality.
+    public var replyToken: String?
+
     /// Creates a callback for a token.
     public init(taskToken: String, outcome: Outcome) {
         self.taskToken = taskToken

@@ -19,6 +19,8 @@ public struct OpenTask: Sendable, Hashable {
     public var heartbeatSeconds: Int?
     /// When the task was opened.
     public var createdAt: Date
+    /// The child execution the task started (`states:startExecution`), so a cancelled `.sync` task can stop it.
+    public var childExecutionArn: String?
 
     /// Creates an open task value.
     /// - Parameters:
@@ -29,6 +31,7 @@ public struct OpenTask: Sendable, Hashable {
     ///   - resource: the Resource ARN.
     ///   - heartbeatSeconds: HeartbeatSeconds, if any.
     ///   - createdAt: when the task was opened.
+    ///   - childExecutionArn: the child execution it started, if any.
     public init(
         tokenID: String,
         executionID: Int64,
@@ -36,7 +39,8 @@ public struct OpenTask: Sendable, Hashable {
         attempt: Int,
         resource: String,
         heartbeatSeconds: Int? = nil,
-        createdAt: Date
+        createdAt: Date,
+        childExecutionArn: String? = nil
     ) {
         self.tokenID = tokenID
         self.executionID = executionID
@@ -45,11 +49,13 @@ public struct OpenTask: Sendable, Hashable {
         self.resource = resource
         self.heartbeatSeconds = heartbeatSeconds
         self.createdAt = createdAt
+        self.childExecutionArn = childExecutionArn
     }
 }
 
 extension OpenTask {
-    static let columns = "token_id, execution_id, task_id, attempt, resource, heartbeat_seconds, created_at"
+    static let columns =
+        "token_id, execution_id, task_id, attempt, resource, heartbeat_seconds, created_at, child_execution_arn"
 
     init(row: Row) {
         self.init(
@@ -59,7 +65,8 @@ extension OpenTask {
             attempt: row[3],
             resource: row[4],
             heartbeatSeconds: row[5],
-            createdAt: Date(millisecondsSince1970: row[6])
+            createdAt: Date(millisecondsSince1970: row[6]),
+            childExecutionArn: row[7]
         )
     }
 

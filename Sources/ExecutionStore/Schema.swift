@@ -8,6 +8,7 @@ enum Schema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createV1)
         migrator.registerMigration("v2-history-per-transition", migrate: historyPerTransition)
+        migrator.registerMigration("v3-open-task-child", migrate: openTaskChild)
         return migrator
     }
 
@@ -136,5 +137,11 @@ enum Schema {
             ])
         }
         try db.execute(sql: "DROP TABLE history_event")
+    }
+
+    /// v3: an open task remembers the child execution it started (`states:startExecution`), so cancelling a `.sync`
+    /// task can stop its child.
+    private static func openTaskChild(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE open_task ADD COLUMN child_execution_arn TEXT")
     }
 }

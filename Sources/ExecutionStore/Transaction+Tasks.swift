@@ -31,8 +31,9 @@ extension Transaction {
         let insert = try RawStatement(
             db,
             """
-            INSERT INTO open_task (token_id, execution_id, task_id, attempt, resource, heartbeat_seconds, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO open_task (token_id, execution_id, task_id, attempt, resource, heartbeat_seconds, created_at,
+                child_execution_arn)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insert.bind(1, task.tokenID)
         insert.bind(2, task.executionID)
@@ -41,6 +42,7 @@ extension Transaction {
         insert.bind(5, task.resource)
         insert.bind(6, task.heartbeatSeconds)
         insert.bind(7, task.createdAt.millisecondsSince1970)
+        insert.bind(8, task.childExecutionArn)
         try insert.run()
         return replaced
     }

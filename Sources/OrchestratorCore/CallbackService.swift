@@ -63,18 +63,24 @@ public final class CallbackService: Service {
         callbacks.reserveCapacity(deliveries.count)
         applied.reserveCapacity(deliveries.count)
         var outcomes: [(delivery: BusDelivery, action: String, reply: CallbackReply)] = []
+        var refusedRequests: [(token: String, type: String, message: String)] = []
         for delivery in deliveries {
-            let callback: Callback
+            var callback: Callback
+            let replyToken = delivery.message.headers[NestedExecution.replyTokenHeader]
             do {
                 callback = try Callback(decoding: delivery.message.body)
             } catch {
+                if let replyToken { refusedRequests.append((replyToken, error.awsErrorType, error.message)) }
                 if error.code == .invalidOutput {
                     outcomes.append((delivery, "SendTaskSuccess", .rejected(error.awsErrorType, error.message)))
                 } else {
+                    await reportRefusals(refusedRequests)
+                    refusedRequests.removeAll()
                     await deadLetter(delivery, error)
                 }
                 continue
             }
+            callback.replyToken = replyToken
             if let router, let owner = foreignOwner(of: callback.taskToken, router: router) {
                 await forward(delivery, to: owner, router: router)
                 continue
@@ -96,6 +102,9 @@ public final class CallbackService: Service {
                 await settle(delivery, .requeue)
             case .failure(let error):
                 outcomes.append((delivery, callback.action, .rejected(error.code.name, error.message)))
+                if let replyToken = callback.replyToken {
+                    refusedRequests.append((replyToken, error.code.name, error.message))
+                }
                 logger.debug(
                     "callback rejected",
                     metadata: [
@@ -113,7 +122,23 @@ public final class CallbackService: Service {
         }
         metrics.callbacks(outcomes.map { ($0.action, $0.reply.errorType) }, door: .broker, duration: duration)
         engine.crashIfAsked(at: .beforeAck, batch: callbacks.count)
+        await reportRefusals(refusedRequests)
         answerThenAck(outcomes.map { ($0.delivery, $0.reply) })
+    }
+
+    /// Answers the `aws-sdk:sfn:sendTask*` tasks whose callbacks were refused, with the refusal as
+    /// `Sfn.<Code>Exception`, before their deliveries are acked (a lost report would leave the task waiting; one
+    /// sent twice is refused as stale).
+    private func reportRefusals(_ refusals: [(token: String, type: String, message: String)]) async {
+        for refusal in refusals {
+            let report = NestedExecution.reply(to: refusal.token, refusal: (refusal.type, refusal.message))
+            do {
+                try await bus.publish(
+                    BusMessage(body: report.encoded(), persistent: true), toQueue: engine.names.callbackQueue)
+            } catch {
+                logger.warning("sendTask refusal not reported", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Dead-letters a message that is not a callback, answering it first when it asked for answers.

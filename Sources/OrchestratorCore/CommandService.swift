@@ -52,7 +52,8 @@ public final class CommandService: Service {
     /// (one commit, their first tasks published as one burst) and answered and acked together; every other command
     /// runs beside the loop, as before, so one that waits (for another shard) holds up nothing.
     func handle(_ deliveries: [BusDelivery], _ detacher: DeliveryPump.Detacher) async {
-        var starts: [(delivery: BusDelivery, body: JSON, traceparent: String?)] = []
+        var starts: [(delivery: BusDelivery, body: JSON, traceparent: String?, parent: ExecutionStart.ParentTask?)] =
+            []
         var answers: [(delivery: BusDelivery, response: JSON)] = []
         for delivery in deliveries {
             let action: String
@@ -64,24 +65,55 @@ public final class CommandService: Service {
                 continue
             }
             if action == "StartExecution", servesHere(request, headers: delivery.message.headers) {
-                starts.append((delivery, request, delivery.message.headers[TaskHeaders.traceparent]))
+                let headers = delivery.message.headers
+                starts.append((delivery, request, headers[TaskHeaders.traceparent], Self.parent(in: headers)))
             } else {
                 detacher.detach { await self.handle(delivery) }
             }
         }
         if !starts.isEmpty {
-            let results = await operations.startExecutions(starts.map { ($0.body, $0.traceparent) })
+            let results = await operations.startExecutions(starts.map { ($0.body, $0.traceparent, $0.parent) })
             for (start, result) in zip(starts, results) {
                 switch result {
                 case .success(let response): answers.append((start.delivery, response))
                 case .failure(let error) where error.code == .internalFailure || error.code == .serviceUnavailable:
                     logger.error("command failed; requeued", metadata: ["error": "\(error)"])
                     try? await start.delivery.settle(.requeue)
-                case .failure(let error): answers.append((start.delivery, Self.errorBody(error)))
+                case .failure(let error):
+                    if let parent = start.parent {
+                        // A parent task asked: it fails with the refusal (before the command is acked).
+                        guard await failParent(parent, error) else {
+                            try? await start.delivery.settle(.requeue)
+                            continue
+                        }
+                    }
+                    answers.append((start.delivery, Self.errorBody(error)))
                 }
             }
         }
         answerThenAck(answers)
+    }
+
+    /// The parent task a StartExecution command carries (published by a `states:startExecution` task).
+    private static func parent(in headers: [String: String]) -> ExecutionStart.ParentTask? {
+        guard let token = headers[TaskHeaders.taskToken], let pattern = headers[NestedExecution.patternHeader] else {
+            return nil
+        }
+        return ExecutionStart.ParentTask(taskToken: token, pattern: pattern)
+    }
+
+    /// Reports a refused child start to the parent task that asked for it; `false` when the broker did not take the
+    /// report (the command is then requeued).
+    private func failParent(_ parent: ExecutionStart.ParentTask, _ error: APIError) async -> Bool {
+        let report = NestedExecution.startFailure(parentToken: parent.taskToken, error)
+        do {
+            try await bus.publish(
+                BusMessage(body: report.encoded(), persistent: true), toQueue: operations.engine.names.callbackQueue)
+            return true
+        } catch {
+            logger.warning("refused child start not reported; requeued", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     /// Whether a StartExecution is this shard's to start without asking another (no shards, a request another

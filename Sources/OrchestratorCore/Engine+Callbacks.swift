@@ -40,12 +40,23 @@ extension Engine {
     /// The transition a callback makes, once the checks that need no store passed.
     /// - Throws: `APIError` — InvalidToken, InvalidOutput, ValidationException.
     func transition(for callback: Callback) throws(APIError) -> BatchedTransition<Void> {
-        switch callback.outcome {
-        case .success(let output):
-            try successTransition(taskToken: callback.taskToken, output: output, parsed: callback.parsedOutput)
-        case .failure(let error, let cause):
-            try failureTransition(taskToken: callback.taskToken, error: error, cause: cause)
-        case .heartbeat: try heartbeatTransition(taskToken: callback.taskToken)
+        let transition =
+            switch callback.outcome {
+            case .success(let output):
+                try successTransition(taskToken: callback.taskToken, output: output, parsed: callback.parsedOutput)
+            case .failure(let error, let cause):
+                try failureTransition(taskToken: callback.taskToken, error: error, cause: cause)
+            case .heartbeat: try heartbeatTransition(taskToken: callback.taskToken)
+            }
+        guard let replyToken = callback.replyToken else { return transition }
+        // Sent by an `aws-sdk:sfn:sendTask*` task: its answer leaves in the same commit as the outcome it reports.
+        let names = names
+        let messageID = "reply \(TaskTokenSigner.shortID(of: replyToken))"
+        return BatchedTransition(executionID: transition.executionID) { context in
+            try transition.body(&context)
+            try context.enqueue(
+                NestedExecution.outboxMessage(
+                    NestedExecution.reply(to: replyToken, refusal: nil), names: names, messageID: messageID))
         }
     }
 

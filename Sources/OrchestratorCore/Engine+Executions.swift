@@ -22,13 +22,19 @@ public struct StartRequest: Sendable {
     public var input: String?
     /// The W3C trace context to carry into its task messages.
     public var traceparent: String?
+    /// The parent execution's task that asks for this start (`states:startExecution`), if any.
+    public var parent: ExecutionStart.ParentTask?
 
     /// Creates a request.
-    public init(stateMachineArn: String, name: String?, input: String?, traceparent: String?) {
+    public init(
+        stateMachineArn: String, name: String?, input: String?, traceparent: String?,
+        parent: ExecutionStart.ParentTask? = nil
+    ) {
         self.stateMachineArn = stateMachineArn
         self.name = name
         self.input = input
         self.traceparent = traceparent
+        self.parent = parent
     }
 }
 
@@ -57,15 +63,16 @@ extension Engine {
         await apiBatch(requests) { request throws(APIError) in
             try startTransition(
                 stateMachineArn: request.stateMachineArn, name: request.name, input: request.input,
-                traceparent: request.traceparent)
+                traceparent: request.traceparent, parent: request.parent)
         }
     }
 
     /// The transition a StartExecution makes, once the checks that need no store passed.
     /// - Throws: `APIError` — InvalidArn, InvalidName, InvalidExecutionInput.
-    private func startTransition(stateMachineArn: String, name: String?, input: String?, traceparent: String?)
-        throws(APIError) -> BatchedTransition<StartedExecution>
-    {
+    private func startTransition(
+        stateMachineArn: String, name: String?, input: String?, traceparent: String?,
+        parent: ExecutionStart.ParentTask? = nil
+    ) throws(APIError) -> BatchedTransition<StartedExecution> {
         guard let machineName = StatesARN.stateMachineName(stateMachineArn) else {
             throw APIError(.invalidArn, "Invalid Arn: '\(stateMachineArn.prefix(256))'")
         }
@@ -88,6 +95,10 @@ extension Engine {
                 throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(stateMachineArn)'")
             }
             if let existing = try tx.execution(arn: executionArn) {
+                // The same parent task's command again (its outbox republished it): the start it asked for happened.
+                if let parent, existing.input == input, try Self.parentToken(of: existing, tx) == parent.taskToken {
+                    return StartedExecution(executionArn: existing.arn, startDate: existing.startDate)
+                }
                 guard existing.status.rawValue == "RUNNING", existing.input == input else {
                     throw APIError(.executionAlreadyExists, "Execution Already Exists: '\(executionArn)'")
                 }
@@ -101,10 +112,24 @@ extension Engine {
             let start = ExecutionStart(
                 input: parsedInput, executionArn: executionArn, executionName: name,
                 stateMachineArn: stateMachineArn, stateMachineName: machine.name, roleArn: machine.roleArn,
-                startDate: context.now)
+                startDate: context.now, parent: parent)
             try context.run([.started(start)], executionID: record.id, record: record)
+            if let parent,
+                let report = NestedExecution.startedCallback(
+                    parent: parent, executionArn: executionArn, startDate: record.startDate)
+            {
+                try context.enqueue(
+                    NestedExecution.outboxMessage(report, names: self.names, messageID: "start \(executionArn)"))
+            }
             return StartedExecution(executionArn: executionArn, startDate: context.now)
         }
+    }
+
+    /// The token of the parent task that started an execution, from its stored state (`nil` when it has none, or
+    /// ended in its first transition and so never stored one).
+    private static func parentToken(of record: ExecutionRecord, _ tx: any TransitionStore) throws -> String? {
+        guard let data = try tx.executionState(id: record.id), !data.isEmpty else { return nil }
+        return try StateCoding.decoder.decode(ExecutionState.self, from: data).start?.parent?.taskToken
     }
 
     /// Stops a running execution (AWS StopExecution): it ends ABORTED, its open tasks are closed (their tokens

@@ -1,5 +1,6 @@
 import BatonJSON
 import BatonProtocol
+import Foundation
 import StatesLanguage
 
 /// How a Task state's `Resource` is carried out: where its message goes and whether the task then waits for a
@@ -19,6 +20,19 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
     /// `ecs:runTask`, `glue:startJobRun`, `batch:submitJob`, `apigateway:invoke`, …): the rendered Parameters go
     /// to a queue named after the service's resource (`ServiceCallback`), then the task waits for its callback.
     case serviceWaitForTaskToken = "service.waitForTaskToken"
+    /// `arn:aws:states:::states:startExecution`: start a child execution; the task succeeds once it started
+    /// (`NestedExecution`).
+    case startExecution = "states.startExecution"
+    /// `arn:aws:states:::states:startExecution.sync`: start a child and wait for its end (its description with
+    /// `Input` and `Output` as JSON text).
+    case startExecutionSync = "states.startExecution.sync"
+    /// `arn:aws:states:::states:startExecution.sync:2`: the same, with `Input` and `Output` parsed.
+    case startExecutionSync2 = "states.startExecution.sync:2"
+    /// `arn:aws:states:::states:startExecution.waitForTaskToken`: start a child, wait for a callback with the token.
+    case startExecutionWaitForTaskToken = "states.startExecution.waitForTaskToken"
+    /// `arn:aws:states:::aws-sdk:sfn:sendTaskSuccess|sendTaskFailure|sendTaskHeartbeat`: answer another task; the
+    /// task succeeds with `{}` once applied, or fails with the API's refusal.
+    case sfnSendTask = "aws-sdk:sfn.sendTask"
 
     /// The integration of a resource ARN, or `nil` for one Baton does not run.
     public init?(resource: String) {
@@ -29,6 +43,10 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
         case "arn:aws:states:::lambda:invoke.waitForTaskToken": self = .lambdaWaitForTaskToken
         case "arn:aws:states:::baton:startJob.sync": self = .jobSync
         default:
+            if let nested = NestedExecution.integration(resource) {
+                self = nested
+                return
+            }
             if ServiceCallback(resource: resource) != nil {
                 self = .serviceWaitForTaskToken
                 return
@@ -44,7 +62,9 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
         if let refusal = ServiceCallback.refusal(resource) { return refusal }
         return "unsupported resource '\(resource)'; Baton runs arn:aws:states:::sqs:sendMessage[.waitForTaskToken], "
             + "arn:aws:states:::lambda:invoke[.waitForTaskToken], arn:aws:lambda:<region>:<account>:function:<name>, "
-            + "any arn:aws:states:::<service>:<api>.waitForTaskToken "
+            + "any arn:aws:states:::<service>:<api>.waitForTaskToken, "
+            + "arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken], "
+            + "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess|sendTaskFailure|sendTaskHeartbeat "
             + "and arn:aws:states:::baton:startJob.sync (see docs/integrations.md)"
     }
 
@@ -52,7 +72,22 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
     public var waitsForCallback: Bool { self != .sqs }
 
     /// Whether the token travels in the `x-baton-task-token` header (the worker answers on Baton's behalf).
-    public var tokenInHeader: Bool { self == .lambda || self == .jobSync }
+    public var tokenInHeader: Bool {
+        switch self {
+        case .lambda, .jobSync, .startExecution, .startExecutionSync, .startExecutionSync2,
+            .startExecutionWaitForTaskToken:
+            true
+        default: false
+        }
+    }
+
+    /// Whether the task starts a child execution (`states:startExecution` in any pattern).
+    public var startsExecution: Bool {
+        switch self {
+        case .startExecution, .startExecutionSync, .startExecutionSync2, .startExecutionWaitForTaskToken: true
+        default: false
+        }
+    }
 
     /// The function name of `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`.
     static func functionName(fromArn arn: String) -> String? {
@@ -68,16 +103,25 @@ struct TaskDispatch: Sendable, Hashable {
     var queue: String
     var body: [UInt8]
     var headers: [String: String]
+    /// The child execution a `states:startExecution` task starts.
+    var child: NestedExecution.Child?
 }
 
 extension Integration {
     /// Builds the message for a scheduled task.
     /// - Throws: `StatesError` (`States.Runtime`) when the parameters lack what the integration needs.
     func dispatch(
-        _ task: TaskSchedule, names: Names, traceparent: String?, timeScale: Double = 1
+        _ task: TaskSchedule, names: Names, traceparent: String?, timeScale: Double = 1,
+        configuration: OrchestratorConfiguration? = nil
     ) throws(StatesError) -> TaskDispatch {
         let body: JSON
         let queue: String
+        var child: NestedExecution.Child?
+        var headers: [String: String] = [
+            TaskHeaders.integration: rawValue,
+            TaskHeaders.stateName: task.stateName,
+            TaskHeaders.attempt: String(task.attempt),
+        ]
         switch self {
         case .sqs, .sqsWaitForTaskToken:
             guard let url = task.parameters["QueueUrl"]?.stringValue,
@@ -111,12 +155,18 @@ extension Integration {
             }
             queue = service.queue(for: task.parameters, names: names)
             body = task.parameters
+        case .startExecution, .startExecutionSync, .startExecutionSync2, .startExecutionWaitForTaskToken:
+            let started = try NestedExecution.child(
+                of: task, configuration: configuration ?? OrchestratorConfiguration())
+            child = started
+            queue = names.commandQueue
+            body = .null
+            headers[NestedExecution.patternHeader] = rawValue
+        case .sfnSendTask:
+            queue = names.callbackQueue
+            body = .null
+            headers[NestedExecution.replyTokenHeader] = task.taskToken
         }
-        var headers: [String: String] = [
-            TaskHeaders.integration: rawValue,
-            TaskHeaders.stateName: task.stateName,
-            TaskHeaders.attempt: String(task.attempt),
-        ]
         if tokenInHeader { headers[TaskHeaders.taskToken] = task.taskToken }
         // Workers pace heartbeats in real time: under a time scale the deadlines are sent in real seconds.
         if let timeout = task.timeoutSeconds { headers[TaskHeaders.timeoutSeconds] = Self.seconds(timeout, timeScale) }
@@ -126,12 +176,16 @@ extension Integration {
         if let traceparent { headers[TaskHeaders.traceparent] = traceparent }
         // SQS carries a string body as it is; everything else is JSON.
         let bytes: [UInt8] =
-            if case .string(let text) = body, self == .sqs || self == .sqsWaitForTaskToken {
+            if let child {
+                NestedExecution.startCommand(child)
+            } else if self == .sfnSendTask {
+                try NestedExecution.callback(of: task).encoded()
+            } else if case .string(let text) = body, self == .sqs || self == .sqsWaitForTaskToken {
                 Array(text.utf8)
             } else {
                 Array(body.serialized.utf8)
             }
-        return TaskDispatch(queue: queue, body: bytes, headers: headers)
+        return TaskDispatch(queue: queue, body: bytes, headers: headers, child: child)
     }
 
     /// Workflow seconds as real seconds: the integer itself at scale 1, else a decimal such as `2.5`.

@@ -25,7 +25,7 @@ struct ServiceCallback: Sendable, Hashable {
         "databrew": "Name", "sagemaker": "TrainingJobName",
     ]
 
-    /// Services with integrations of their own (SQS, Lambda) or not runnable as a queue (nested executions).
+    /// Services with integrations of their own (SQS, Lambda, Step Functions itself: `NestedExecution`).
     static let excluded: Set<String> = ["sqs", "lambda", "states", "sfn"]
 
     /// The service call of a resource ARN, or `nil` when it is not a `.waitForTaskToken` service call Baton runs
@@ -57,8 +57,9 @@ struct ServiceCallback: Sendable, Hashable {
     /// Why Baton refuses a `.waitForTaskToken` resource it recognizes but does not run, `nil` otherwise.
     static func refusal(_ resource: String) -> String? {
         guard let (service, _) = parse(resource), ["states", "sfn"].contains(service) else { return nil }
-        return "'\(resource)' starts or answers another execution; nested executions are not supported yet "
-            + "(see docs/integrations.md)"
+        return "'\(resource)' is not one of the Step Functions calls Baton runs: "
+            + "states:startExecution[.sync|.sync:2|.waitForTaskToken] and aws-sdk:sfn:sendTaskSuccess|"
+            + "sendTaskFailure|sendTaskHeartbeat (see docs/integrations.md)"
     }
 
     /// The queue the rendered Parameters are published to.
@@ -110,10 +111,12 @@ extension Integration {
     /// callback and job task): SQS SendMessage's `MessageId` and `MD5OfMessageBody`, SNS Publish's `MessageId`,
     /// PutEvents' `Entries`, each with `SdkHttpMetadata` and `SdkResponseMetadata`; `nil` for tasks that do not
     /// wait (plain `sqs:sendMessage` and `lambda:invoke` complete with their answer instead).
-    func submitted(_ dispatch: TaskDispatch, resource: String, messageID: String) -> JSON? {
+    func submitted(_ dispatch: TaskDispatch, resource: String, messageID: String, at date: Date) -> JSON? {
         switch self {
-        case .sqs, .lambda:
+        case .sqs, .lambda, .startExecution, .sfnSendTask:
             return nil
+        case .startExecutionSync, .startExecutionSync2, .startExecutionWaitForTaskToken:
+            return dispatch.child.map { NestedExecution.submitted($0, at: date, messageID: messageID) }
         case .sqsWaitForTaskToken:
             var output = Self.sdkMetadata(messageID: messageID)
             output["MD5OfMessageBody"] = .string(Insecure.MD5.hash(data: dispatch.body).hexString)

@@ -261,18 +261,21 @@ public struct StepFunctionsOperations: Sendable {
     /// gets the answer ``handle(action:request:traceparent:scope:)`` would give it.
     /// - Parameter requests: each request body and the `traceparent` it arrived with.
     /// - Returns: per request, in order, the response body or the `APIError`.
-    public func startExecutions(_ requests: [(body: JSON, traceparent: String?)]) async -> [Result<JSON, APIError>] {
+    public func startExecutions(
+        _ requests: [(body: JSON, traceparent: String?, parent: ExecutionStart.ParentTask?)]
+    ) async -> [Result<JSON, APIError>] {
         var results = [Result<JSON, APIError>?](repeating: nil, count: requests.count)
         var batch: [StartRequest] = []
         var positions: [Int] = []
-        for (index, (body, traceparent)) in requests.enumerated() {
+        for (index, (body, traceparent, parent)) in requests.enumerated() {
             do throws(APIError) {
                 guard case .object(let object) = body else {
                     throw APIError(.serialization, "the request body must be a JSON object")
                 }
-                batch.append(
-                    try Self.startRequest(
-                        RequestFields(body: object, action: "StartExecution"), traceparent: traceparent))
+                var request = try Self.startRequest(
+                    RequestFields(body: object, action: "StartExecution"), traceparent: traceparent)
+                request.parent = parent
+                batch.append(request)
                 positions.append(index)
             } catch {
                 results[index] = .failure(error)

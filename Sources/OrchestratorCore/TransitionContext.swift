@@ -93,7 +93,8 @@ struct TransitionContext {
             }
             first = false
             for action in actions {
-                queue += try apply(action, record: record, interpreter: interpreter, finished: &finished)
+                queue += try apply(
+                    action, cause: event, record: record, interpreter: interpreter, finished: &finished)
             }
         }
         if !finished {
@@ -104,7 +105,8 @@ struct TransitionContext {
 
     /// Performs one action; returns follow-up events (the task's `TaskStarted`, or its failure to dispatch).
     private mutating func apply(
-        _ action: InterpreterAction, record: ExecutionRecord, interpreter: Interpreter, finished: inout Bool
+        _ action: InterpreterAction, cause event: ExecutionEvent, record: ExecutionRecord, interpreter: Interpreter,
+        finished: inout Bool
     ) throws -> [ExecutionEvent] {
         switch action {
         case .appendHistory(let events):
@@ -114,6 +116,7 @@ struct TransitionContext {
             return try schedule(task, record: record)
         case .closeTask(let id):
             let tokenID = Engine.tokenID(executionID: record.id, taskID: String(id.rawValue))
+            if !event.reportsOutcome(of: id) { try stopChild(ofTask: tokenID) }
             try tx.closeTask(tokenID: tokenID)
             try tx.cancelTimer(executionID: record.id, key: TimerKey.taskTimeout(id.rawValue))
             try tx.cancelTimer(executionID: record.id, key: TimerKey.heartbeat(id.rawValue))
@@ -125,7 +128,7 @@ struct TransitionContext {
             try tx.cancelTimer(executionID: record.id, key: TimerKey.interpreter(id.rawValue))
             return []
         case .finish(let outcome):
-            try finish(outcome, record: record)
+            try finish(outcome, record: record, parent: interpreter.state.start?.parent)
             finished = true
             return []
         }
@@ -142,7 +145,8 @@ struct TransitionContext {
         let dispatch: TaskDispatch
         do {
             dispatch = try integration.dispatch(
-                task, names: engine.names, traceparent: record.traceParent, timeScale: engine.clock.scale)
+                task, names: engine.names, traceparent: record.traceParent, timeScale: engine.clock.scale,
+                configuration: engine.configuration)
         } catch {
             return [.taskFailed(task.taskId, error: error.error, cause: error.cause, at: now)]
         }
@@ -151,7 +155,8 @@ struct TransitionContext {
         try tx.insertOpenTask(
             OpenTask(
                 tokenID: tokenID, executionID: record.id, taskID: taskID, attempt: task.attempt,
-                resource: task.resource, heartbeatSeconds: task.heartbeatSeconds, createdAt: now))
+                resource: task.resource, heartbeatSeconds: task.heartbeatSeconds, createdAt: now,
+                childExecutionArn: dispatch.child?.executionArn))
         if let timeout = task.timeoutSeconds {
             try arm(
                 executionID: record.id, key: TimerKey.taskTimeout(task.taskId.rawValue),
@@ -172,14 +177,31 @@ struct TransitionContext {
         // The message is committed to the outbox in this transaction, so the call is submitted: AWS's TaskSubmitted
         // with the service's answer follows TaskStarted for every task that waits.
         guard engine.configuration.recordsTaskSubmitted,
-            let submitted = integration.submitted(dispatch, resource: task.resource, messageID: messageID)
+            let submitted = integration.submitted(dispatch, resource: task.resource, messageID: messageID, at: now)
         else {
             return [.taskStarted(task.taskId, at: now)]
         }
         return [.taskStarted(task.taskId, at: now), .taskSubmitted(task.taskId, output: submitted, at: now)]
     }
 
-    private mutating func finish(_ outcome: ExecutionOutcome, record: ExecutionRecord) throws {
+    /// Asks a `.sync` child execution to stop when the parent task that waits for it is closed by anything but
+    /// the child's own report (the parent stopped, timed out, or a sibling branch failed), as AWS stops the job of a
+    /// cancelled `.sync` task.
+    private mutating func stopChild(ofTask tokenID: String) throws {
+        guard let task = try tx.openTask(tokenID: tokenID), let child = task.childExecutionArn,
+            let integration = Integration(resource: task.resource),
+            integration == .startExecutionSync || integration == .startExecutionSync2
+        else { return }
+        try enqueue(
+            NewOutboxMessage(
+                exchange: "", routingKey: engine.names.commandQueue,
+                body: Data(NestedExecution.stopCommand(executionArn: child)),
+                headers: [OutboxHeaders.messageID: "stop \(child)"]))
+    }
+
+    private mutating func finish(
+        _ outcome: ExecutionOutcome, record: ExecutionRecord, parent: ExecutionStart.ParentTask?
+    ) throws {
         var output: String?
         var error: String?
         var cause: String?
@@ -211,6 +233,13 @@ struct TransitionContext {
             NewOutboxMessage(
                 exchange: engine.names.eventsExchange, routingKey: "execution.\(status)",
                 body: Data(JSON.object(event).serialized.utf8), headers: [:]))
+        if let parent,
+            let report = NestedExecution.finishedCallback(
+                parent: parent, record: record, status: status, output: output, error: error, cause: cause,
+                stopDate: now)
+        {
+            try enqueue(NestedExecution.outboxMessage(report, names: engine.names, messageID: "end \(record.arn)"))
+        }
     }
 
     mutating func arm(executionID: Int64, key: String, at date: Date) throws {
@@ -224,6 +253,17 @@ struct TransitionContext {
             OutboxRow(
                 id: id, exchange: message.exchange, routingKey: message.routingKey, body: message.body,
                 headers: message.headers))
+    }
+}
+
+extension ExecutionEvent {
+    /// Whether the event is the task's own outcome (its callback's success or failure), as opposed to something
+    /// that cancels it.
+    func reportsOutcome(of task: TaskID) -> Bool {
+        switch self {
+        case .taskSucceeded(let id, _, _), .taskFailed(let id, _, _, _): id == task
+        default: false
+        }
     }
 }
 

@@ -58,6 +58,24 @@ public struct ExecutionStart: Sendable, Hashable, Codable {
     public var timeoutSeconds: Int?
     /// When the execution started (`$$.Execution.StartTime`).
     public var startDate: Date
+    /// The parent execution's task that started this one (`states:startExecution` from a Task state), if any:
+    /// the engine reports the start or the end to it. Not visible to the definition.
+    public var parent: ParentTask?
+
+    /// The task of a parent execution that started an execution, and what it waits for.
+    public struct ParentTask: Sendable, Hashable, Codable {
+        /// The parent task's token.
+        public var taskToken: String
+        /// How the parent waits (`Integration` pattern names: `startExecution`, `sync`, `sync:2`,
+        /// `waitForTaskToken`, `aws-sdk`).
+        public var pattern: String
+
+        /// Creates the link.
+        public init(taskToken: String, pattern: String) {
+            self.taskToken = taskToken
+            self.pattern = pattern
+        }
+    }
 
     /// Creates the facts of a starting execution.
     public init(
@@ -68,7 +86,8 @@ public struct ExecutionStart: Sendable, Hashable, Codable {
         stateMachineName: String,
         roleArn: String? = nil,
         timeoutSeconds: Int? = nil,
-        startDate: Date
+        startDate: Date,
+        parent: ParentTask? = nil
     ) {
         self.input = input
         self.executionArn = executionArn
@@ -78,11 +97,12 @@ public struct ExecutionStart: Sendable, Hashable, Codable {
         self.roleArn = roleArn
         self.timeoutSeconds = timeoutSeconds
         self.startDate = startDate
+        self.parent = parent
     }
 
     enum CodingKeys: String, CodingKey {
         case input, executionArn, executionName, stateMachineArn, stateMachineName, roleArn, timeoutSeconds
-        case startDate
+        case startDate, parent
     }
 
     /// Decodes the facts; the input is stored as JSON text.
@@ -96,6 +116,7 @@ public struct ExecutionStart: Sendable, Hashable, Codable {
         roleArn = try container.decodeIfPresent(String.self, forKey: .roleArn)
         timeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds)
         startDate = try container.decode(Date.self, forKey: .startDate)
+        parent = try container.decodeIfPresent(ParentTask.self, forKey: .parent)
     }
 
     /// Encodes the facts; the input as compact JSON text.
@@ -109,6 +130,7 @@ public struct ExecutionStart: Sendable, Hashable, Codable {
         try container.encodeIfPresent(roleArn, forKey: .roleArn)
         try container.encodeIfPresent(timeoutSeconds, forKey: .timeoutSeconds)
         try container.encode(startDate, forKey: .startDate)
+        try container.encodeIfPresent(parent, forKey: .parent)
     }
 }
 

@@ -20,6 +20,13 @@ extension ExecutionState {
                     if let roleArn = start.roleArn { w.member("roleArn", roleArn) }
                     if let timeoutSeconds = start.timeoutSeconds { w.member("timeoutSeconds", timeoutSeconds) }
                     w.member("startDate", start.startDate)
+                    if let parent = start.parent {
+                        w.key("parent")
+                        w.object { w in
+                            w.member("taskToken", parent.taskToken)
+                            w.member("pattern", parent.pattern)
+                        }
+                    }
                 }
             }
             w.member("status", status.rawValue)

@@ -197,6 +197,7 @@ public struct TaskEventDetails: Sendable, Hashable, Codable {
     /// Splits a Resource ARN into AWS's `resourceType` and `resource`.
     ///
     /// `arn:aws:states:::sqs:sendMessage.waitForTaskToken` → (`sqs`, `sendMessage.waitForTaskToken`);
+    /// `arn:aws:states:::aws-sdk:ecs:runTask` → (`aws-sdk:ecs`, `runTask`);
     /// `arn:aws:lambda:us-east-1:123:function:f` → (`lambda`, `invoke`); an activity ARN → (`activity`, its name);
     /// anything else → the ARN's service and the rest after it.
     public static func split(resource arn: String) -> (resourceType: String, resource: String) {
@@ -206,6 +207,10 @@ public struct TaskEventDetails: Sendable, Hashable, Codable {
             return ("activity", parts.dropFirst(6).joined(separator: ":"))
         }
         if parts[2] == "states", parts[3].isEmpty, parts[4].isEmpty {
+            // `arn:aws:states:::aws-sdk:sfn:sendTaskSuccess` → (`aws-sdk:sfn`, `sendTaskSuccess`), as AWS records it.
+            if parts[5] == "aws-sdk", parts.count >= 8 {
+                return ("aws-sdk:\(parts[6])", parts.dropFirst(7).joined(separator: ":"))
+            }
             return (parts[5], parts.dropFirst(6).joined(separator: ":"))
         }
         if parts[2] == "lambda" { return ("lambda", "invoke") }

@@ -1,5 +1,6 @@
 import BatonJSON
 import BatonProtocol
+import Foundation
 import StatesLanguage
 import Testing
 
@@ -37,6 +38,14 @@ import Testing
         ("arn:aws:states:::events:putEvents.waitForTaskToken", .serviceWaitForTaskToken),
         ("arn:aws-cn:states:::ecs:runTask.waitForTaskToken", .serviceWaitForTaskToken),
         ("arn:aws:states:::aws-sdk:glue:startJobRun.waitForTaskToken", .serviceWaitForTaskToken),
+        ("arn:aws:states:::states:startExecution", .startExecution),
+        ("arn:aws:states:::states:startExecution.sync", .startExecutionSync),
+        ("arn:aws:states:::states:startExecution.sync:2", .startExecutionSync2),
+        ("arn:aws:states:::states:startExecution.waitForTaskToken", .startExecutionWaitForTaskToken),
+        ("arn:aws-us-gov:states:::states:startExecution.sync", .startExecutionSync),
+        ("arn:aws:states:::aws-sdk:sfn:sendTaskSuccess", .sfnSendTask),
+        ("arn:aws:states:::aws-sdk:sfn:sendTaskFailure", .sfnSendTask),
+        ("arn:aws:states:::aws-sdk:sfn:sendTaskHeartbeat", .sfnSendTask),
     ])
     func resourcesMapToIntegrations(_ resource: String, _ integration: Integration) {
         #expect(Integration(resource: resource) == integration)
@@ -47,13 +56,16 @@ import Testing
         #expect(
             Integration.validate(resource: "arn:aws:states:::dynamodb:putItem")?.contains("unsupported resource")
                 == true)
-        // A waiting nested execution is recognized, and refused until nested executions run.
+        // Step Functions calls Baton does not run are named, with the ones it does.
         for resource in [
-            "arn:aws:states:::states:startExecution.waitForTaskToken",
             "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess.waitForTaskToken",
+            "arn:aws:states:::states:describeExecution.waitForTaskToken",
         ] {
-            #expect(Integration.validate(resource: resource)?.contains("nested executions are not supported") == true)
+            #expect(
+                Integration.validate(resource: resource)?.contains("states:startExecution[.sync|.sync:2|") == true)
         }
+        #expect(Integration(resource: "arn:aws:states:::states:startExecution.sync:3") == nil)
+        #expect(Integration(resource: "arn:aws:states:::aws-sdk:sfn:startExecution") == nil)
         #expect(Integration(resource: "arn:aws:states:::sns:Publish!.waitForTaskToken") == nil)
         #expect(Integration(resource: "arn:aws:states:::sns.waitForTaskToken") == nil)
     }
@@ -99,7 +111,7 @@ import Testing
             "arn:aws:states:::sqs:sendMessage.waitForTaskToken", ["QueueUrl": "https://x/q", "MessageBody": "hello"])
         let dispatch = try Integration.sqsWaitForTaskToken.dispatch(sqs, names: Names(), traceparent: nil)
         let output = try #require(
-            Integration.sqsWaitForTaskToken.submitted(dispatch, resource: sqs.resource, messageID: "7-1-0"))
+            Integration.sqsWaitForTaskToken.submitted(dispatch, resource: sqs.resource, messageID: "7-1-0", at: Date()))
         // md5("hello"), as SQS computes MD5OfMessageBody.
         #expect(output["MD5OfMessageBody"] == "5d41402abc4b2a76b9719d911017c592")
         let messageID = try #require(output["MessageId"]?.stringValue)
@@ -109,15 +121,16 @@ import Testing
         let sns = schedule("arn:aws:states:::sns:publish.waitForTaskToken", ["TopicArn": "arn:aws:sns:r:1:t"])
         let snsDispatch = try Integration.serviceWaitForTaskToken.dispatch(sns, names: Names(), traceparent: nil)
         let snsOutput = Integration.serviceWaitForTaskToken.submitted(
-            snsDispatch, resource: sns.resource, messageID: "m")
+            snsDispatch, resource: sns.resource, messageID: "m", at: Date())
         #expect(snsOutput?["MessageId"] != nil)
         let events = schedule("arn:aws:states:::events:putEvents.waitForTaskToken", ["Entries": [[:]]])
         let eventsDispatch = try Integration.serviceWaitForTaskToken.dispatch(events, names: Names(), traceparent: nil)
         let eventsOutput = Integration.serviceWaitForTaskToken.submitted(
-            eventsDispatch, resource: events.resource, messageID: "m")
+            eventsDispatch, resource: events.resource, messageID: "m", at: Date())
         #expect(eventsOutput?["FailedEntryCount"] == 0)
         #expect(eventsOutput?["Entries"]?.arrayValue?.first?["EventId"] != nil)
         #expect(
-            Integration.sqs.submitted(dispatch, resource: "arn:aws:states:::sqs:sendMessage", messageID: "m") == nil)
+            Integration.sqs.submitted(
+                dispatch, resource: "arn:aws:states:::sqs:sendMessage", messageID: "m", at: Date()) == nil)
     }
 }
