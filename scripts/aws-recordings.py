@@ -31,6 +31,8 @@ ASSIGN = ("assign/", "assign/statemachines/")
 CALLBACK = ("callback/", "callbacks/statemachines/")
 TIMEOUTS = "timeouts/statemachines/"
 HEARTBEATS = ("timeouts/", TIMEOUTS)
+SERVICES = ("services/", "services/statemachines/")
+SERVICE_ERRORS = ("error_handling/", "services/statemachines/")
 
 
 def heartbeat_60(definition):
@@ -95,6 +97,16 @@ CASES = {
     "callback-no-token-parameter": (CALLBACK, "test_callback", "test_sqs_wait_for_task_token_no_token_parameter", "sqs_wait_for_task_token_no_token_parameter"),
     "callback-failure-without-error-in-parallel": (CALLBACK, "test_callback", "test_sqs_failure_in_wait_for_task_tok_no_error_field[SQS_PARALLEL_WAIT_FOR_TASK_TOKEN]", "sqs_parallel_wait_for_task_token"),
     "callback-failure-without-error-caught": (CALLBACK, "test_callback", "test_sqs_failure_in_wait_for_task_tok_no_error_field[SQS_WAIT_FOR_TASK_TOKEN_CATCH]", "sqs_wait_for_task_token_catch"),
+    "nested-start-execution": (SERVICES, "test_sfn_task_service", "test_start_execution", "sfn_start_execution"),
+    "nested-start-execution-input-json": (SERVICES, "test_sfn_task_service", "test_start_execution_input_json", "sfn_start_execution"),
+    "nested-start-execution-no-such-arn": (SERVICE_ERRORS, "test_task_service_sfn", "test_start_execution_no_such_arn", "sfn_start_execution"),
+    "nested-sync": (CALLBACK, "test_callback", "test_start_execution_sync", "sfn_start_execution_sync"),
+    "nested-sync2": (CALLBACK, "test_callback", "test_start_execution_sync2", "sfn_start_execution_sync2"),
+    "nested-sync-child-fails": (CALLBACK, "test_callback", "test_start_execution_sync_delegate_failure", "sfn_start_execution_sync"),
+    "nested-sync-child-times-out": (CALLBACK, "test_callback", "test_start_execution_sync_delegate_timeout", "sfn_start_execution_sync"),
+    "nested-sync-answered-by-token": (CALLBACK, "test_callback", "test_sync_with_task_token", "sfn_start_execution_sync_with_task_token"),
+    "sdk-sfn-send-task-success-no-such-token": (SERVICES, "test_aws_sdk_task_service", "test_sfn_send_task_outcome_with_no_such_token[state_machine_template0]", "aws_sdk_sfn_send_task_success"),
+    "sdk-sfn-send-task-failure-no-such-token": (SERVICES, "test_aws_sdk_task_service", "test_sfn_send_task_outcome_with_no_such_token[state_machine_template1]", "aws_sdk_sfn_send_task_failure"),
 }
 
 SKIPPED = {
@@ -103,8 +115,6 @@ SKIPPED = {
     "MAP_STATE_REFERENCE_IN_TOLERATED_FAILURE_PATH": "Distributed Map (ToleratedFailure…Path) is not supported",
     "MAP_STATE_REFERENCE_IN_ITEM_SELECTOR": "its ItemProcessor runs in DISTRIBUTED mode (Distributed Map is not supported)",
     "BASE_REFERENCE_IN_LAMBDA_TASK_FIELDS": "commented out in LocalStack's own test (no recording)",
-    "test_start_execution_sync, _sync2, _sync_delegate_failure, _sync_delegate_timeout, test_sync_with_task_token":
-        "nested executions (states:startExecution) are not supported yet (issue 17)",
     "test_service_lambda_map_timeout": "the four iterations' tasks time out at once and AWS recorded the four "
         "TaskTimedOut before the Map failed; Baton handles the first, then aborts the others (whose timeouts no "
         "longer come): the order of simultaneous events. The abort events it records after that follow this "

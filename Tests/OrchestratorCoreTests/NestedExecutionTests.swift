@@ -191,4 +191,73 @@ import Testing
         #expect(cause.hasPrefix("Invalid Token: 'Invalid token' (Service: Sfn, Status Code: 400, Request ID: "))
         #expect(NestedExecution.reply(to: "mine", refusal: nil).outcome == .success(output: "{}"))
     }
+
+    /// The recorded events of a replay fixture (Tests/StatesLanguageTests/Fixtures/recorded).
+    static func recorded(_ name: String) throws -> [JSON] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("StatesLanguageTests/Fixtures/recorded/\(name).json")
+        return try JSON(parsing: Array(try Data(contentsOf: url)))["events"]?.arrayValue ?? []
+    }
+
+    /// The member names of a recorded value, leaving out the HTTP headers Baton never had (its `SdkHttpMetadata`
+    /// holds only the status code).
+    static func keys(_ value: JSON?) -> Set<String> {
+        let object = (value?.stringValue.flatMap { try? JSON(parsing: $0) } ?? value)?.objectValue ?? JSONObject()
+        return Set(object.map(\.key))
+    }
+
+    @Test(arguments: [
+        ("nested-sync", "states.startExecution.sync"), ("nested-sync2", "states.startExecution.sync:2"),
+    ])
+    func whatAChildReportsHasTheMembersAWSRecorded(_ fixture: String, _ pattern: String) throws {
+        let events = try Self.recorded(fixture)
+        let recorded = try #require(events.first { $0["type"] == "TaskSucceeded" }?["details"]?["output"])
+        let callback = try #require(
+            NestedExecution.finishedCallback(
+                parent: .init(taskToken: "p", pattern: pattern), record: try record(input: "{}"), status: .succeeded,
+                output: #"{"Arg1":"argument1"}"#, error: nil, cause: nil, stopDate: Date()))
+        guard case .success(let text) = callback.outcome else {
+            Issue.record("not a success")
+            return
+        }
+        let produced = try JSON(parsing: text)
+        #expect(Self.keys(produced) == Self.keys(recorded))
+        #expect(produced["Output"] == recorded["Output"])
+        #expect(produced["Input"] == recorded["Input"])
+        #expect(produced["OutputDetails"] == recorded["OutputDetails"])
+    }
+
+    @Test func aFailedChildsCauseHasTheMembersAWSRecorded() throws {
+        let events = try Self.recorded("nested-sync-child-fails")
+        let failed = try #require(events.first { $0["type"] == "TaskFailed" }?["details"])
+        let callback = try #require(
+            NestedExecution.finishedCallback(
+                parent: .init(taskToken: "p", pattern: "states.startExecution.sync"), record: try record(input: "{}"),
+                status: .failed, output: nil, error: "SomeFailure",
+                cause: "This state machines raises a 'SomeFailure' failure.", stopDate: Date()))
+        guard case .failure(let error, let cause?) = callback.outcome else {
+            Issue.record("not a failure")
+            return
+        }
+        #expect(error == failed["error"]?.stringValue)
+        #expect(Self.keys(.string(cause)) == Self.keys(failed["cause"]))
+    }
+
+    @Test func startAndSubmittedAnswersHaveTheMembersAWSRecorded() throws {
+        let started = try Self.recorded("nested-start-execution")
+        let recorded = try #require(started.first { $0["type"] == "TaskSucceeded" }?["details"]?["output"])
+        let callback = try #require(
+            NestedExecution.startedCallback(
+                parent: .init(taskToken: "p", pattern: "states.startExecution"), executionArn: "arn", startDate: Date())
+        )
+        guard case .success(let text) = callback.outcome else {
+            Issue.record("not a success")
+            return
+        }
+        #expect(Self.keys(try JSON(parsing: text)) == Self.keys(recorded))
+        let sync = try Self.recorded("nested-sync")
+        let submitted = try #require(sync.first { $0["type"] == "TaskSubmitted" }?["details"]?["output"])
+        let child = NestedExecution.Child(stateMachineArn: machine, name: "c", input: "{}", executionArn: "arn")
+        #expect(Self.keys(NestedExecution.submitted(child, at: Date(), messageID: "m")) == Self.keys(submitted))
+    }
 }
