@@ -157,6 +157,77 @@ extension BatonClient {
         await system.shutdown()
     }
 
+    /// Nested executions across shards: a parent starts children whose names belong to each of the three shards
+    /// (their StartExecution commands reach the owner through the entry queue), each child answers its parent's
+    /// token with `aws-sdk:sfn:sendTaskSuccess` (the callback and its answer cross shards too), and a `.sync:2`
+    /// child on another shard reports its end to the parent's shard.
+    @Test func nestedExecutionsCrossShards() async throws {
+        let shards = try await ShardedSystem(label: "shard-nested")
+        let system = shards.system
+        do {
+            try await system.withClient { client in
+                let prefix = system.names.prefix
+                // Per parent, one child name owned by each shard.
+                func children(of parent: String) -> [String] {
+                    var names: [String] = []
+                    var index = 0
+                    for shard in 0..<3 {
+                        while shards.map.shard(ofExecutionName: "\(parent)-c\(index)") != shard { index += 1 }
+                        names.append("\(parent)-c\(index)")
+                        index += 1
+                    }
+                    return names
+                }
+                let approver = try await client.createStateMachine(
+                    "approver",
+                    definition: """
+                        {"StartAt":"Answer","States":{"Answer":{"Type":"Task",
+                          "Resource":"arn:aws:states:::aws-sdk:sfn:sendTaskSuccess",
+                          "Parameters":{"TaskToken.$":"$.token","Output.$":"States.JsonToString($.decision)"},
+                          "End":true}}}
+                        """)
+                let echo = try await client.createStateMachine(
+                    "echo", definition: #"{"StartAt":"E","States":{"E":{"Type":"Pass","End":true}}}"#)
+                let parent = try await client.createStateMachine(
+                    "parent",
+                    definition: """
+                        {"StartAt":"Ask","States":{
+                          "Ask":{"Type":"Map","ItemsPath":"$.children","ResultPath":"$.answers","Next":"Echo",
+                            "ItemProcessor":{"StartAt":"Start","States":{"Start":{"Type":"Task",
+                              "Resource":"arn:aws:states:::states:startExecution.waitForTaskToken",
+                              "Parameters":{"StateMachineArn":"\(approver)","Name.$":"$",
+                                "Input":{"token.$":"$$.Task.Token","decision":{"child.$":"$"}}},
+                              "TimeoutSeconds":60,"End":true}}}},
+                          "Echo":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+                            "Parameters":{"StateMachineArn":"\(echo)",
+                              "Name.$":"States.Format('{}-echo', $$.Execution.Name)","Input":{"k":1}},
+                            "ResultSelector":{"out.$":"$.Output","status.$":"$.Status"},"ResultPath":"$.echo",
+                            "End":true}}}
+                        """)
+                var arns: [String] = []
+                for name in ["\(prefix)-p0", "\(prefix)-p1", "\(prefix)-p2"] {
+                    let input = JSON.object(["children": .array(children(of: name).map { .string($0) })])
+                    arns.append(try await client.startExecution(parent, name: name, input: input.serialized))
+                }
+                for (arn, name) in zip(arns, ["\(prefix)-p0", "\(prefix)-p1", "\(prefix)-p2"]) {
+                    let end = try JSON(parsing: try await client.waitForEnd(describing: arn, deadline: .seconds(40)))
+                    #expect(end["status"] == "SUCCEEDED", "\(end)")
+                    let output = try JSON(parsing: try #require(end["output"]?.stringValue))
+                    #expect(output["answers"] == .array(children(of: name).map { ["child": .string($0)] }))
+                    #expect(output["echo"] == ["out": ["k": 1], "status": "SUCCEEDED"])
+                    // Each of the four tasks succeeded once (three children, the echo), and the execution once.
+                    let types = try await client.historyTypes(arn)
+                    #expect(types.filter { $0 == "TaskSucceeded" }.count == 4, "\(types)")
+                    #expect(types.filter { $0 == "ExecutionSucceeded" }.count == 1)
+                }
+            }
+        } catch {
+            await system.shutdown(keepFiles: true)
+            throw error
+        }
+        await system.shutdown()
+    }
+
     /// kill -9 of shard 1 while 45 executions wait for callbacks: the callbacks of all of them are published as
     /// workers publish them; shards 0 and 2 complete theirs (and start and complete new ones) while shard 1 is
     /// down; a start for shard 1 waits in its queue. After the restart shard 1 completes its executions and the
