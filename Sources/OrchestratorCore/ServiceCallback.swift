@@ -108,7 +108,8 @@ struct ServiceCallback: Sendable, Hashable {
 
 extension Integration {
     /// The integration's answer to the call that submitted the task, for `TaskSubmitted` (AWS records it for every
-    /// callback and job task): SQS SendMessage's `MessageId` and `MD5OfMessageBody`, SNS Publish's `MessageId`,
+    /// callback and job task): SQS SendMessage's `MessageId` and `MD5OfMessageBody`, Lambda Invoke's `StatusCode`
+    /// and `ExecutedVersion`, SNS Publish's `MessageId`,
     /// PutEvents' `Entries`, each with `SdkHttpMetadata` and `SdkResponseMetadata`; `nil` for tasks that do not
     /// wait (plain `sqs:sendMessage` and `lambda:invoke` complete with their answer instead).
     func submitted(_ dispatch: TaskDispatch, resource: String, messageID: String, at date: Date) -> JSON? {
@@ -122,7 +123,14 @@ extension Integration {
             output["MD5OfMessageBody"] = .string(Insecure.MD5.hash(data: dispatch.body).hexString)
             output["MessageId"] = .string(Self.uuid(messageID))
             return .object(output)
-        case .lambdaWaitForTaskToken, .jobSync:
+        case .lambdaWaitForTaskToken:
+            // Lambda's Invoke answer: the status and version (its Payload, the function's own answer, comes later
+            // as the callback here, since the function runs after the message is submitted).
+            var output = Self.sdkMetadata(messageID: messageID)
+            output["ExecutedVersion"] = "$LATEST"
+            output["StatusCode"] = 200
+            return .object(output)
+        case .jobSync:
             return .object(Self.sdkMetadata(messageID: messageID))
         case .serviceWaitForTaskToken:
             return ServiceCallback(resource: resource)?.response(messageID: messageID)

@@ -132,5 +132,9 @@ import Testing
         #expect(
             Integration.sqs.submitted(
                 dispatch, resource: "arn:aws:states:::sqs:sendMessage", messageID: "m", at: Date()) == nil)
+        let lambda = Integration.lambdaWaitForTaskToken.submitted(
+            dispatch, resource: "arn:aws:states:::lambda:invoke.waitForTaskToken", messageID: "m", at: Date())
+        #expect(lambda?["StatusCode"] == 200)
+        #expect(lambda?["ExecutedVersion"] == "$LATEST")
     }
 }
