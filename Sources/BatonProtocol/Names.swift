@@ -25,6 +25,8 @@ public struct Names: Sendable, Hashable {
     public func commandQueue(shard: Int) -> String { "\(prefix).commands.\(shard)" }
     /// The queue that keeps dead-lettered messages for inspection.
     public var deadLetterQueue: String { "\(prefix).dead-letter" }
+    /// The durable queue an activity's tasks wait in until a poller takes one (GetActivityTask).
+    public func activityQueue(_ activity: String) -> String { "\(prefix).activity.\(activity)" }
     /// The queue a worker-function process serves a named function from.
     public func functionQueue(_ function: String) -> String { "\(prefix).function.\(function)" }
     /// The queue legacy-system takes `.sync` jobs from.

@@ -9,6 +9,7 @@ enum Schema {
         migrator.registerMigration("v1", migrate: createV1)
         migrator.registerMigration("v2-history-per-transition", migrate: historyPerTransition)
         migrator.registerMigration("v3-open-task-child", migrate: openTaskChild)
+        migrator.registerMigration("v3-activities", migrate: activities)
         return migrator
     }
 
@@ -143,5 +144,17 @@ enum Schema {
     /// task can stop its child.
     private static func openTaskChild(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE open_task ADD COLUMN child_execution_arn TEXT")
+    }
+
+    /// Activities (CreateActivity): their tasks wait in the broker, one durable queue per activity.
+    private static func activities(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE activity (
+                    arn TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL UNIQUE,
+                    creation_date INTEGER NOT NULL
+                )
+                """)
     }
 }

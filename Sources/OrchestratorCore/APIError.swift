@@ -27,6 +27,8 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidExecutionInput = Code("InvalidExecutionInput")
         /// A request that breaks the API's schema.
         public static let validation = Code("ValidationException")
+        /// No such activity.
+        public static let activityDoesNotExist = Code("ActivityDoesNotExist")
         /// A malformed ARN.
         public static let invalidArn = Code("InvalidArn")
         /// A malformed name.

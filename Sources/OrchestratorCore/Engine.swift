@@ -24,6 +24,7 @@ public final class Engine: Sendable {
     let lanes = ExecutionLanes()
     let states: StateCache
     let machines = MachineCache()
+    let activities = ActivityRegistry()
 
     /// Creates the engine.
     /// - Parameters:

@@ -33,6 +33,9 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
     /// `arn:aws:states:::aws-sdk:sfn:sendTaskSuccess|sendTaskFailure|sendTaskHeartbeat`: answer another task; the
     /// task succeeds with `{}` once applied, or fails with the API's refusal.
     case sfnSendTask = "aws-sdk:sfn.sendTask"
+    /// `arn:aws:states:<region>:<account>:activity:<name>`: the task waits in the activity's durable queue until a
+    /// poller takes it with GetActivityTask, then for its callback.
+    case activity
 
     /// The integration of a resource ARN, or `nil` for one Baton does not run.
     public init?(resource: String) {
@@ -43,6 +46,10 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
         case "arn:aws:states:::lambda:invoke.waitForTaskToken": self = .lambdaWaitForTaskToken
         case "arn:aws:states:::baton:startJob.sync": self = .jobSync
         default:
+            if StatesARN.activityName(resource) != nil {
+                self = .activity
+                return
+            }
             if let nested = NestedExecution.integration(resource) {
                 self = nested
                 return
@@ -64,7 +71,8 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
             + "arn:aws:states:::lambda:invoke[.waitForTaskToken], arn:aws:lambda:<region>:<account>:function:<name>, "
             + "any arn:aws:states:::<service>:<api>.waitForTaskToken, "
             + "arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken], "
-            + "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess|sendTaskFailure|sendTaskHeartbeat "
+            + "arn:aws:states:::aws-sdk:sfn:sendTaskSuccess|sendTaskFailure|sendTaskHeartbeat, "
+            + "arn:aws:states:<region>:<account>:activity:<name> "
             + "and arn:aws:states:::baton:startJob.sync (see docs/integrations.md)"
     }
 
@@ -75,7 +83,7 @@ public enum Integration: String, Sendable, Hashable, CaseIterable {
     public var tokenInHeader: Bool {
         switch self {
         case .lambda, .jobSync, .startExecution, .startExecutionSync, .startExecutionSync2,
-            .startExecutionWaitForTaskToken:
+            .startExecutionWaitForTaskToken, .activity:
             true
         default: false
         }
@@ -166,6 +174,10 @@ extension Integration {
             queue = names.callbackQueue
             body = .null
             headers[NestedExecution.replyTokenHeader] = task.taskToken
+        case .activity:
+            // What GetActivityTask answers: the token and the effective input as JSON text.
+            queue = names.activityQueue(StatesARN.activityName(task.resource) ?? "")
+            body = ["taskToken": .string(task.taskToken), "input": .string(task.parameters.serialized)]
         }
         if tokenInHeader { headers[TaskHeaders.taskToken] = task.taskToken }
         // Workers pace heartbeats in real time: under a time scale the deadlines are sent in real seconds.

@@ -22,6 +22,8 @@ public struct OrchestratorConfiguration: Sendable {
     /// (`BATON_TASK_SUBMITTED`, default on); off saves one history event per waiting task for load tests that
     /// count every microsecond (docs/benchmarks.md measures it).
     public var recordsTaskSubmitted = true
+    /// How long GetActivityTask waits for a task before answering without one (AWS: 60 s).
+    public var activityPollSeconds: Double = 60
     /// How long the outbox dispatcher waits before retrying a publish that failed (broker away).
     public var publishRetryDelay: Duration = .milliseconds(500)
     /// How many times a transition is planned again after its commit found the execution changed under it (a
@@ -42,6 +44,11 @@ public struct OrchestratorConfiguration: Sendable {
     /// The default configuration.
     public init() {}
 
+    /// The ARN of an activity with this name.
+    public func activityArn(name: String) -> String {
+        "arn:aws:states:\(region):\(account):activity:\(name)"
+    }
+
     /// The ARN of a state machine with this name.
     public func stateMachineArn(name: String) -> String {
         "arn:aws:states:\(region):\(account):stateMachine:\(name)"
@@ -55,6 +62,14 @@ public struct OrchestratorConfiguration: Sendable {
 
 /// Parsing of Step Functions ARNs.
 public enum StatesARN {
+    /// The activity name of `arn:aws:states:<region>:<account>:activity:<name>`, or `nil`.
+    public static func activityName(_ arn: String) -> String? {
+        let parts = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 7, parts[0] == "arn", parts[2] == "states", parts[5] == "activity", !parts[6].isEmpty
+        else { return nil }
+        return String(parts[6])
+    }
+
     /// The state machine name of `arn:aws:states:<region>:<account>:stateMachine:<name>`, or `nil`.
     public static func stateMachineName(_ arn: String) -> String? {
         let parts = arn.split(separator: ":", omittingEmptySubsequences: false)

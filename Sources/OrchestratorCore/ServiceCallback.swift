@@ -114,7 +114,7 @@ extension Integration {
     /// wait (plain `sqs:sendMessage` and `lambda:invoke` complete with their answer instead).
     func submitted(_ dispatch: TaskDispatch, resource: String, messageID: String, at date: Date) -> JSON? {
         switch self {
-        case .sqs, .lambda, .startExecution, .sfnSendTask:
+        case .sqs, .lambda, .startExecution, .sfnSendTask, .activity:
             return nil
         case .startExecutionSync, .startExecutionSync2, .startExecutionWaitForTaskToken:
             return dispatch.child.map { NestedExecution.submitted($0, at: date, messageID: messageID) }

@@ -73,7 +73,8 @@ public struct ShardRouter: Sendable {
                 shard != self.shard, shard < map.count
             else { return .local }
             return .callback(shard: shard)
-        case "CreateStateMachine", "UpdateStateMachine", "DeleteStateMachine": return .everyShard
+        case "CreateStateMachine", "UpdateStateMachine", "DeleteStateMachine", "CreateActivity", "DeleteActivity":
+            return .everyShard
         case "ListExecutions": return .gather
         default: return .local
         }

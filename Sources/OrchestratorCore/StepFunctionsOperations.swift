@@ -12,14 +12,22 @@ public struct StepFunctionsOperations: Sendable {
     let metrics: OrchestratorMetrics
     /// Reaches the other orchestrator shards; `nil` with one orchestrator.
     let router: ShardRouter?
+    /// The broker, for GetActivityTask (activity tasks wait in its queues); `nil` where no broker runs (tests
+    /// of the HTTP layer), and GetActivityTask then answers ServiceUnavailable.
+    let bus: (any MessageBus)?
 
     /// Creates the operations over an engine.
     /// - Parameters:
     ///   - engine: this orchestrator's engine.
     ///   - router: the other shards, when there are several; requests for them are forwarded.
     ///   - metrics: counts started executions and SendTask* callbacks and times the commits.
-    public init(engine: Engine, router: ShardRouter? = nil, metrics: OrchestratorMetrics = OrchestratorMetrics()) {
+    ///   - bus: the broker, for GetActivityTask.
+    public init(
+        engine: Engine, router: ShardRouter? = nil, metrics: OrchestratorMetrics = OrchestratorMetrics(),
+        bus: (any MessageBus)? = nil
+    ) {
         self.engine = engine
+        self.bus = bus
         self.router = router.flatMap { $0.map.isSharded ? $0 : nil }
         self.metrics = metrics
     }
@@ -37,7 +45,8 @@ public struct StepFunctionsOperations: Sendable {
         "CreateStateMachine", "DescribeStateMachine", "ListStateMachines", "UpdateStateMachine",
         "DeleteStateMachine", "ValidateStateMachineDefinition", "StartExecution", "DescribeExecution",
         "ListExecutions", "GetExecutionHistory", "StopExecution", "SendTaskSuccess", "SendTaskFailure",
-        "SendTaskHeartbeat",
+        "SendTaskHeartbeat", "CreateActivity", "DeleteActivity", "DescribeActivity", "ListActivities",
+        "GetActivityTask",
     ]
 
     static let machineTypes = ["STANDARD", "EXPRESS"]
@@ -130,6 +139,8 @@ public struct StepFunctionsOperations: Sendable {
             try await engine.sendTaskHeartbeat(
                 taskToken: try fields.string("taskToken", length: RequestFields.Length.taskToken))
             return .object(JSONObject())
+        case "CreateActivity", "DeleteActivity", "DescribeActivity", "ListActivities", "GetActivityTask":
+            return try await handleActivity(action: action, fields)
         default:
             throw APIError(.unknownOperation, "Baton does not serve the action '\(action.prefix(100))'")
         }

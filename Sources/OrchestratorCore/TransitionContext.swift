@@ -66,18 +66,17 @@ struct TransitionContext {
         }
         let signer = engine.signer
         let shard = engine.configuration.shard
-        var interpreter = Interpreter(
-            definition: definition,
-            state: state,
-            configuration: InterpreterConfiguration(
-                region: engine.configuration.region, timeScale: engine.clock.scale
-            ) { request in
-                signer.issue(
-                    TaskToken(
-                        shard: shard, executionID: executionID, taskID: String(request.taskId.rawValue),
-                        attempt: request.attempt))
-            }
-        )
+        var configuration = InterpreterConfiguration(
+            region: engine.configuration.region, timeScale: engine.clock.scale
+        ) { request in
+            signer.issue(
+                TaskToken(
+                    shard: shard, executionID: executionID, taskID: String(request.taskId.rawValue),
+                    attempt: request.attempt))
+        }
+        let activities = engine.activities
+        configuration.activityExists = { activities.contains($0) }
+        var interpreter = Interpreter(definition: definition, state: state, configuration: configuration)
         var random = SystemRandomNumberGenerator()
         var queue = events
         var first = true
@@ -176,6 +175,8 @@ struct TransitionContext {
             NewOutboxMessage(exchange: "", routingKey: dispatch.queue, body: Data(dispatch.body), headers: headers))
         // The message is committed to the outbox in this transaction, so the call is submitted: AWS's TaskSubmitted
         // with the service's answer follows TaskStarted for every task that waits.
+        // An activity task starts when a poller takes it (GetActivityTask records ActivityStarted).
+        if integration == .activity { return [] }
         guard engine.configuration.recordsTaskSubmitted,
             let submitted = integration.submitted(dispatch, resource: task.resource, messageID: messageID, at: now)
         else {

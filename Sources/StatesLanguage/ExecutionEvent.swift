@@ -11,6 +11,9 @@ public enum ExecutionEvent: Sendable, Hashable {
     case started(ExecutionStart)
     /// The orchestrator handed the task to its integration (AWS's `TaskStarted`); history only.
     case taskStarted(TaskID, at: Date)
+    /// A poller received an activity task through GetActivityTask (AWS's `ActivityStarted`, with the poller's
+    /// `workerName`); history only, recorded once per attempt.
+    case activityStarted(TaskID, workerName: String?, at: Date)
     /// The integration accepted the task and answered (AWS's `TaskSubmitted`, e.g. the SQS `SendMessage`
     /// response of a `.waitForTaskToken` task); history only.
     case taskSubmitted(TaskID, output: JSON, at: Date)
@@ -32,7 +35,8 @@ public enum ExecutionEvent: Sendable, Hashable {
     public var at: Date {
         switch self {
         case .started(let start): start.startDate
-        case .taskStarted(_, let at), .taskSubmitted(_, _, let at), .taskSucceeded(_, _, let at),
+        case .taskStarted(_, let at), .activityStarted(_, _, let at), .taskSubmitted(_, _, let at),
+            .taskSucceeded(_, _, let at),
             .taskFailed(_, _, _, let at), .taskTimedOut(_, let at), .heartbeatTimedOut(_, let at),
             .timerFired(_, let at), .stopRequested(_, _, let at):
             at

@@ -30,6 +30,8 @@ struct ActiveState: Sendable, Hashable, Codable {
     var retryCounts: [Int] = []
     /// What it waits for.
     var step: Step
+    /// An activity task's `ActivityStarted` is recorded (a poller received it); `nil` otherwise.
+    var activityStarted: Bool?
 
     /// The attempt number: retries done so far over all retriers (`$$.State.RetryCount`).
     var attempt: Int { retryCounts.reduce(0, +) }

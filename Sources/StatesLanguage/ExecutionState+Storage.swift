@@ -69,6 +69,12 @@ private struct StoredStateWriter {
         integer(value)
     }
 
+    mutating func member(_ name: String, _ value: Bool) {
+        key(name)
+        out.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
     mutating func member(_ name: String, _ value: Date) {
         key(name)
         out.append(contentsOf: JSON.format(value.timeIntervalSince1970).utf8)
@@ -147,6 +153,7 @@ private struct StoredStateWriter {
             w.array(active.retryCounts) { w, count in w.integer(count) }
             w.key("step")
             w.step(active.step)
+            if let started = active.activityStarted { w.member("activityStarted", started) }
         }
     }
 

@@ -35,6 +35,8 @@ extension HistoryEvent: Codable {
             details = .task(try container.decode(TaskEventDetails.self, forKey: key))
         case .evaluationFailed:
             details = .evaluationFailed(try container.decode(EvaluationFailedEventDetails.self, forKey: key))
+        case .activityScheduled, .activityStarted, .activitySucceeded, .activityFailed, .activityTimedOut:
+            details = .activity(try container.decode(ActivityEventDetails.self, forKey: key))
         default:
             let state = try container.decode(StateEventDetails.self, forKey: key)
             details = detailsKey == "stateExitedEventDetails" ? .stateExited(state) : .stateEntered(state)
@@ -59,6 +61,7 @@ extension HistoryEvent: Codable {
         case .mapStateStarted(let value): try container.encode(value, forKey: key)
         case .mapIteration(let value): try container.encode(value, forKey: key)
         case .evaluationFailed(let value): try container.encode(value, forKey: key)
+        case .activity(let value): try container.encode(value, forKey: key)
         }
     }
 }
@@ -121,6 +124,17 @@ extension HistoryEvent {
             put("cause", value.cause)
             put("location", value.location)
             put("state", value.state)
+        case .activity(let value):
+            put("resource", value.resource)
+            put("input", value.input)
+            put("inputDetails", value.inputDetails)
+            put("timeoutInSeconds", value.timeoutInSeconds)
+            put("heartbeatInSeconds", value.heartbeatInSeconds)
+            put("workerName", value.workerName)
+            put("output", value.output)
+            put("outputDetails", value.outputDetails)
+            put("error", value.error)
+            put("cause", value.cause)
         }
         object[detailsKey] = .object(members)
         return .object(object)

@@ -22,6 +22,59 @@ public enum HistoryEventDetails: Sendable, Hashable {
     case mapIteration(MapIterationEventDetails)
     /// `evaluationFailedEventDetails`.
     case evaluationFailed(EvaluationFailedEventDetails)
+    /// `activityScheduledEventDetails`, `activityStartedEventDetails`, `activitySucceededEventDetails`,
+    /// `activityFailedEventDetails`, `activityTimedOutEventDetails`.
+    case activity(ActivityEventDetails)
+}
+
+/// The details of the `Activity…` events of a Task state whose `Resource` is an activity ARN (AWS records these
+/// instead of the `Task…` events): each event fills the members AWS gives it.
+public struct ActivityEventDetails: Sendable, Hashable, Codable {
+    /// `ActivityScheduled`: the activity's ARN.
+    public var resource: String?
+    /// `ActivityScheduled`: the task's input (the effective input, after Parameters) as JSON text.
+    public var input: String?
+    /// `ActivityScheduled`: whether `input` was truncated.
+    public var inputDetails: DataTruncation?
+    /// `ActivityScheduled`: TimeoutSeconds, when the state has one.
+    public var timeoutInSeconds: Int?
+    /// `ActivityScheduled`: HeartbeatSeconds, when the state has one.
+    public var heartbeatInSeconds: Int?
+    /// `ActivityStarted`: the `workerName` the poller gave GetActivityTask.
+    public var workerName: String?
+    /// `ActivitySucceeded`: the output as JSON text.
+    public var output: String?
+    /// `ActivitySucceeded`: whether `output` was truncated.
+    public var outputDetails: DataTruncation?
+    /// `ActivityFailed`, `ActivityTimedOut`: the error name.
+    public var error: String?
+    /// `ActivityFailed`, `ActivityTimedOut`: the cause.
+    public var cause: String?
+
+    /// Creates the details; every member is optional.
+    public init(
+        resource: String? = nil, input: String? = nil, inputDetails: DataTruncation? = nil,
+        timeoutInSeconds: Int? = nil, heartbeatInSeconds: Int? = nil, workerName: String? = nil,
+        output: String? = nil, outputDetails: DataTruncation? = nil, error: String? = nil, cause: String? = nil
+    ) {
+        self.resource = resource
+        self.input = input
+        self.inputDetails = inputDetails
+        self.timeoutInSeconds = timeoutInSeconds
+        self.heartbeatInSeconds = heartbeatInSeconds
+        self.workerName = workerName
+        self.output = output
+        self.outputDetails = outputDetails
+        self.error = error
+        self.cause = cause
+    }
+
+    /// Whether a Task state's `Resource` is an activity ARN (`arn:<partition>:states:<region>:<account>:activity:<name>`).
+    public static func isActivity(_ resource: String) -> Bool {
+        let parts = resource.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count == 7 && parts[0] == "arn" && parts[2] == "states" && parts[5] == "activity"
+            && !parts[6].isEmpty
+    }
 }
 
 /// `EvaluationFailedEventDetails`: a JSONata expression of a state failed (States.QueryEvaluationError). AWS

@@ -90,6 +90,9 @@ public struct InterpreterConfiguration: Sendable {
     /// states in seconds — execution and Wait `Seconds`, Retry intervals — become deadlines `seconds / timeScale`
     /// after the event's date; dates themselves (event timestamps, Wait `Timestamp`) are always wall-clock time.
     public var timeScale: Double
+    /// Whether an activity ARN names an activity that exists (a Task state on a missing one fails with
+    /// `States.Runtime`, as on AWS); every activity exists unless the orchestrator says otherwise.
+    public var activityExists: @Sendable (String) -> Bool = { _ in true }
 
     /// Creates a configuration.
     /// - Parameters:

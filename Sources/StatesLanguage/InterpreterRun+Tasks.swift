@@ -29,11 +29,23 @@ extension InterpreterRun {
         let heartbeat = try task.heartbeat.map { setting throws(StatesError) in
             try resolveSeconds(setting, field: "HeartbeatSeconds", in: effective, variables: visible, path: path)
         }
-        let split = TaskEventDetails.split(resource: task.resource)
-        let details = TaskEventDetails(
-            resourceType: split.resourceType, resource: split.resource, region: configuration.region,
-            parameters: parameters.serialized, timeoutInSeconds: timeout, heartbeatInSeconds: heartbeat)
-        record(.taskScheduled, .task(details), in: path)
+        if ActivityEventDetails.isActivity(task.resource) {
+            // An activity that does not exist fails the state as AWS does: States.Runtime, nothing scheduled.
+            guard configuration.activityExists(task.resource) else {
+                throw StatesError(StatesError.Name.runtime, cause: "The activity \(task.resource) does not exist.")
+            }
+            let details = ActivityEventDetails(
+                resource: task.resource, input: parameters.serialized, inputDetails: DataTruncation(),
+                timeoutInSeconds: timeout, heartbeatInSeconds: heartbeat)
+            record(.activityScheduled, .activity(details), in: path)
+            state.frames[path]?.active?.activityStarted = nil
+        } else {
+            let split = TaskEventDetails.split(resource: task.resource)
+            let details = TaskEventDetails(
+                resourceType: split.resourceType, resource: split.resource, region: configuration.region,
+                parameters: parameters.serialized, timeoutInSeconds: timeout, heartbeatInSeconds: heartbeat)
+            record(.taskScheduled, .task(details), in: path)
+        }
         state.tasks[taskId] = path
         state.frames[path]?.active?.step = .task(taskId)
         actions.append(
@@ -87,6 +99,21 @@ extension InterpreterRun {
         record(.taskStarted, .task(details), in: path)
     }
 
+    /// A poller received the activity task: `ActivityStarted` with its worker name, once per attempt (a task
+    /// handed out again after the orchestrator lost the first answer records nothing new).
+    mutating func activityStarted(_ id: TaskID, workerName: String?) throws(InterpreterRejection) {
+        let (path, _) = try openTask(id)
+        guard state.frames[path]?.active?.activityStarted != true else { return }
+        state.frames[path]?.active?.activityStarted = true
+        record(.activityStarted, .activity(ActivityEventDetails(workerName: workerName)), in: path)
+    }
+
+    /// Whether the open task at `path` is an activity's.
+    func isActivityTask(at path: ScopePath) -> Bool {
+        guard let taskState = activeState(in: path), case .task(let task) = taskState.kind else { return false }
+        return ActivityEventDetails.isActivity(task.resource)
+    }
+
     mutating func taskSubmitted(_ id: TaskID, output: JSON) throws(InterpreterRejection) {
         var (path, details) = try openTask(id)
         details.output = output.serialized
@@ -100,7 +127,12 @@ extension InterpreterRun {
         actions.append(.closeTask(id))
         details.output = output.serialized
         details.outputDetails = DataTruncation()
-        record(.taskSucceeded, .task(details), in: path)
+        if isActivityTask(at: path) {
+            let activity = ActivityEventDetails(output: details.output, outputDetails: DataTruncation())
+            record(.activitySucceeded, .activity(activity), in: path)
+        } else {
+            record(.taskSucceeded, .task(details), in: path)
+        }
         if output.serializedByteCount > maximumPayloadBytes, let name = state.frames[path]?.active?.name {
             let cause =
                 "The state/task '\(name)' returned a result with a size exceeding the maximum number of bytes "
@@ -118,7 +150,12 @@ extension InterpreterRun {
         actions.append(.closeTask(id))
         details.error = error.hasError ? error.error : nil
         details.cause = type == .taskTimedOut || !error.hasCause ? nil : error.cause
-        record(type, .task(details), in: path)
+        if isActivityTask(at: path) {
+            let activity = ActivityEventDetails(error: details.error, cause: details.cause)
+            record(type == .taskTimedOut ? .activityTimedOut : .activityFailed, .activity(activity), in: path)
+        } else {
+            record(type, .task(details), in: path)
+        }
         stateFailed(path, error)
     }
 

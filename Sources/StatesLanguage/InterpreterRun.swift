@@ -70,6 +70,7 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
             switch event {
             case .started: break
             case .taskStarted(let id, _): try taskStarted(id)
+            case .activityStarted(let id, let worker, _): try activityStarted(id, workerName: worker)
             case .taskSubmitted(let id, let output, _): try taskSubmitted(id, output: output)
             case .taskSucceeded(let id, let output, _): try taskSucceeded(id, output: output)
             case .taskFailed(let id, let error, let cause, _):

@@ -110,6 +110,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
     var taskSubmittedFlag: String?
 
     @Option(
+        name: .customLong("activity-poll-seconds"),
+        help:
+            "How long GetActivityTask waits for an activity task before answering without one, 1-60 [env: BATON_ACTIVITY_POLL_SECONDS] (default: 60, as AWS)"
+    )
+    var activityPollSecondsFlag: Double?
+
+    @Option(
         name: .customLong("api-address"),
         help:
             "host:port of the Step Functions HTTP API; port 0 picks a free one, off disables it [env: BATON_API_ADDRESS] (default: 127.0.0.1:8083)"
@@ -171,6 +178,13 @@ struct OrchestratorCommand: AsyncParsableCommand {
         case "on", "1", "true": configuration.recordsTaskSubmitted = true
         case "off", "0", "false": configuration.recordsTaskSubmitted = false
         case let other: throw ValidationError("task-submitted must be on or off, not '\(other)'")
+        }
+        configuration.activityPollSeconds =
+            try Setting.double(activityPollSecondsFlag, "BATON_ACTIVITY_POLL_SECONDS")
+            ?? configuration.activityPollSeconds
+        guard (0.1...60).contains(configuration.activityPollSeconds) else {
+            throw ValidationError(
+                "the activity poll must be 0.1 to 60 seconds, not \(configuration.activityPollSeconds)")
         }
         do {
             configuration.crashAt = try CrashPoint.parse(Setting.resolve(crashAtFlag, "BATON_CRASH_AT") ?? "")
@@ -245,6 +259,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
             let registered = try await engine.registerStateMachines(in: URL(fileURLWithPath: directory))
             logger.info("state machines registered", metadata: ["count": "\(registered.count)", "dir": "\(directory)"])
         }
+        try await engine.loadActivities()
         let waiting = try await store.countWaiting()
         let (redactedURL, shard) = (endpoint.redactedURL, configuration.shard)
         let ready: @Sendable (String) -> Void = { api in
@@ -259,7 +274,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
         }
         // With several shards, a client (its exclusive reply queue) collects the answers of the other shards.
         let serve: @Sendable (ShardRouter?) async throws -> Void = { router in
-            let operations = StepFunctionsOperations(engine: engine, router: router, metrics: metrics)
+            let operations = StepFunctionsOperations(engine: engine, router: router, metrics: metrics, bus: bus)
             var running: [any Service] = [
                 dispatcher, timers,
                 CallbackService(engine: engine, bus: bus, router: router, logger: logger, metrics: metrics),

@@ -25,7 +25,7 @@ def bin_dir():
 class Orchestrator:
     """One orchestrator process; `url` is its Step Functions API."""
 
-    def __init__(self, credentials=None):
+    def __init__(self, credentials=None, environment=None):
         amqp = os.environ.get("BATON_AMQP_URL")
         if not amqp:
             pytest.fail("BATON_AMQP_URL is not set: run scripts/test.sh, or start scripts/rabbitmq-node.sh and export its url")
@@ -41,6 +41,7 @@ class Orchestrator:
         env.pop("BATON_API_CREDENTIALS", None)
         if credentials:
             env["BATON_API_CREDENTIALS"] = credentials
+        env.update(environment or {})
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen([str(bin_dir() / "orchestrator")], env=env, stdout=self.log, stderr=self.log)
         self.url = self._wait_for_address(deadline=30)
@@ -82,6 +83,14 @@ class Orchestrator:
 @pytest.fixture(scope="session")
 def orchestrator():
     system = Orchestrator()
+    yield system
+    system.stop()
+
+
+@pytest.fixture(scope="session")
+def activity_orchestrator():
+    """An orchestrator whose GetActivityTask gives up after 2 s (AWS: 60 s), so empty polls are quick to test."""
+    system = Orchestrator(environment={"BATON_ACTIVITY_POLL_SECONDS": "2"})
     yield system
     system.stop()
 

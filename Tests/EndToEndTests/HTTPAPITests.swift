@@ -54,7 +54,7 @@ import Testing
                     let (_, described) = try await call(
                         system, "DescribeExecution", ["executionArn": .string(execution)])
                     #expect(described["status"] == "SUCCEEDED")
-                    let (unknownStatus, unknown) = try await call(system, "CreateActivity", ["name": "a"])
+                    let (unknownStatus, unknown) = try await call(system, "DescribeMapRun", ["mapRunArn": "a"])
                     #expect(unknownStatus == 400 && unknown["__type"] == "UnknownOperationException")
                 }
             }

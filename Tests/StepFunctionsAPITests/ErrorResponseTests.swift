@@ -21,7 +21,7 @@ import Testing
 
     @Test func unknownOrMissingActionsAnswerUnknownOperation() async throws {
         let api = try APIHarness()
-        let unknown = try await api.call("CreateActivity", "{}")
+        let unknown = try await api.call("DescribeMapRun", "{}")
         #expect(unknown.status == 400 && unknown.errorType == "UnknownOperationException")
         let noTarget = try await api.call(nil, "{}")
         #expect(noTarget.errorType == "UnknownOperationException")
