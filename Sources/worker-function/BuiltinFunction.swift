@@ -1,4 +1,5 @@
 import BatonJSON
+import BatonProtocol
 import Foundation
 import WorkerKit
 
@@ -51,5 +52,24 @@ enum BuiltinFunction: String, CaseIterable, Sendable {
         let seconds = TaskBody.number(fields["seconds"]) ?? TaskBody.number(object["seconds"]) ?? 1
         try await Task.sleep(for: .seconds(max(0, min(seconds, 86_400))))
         return .success(output: value.map(TaskBody.text) ?? "null")
+    }
+}
+
+extension BuiltinFunction {
+    /// Runs the function on an activity task's input (JSON text): echo answers it, sleep waits its `seconds`
+    /// (default 1) and answers it, fail fails with its `error` and `cause`, callback answers it like echo.
+    func run(activityInput input: String) async -> Callback.Outcome {
+        let value = try? JSON(parsing: input)
+        let object = value?.objectValue ?? JSONObject()
+        if self == .sleep {
+            let seconds = object["seconds"]?.doubleValue ?? 1
+            try? await Task.sleep(for: .milliseconds(Int(max(0, seconds) * 1000)))
+            return .success(output: input)
+        }
+        switch answer(value: value, object: object) {
+        case .success(let output)?: return .success(output: output)
+        case .failure(let error, let cause)?: return .failure(error: error, cause: cause)
+        case nil: return .success(output: input)
+        }
     }
 }

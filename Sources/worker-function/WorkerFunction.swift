@@ -45,6 +45,21 @@ struct WorkerFunction: AsyncParsableCommand {
     )
     var stamps = false
 
+    @Option(
+        help:
+            "Activities to poll with GetActivityTask instead of serving queues, comma-separated names or ARNs, each NAME or NAME=FUNCTION (default function echo) [env: BATON_ACTIVITIES] (default: none)"
+    )
+    var activity: String?
+
+    @Option(
+        help:
+            "SendTaskHeartbeat interval while an activity task runs [env: BATON_ACTIVITY_HEARTBEAT] (default: none)"
+    )
+    var activityHeartbeat: String?
+
+    @Option(help: "The workerName GetActivityTask records [env: BATON_WORKER_NAME] (default: the host name)")
+    var workerName: String?
+
     @Option(help: "How long a graceful shutdown may take [env: BATON_GRACE_PERIOD] (default: 20s)")
     var gracePeriod: String?
 
@@ -86,6 +101,20 @@ struct WorkerFunction: AsyncParsableCommand {
             (queueNames.functionQueue($0.rawValue), $0)
         }
         served += extraQueues.map { ($0, .callback) }
+        let activities = try activityTargets(names: queueNames)
+        if !activities.isEmpty {
+            // Polling activities: the function queues are not served (add another process for those).
+            served = []
+            let heartbeat = try Setting.resolve(activityHeartbeat, "BATON_ACTIVITY_HEARTBEAT").map(DurationText.parse)
+            let worker = Setting.resolve(workerName, "BATON_WORKER_NAME") ?? ProcessInfo.processInfo.hostName
+            for (arn, function) in activities {
+                services.append(
+                    ActivityWorker(
+                        bus: bus, names: queueNames, activityArn: arn, workerName: worker, callbacks: callbacks,
+                        heartbeatInterval: heartbeat, logger: logger
+                    ) { input in await function.run(activityInput: input) })
+            }
+        }
         for (queue, function) in served {
             let worker = FunctionWorker(
                 function: function, knobs: knobs.knobs(for: function.rawValue), script: script, seed: seed,
@@ -109,5 +138,26 @@ struct WorkerFunction: AsyncParsableCommand {
             throw error
         }
         await bus.close()
+    }
+
+    /// `--activity` as (activity ARN, function) pairs; a bare name becomes the ARN in the orchestrator's default
+    /// region and account (`BATON_REGION`, `BATON_ACCOUNT` override them).
+    func activityTargets(names: Names) throws -> [(String, BuiltinFunction)] {
+        guard let text = Setting.resolve(activity, "BATON_ACTIVITIES"), !text.isEmpty else { return [] }
+        let region = Setting.resolve(nil, "BATON_REGION") ?? "us-east-1"
+        let account = Setting.resolve(nil, "BATON_ACCOUNT") ?? "123456789012"
+        return try text.split(separator: ",").map { item in
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let function = try parts.count == 2 ? BuiltinFunction(rawValue: parts[1]).orThrow(parts[1]) : .echo
+            let arn = parts[0].hasPrefix("arn:") ? parts[0] : "arn:aws:states:\(region):\(account):activity:\(parts[0])"
+            return (arn, function)
+        }
+    }
+}
+
+extension Optional where Wrapped == BuiltinFunction {
+    func orThrow(_ name: String) throws -> BuiltinFunction {
+        guard let self else { throw ValidationError("unknown function '\(name)'; known: echo, sleep, fail, callback") }
+        return self
     }
 }
