@@ -104,4 +104,41 @@ import Testing
             }
         }
     }
+
+    @Test func theCLICreatesListsAndPollsActivities() async throws {
+        let system = try await SystemFixture(label: "activity-cli", environment: ["BATON_ACTIVITY_POLL_SECONDS": "1"])
+        let environment = try system.workerEnvironment
+        try await system.run {
+            let prefix = system.names.prefix
+            let created = try await CLIRun.baton(
+                ["activities", "create", "\(prefix)-cli", "--json"], environment: environment)
+            #expect(created.status == 0, "\(created.stderr)")
+            let arn = try #require(try JSON(parsing: created.stdout)["activityArn"]?.stringValue)
+            system.track(queue: system.names.activityQueue("\(prefix)-cli"))
+            let listed = try await CLIRun.baton(["activities", "list"], environment: environment)
+            #expect(listed.stdout.contains(arn))
+            // Nothing waits: exit status 3.
+            let empty = try await CLIRun.baton(["activities", "poll", arn], environment: environment)
+            #expect(empty.status == 3, "\(empty.stdout) \(empty.stderr)")
+            let execution = try await system.withClient { client in
+                let machine = try await client.createStateMachine(
+                    "\(prefix)-cli", definition: Self.activityMachine(arn))
+                return try await client.startExecution(machine, input: #"{"n":42}"#)
+            }
+            let polled = try await CLIRun.baton(
+                ["activities", "poll", "\(prefix)-cli", "--worker-name", "person", "--json"], environment: environment)
+            #expect(polled.status == 0, "\(polled.stderr)")
+            let task = try JSON(parsing: polled.stdout)
+            #expect(try JSON(parsing: try #require(task["input"]?.stringValue)) == ["n": 42])
+            let token = try #require(task["taskToken"]?.stringValue)
+            let answered = try await CLIRun.baton(
+                ["send-task-success", "--task-token", token, "--task-output", #"{"ok":true}"#], environment: environment
+            )
+            #expect(answered.status == 0, "\(answered.stderr)")
+            try await system.withClient { client in
+                let end = try JSON(parsing: try await client.waitForEnd(describing: execution))
+                #expect(end["status"] == "SUCCEEDED")
+            }
+        }
+    }
 }
