@@ -112,7 +112,7 @@ struct OrchestratorCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("activity-poll-seconds"),
         help:
-            "How long GetActivityTask waits for an activity task before answering without one, 1-60 [env: BATON_ACTIVITY_POLL_SECONDS] (default: 60, as AWS)"
+            "How long GetActivityTask waits for an activity task before answering without one, 0.1 to 60 [env: BATON_ACTIVITY_POLL_SECONDS] (default: 60, as AWS)"
     )
     var activityPollSecondsFlag: Double?
 
