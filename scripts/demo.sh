@@ -121,7 +121,7 @@ spawn orchestrator "36" env BATON_DATA_DIR="$DATA/orchestrator" "$BIN/orchestrat
 wait_for_log orchestrator "orchestrator ready" 60
 API_ADDRESS=$(sed -n 's/.*api listening address=\([^ ]*\).*/\1/p' "$DATA/logs/orchestrator.log" | tail -1)
 [ -n "$API_ADDRESS" ] && say "demo.sh: web console at http://$API_ADDRESS/console"
-spawn worker-function "32" "$BIN/worker-function" --queue baton.seed1
+spawn worker-function "32" "$BIN/worker-function" --queue baton.seed1 --activity baton-packing
 spawn worker-silent "90" "$BIN/worker-function" --queue baton.seed1.silent --never-callback-rate 1
 spawn legacy-system "33" env BATON_DATA_DIR="$DATA/legacy-system" "$BIN/legacy-system" --queue baton.legacy.callbacks
 spawn approver "35" env BATON_DATA_DIR="$DATA/approver" "$BIN/approver"
@@ -130,7 +130,8 @@ metrics_addresses
 
 # The scenarios: `baton demo` waits until the orchestrator answers and every seed queue has a consumer, registers
 # seed1-no-callback (seed 1 publishing to baton.seed1.silent, whose worker never calls back) and its JSONata twin,
-# starts the nine executions on the JSONPath seed machines and the same nine on their JSONata twins
+# creates seed 3's activity (worker-function polls it), starts the ten executions on the JSONPath seed machines and
+# the same ten on their JSONata twins
 # (deploy/statemachines/*-jsonata.asl.json), approves the one a person would (on both), waits for them to end, prints
 # execution → expected → actual, then each twin beside its JSONPath machine (status, error, cause, output identical).
 # docker-compose.yml's `demo` service runs the same command.
@@ -153,6 +154,7 @@ The system keeps running (workflow time ×$BATON_TIME_SCALE). Try, in another te
   baton start-execution --state-machine-arn manual-approval --input '{"amount": 42}'
   baton approvals list                          # or the page: $BATON_APPROVER_URL
   baton approvals approve ID                    # within $((120 / BATON_TIME_SCALE)) s, before it expires
+  baton activities list                         # seed 3's activity; worker-function polls it
 Web console (executions live, graphs, timelines, Stop and callback buttons): http://${API_ADDRESS:-127.0.0.1:8083}/console
 Logs: $DATA/logs/*.log.
 $(metrics_addresses)

@@ -17,8 +17,8 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Waits until the orchestrator answers and every seed queue has a consumer, registers seed1-no-callback \
             and seed1-no-callback-jsonata (seed1-callback and its JSONata twin publishing to \
-            <prefix>.seed1.silent), starts nine executions on the JSONPath seed machines and the same nine on \
-            their JSONata twins (<machine>-jsonata), approves approval-approved and approval-approved-jsonata \
+            <prefix>.seed1.silent), creates seed 3's activity baton-packing, starts ten executions on the \
+            JSONPath seed machines and the same ten on their JSONata twins (<machine>-jsonata), approves approval-approved and approval-approved-jsonata \
             through the approver's API, waits for all to end and prints the tables. Exit status 1 when a \
             scenario ends otherwise than expected or a JSONata twin's status, error, cause or output differs \
             from its JSONPath machine's (legacy-system's completedAt clock aside).
@@ -53,6 +53,8 @@ struct DemoCommand: AsyncParsableCommand {
         for suffix in ["", DemoScenario.jsonataSuffix] {
             try await registerSilentSeed(directory: directory, prefix: prefix, suffix: suffix)
         }
+        // Seed 3's activity (CreateActivity is idempotent); worker-function --activity polls it.
+        _ = try await options.command("CreateActivity", ["name": DemoScenario.activity])
 
         say(
             "baton demo: running the seed scenarios (workflow time ×\(Self.number(scale)): seed 1's 30 s timeout "

@@ -10,8 +10,9 @@ struct DemoScenario: Sendable {
     var input: String
 
     /// The seed scenarios, the failure paths too: seed 1 called back and left without a callback
-    /// (TimeoutSeconds), seed 2's callback and `.sync` flows succeeding and failing, and a manual approval approved
-    /// (by `baton demo`), rejected by the approver's policy (`amount > 1000`) and expired (nobody answers).
+    /// (TimeoutSeconds), seed 2's callback and `.sync` flows succeeding and failing, a manual approval approved
+    /// (by `baton demo`), rejected by the approver's policy (`amount > 1000`) and expired (nobody answers), and
+    /// seed 3's activity task taken by a polling worker.
     static let seeds: [DemoScenario] = [
         DemoScenario(
             label: "seed1-called-back", machine: "seed1-callback", expected: "SUCCEEDED", input: #"{"order": 1}"#),
@@ -35,7 +36,12 @@ struct DemoScenario: Sendable {
         DemoScenario(
             label: "approval-expired", machine: "manual-approval", expected: "FAILED",
             input: #"{"item": "desk", "amount": 300}"#),
+        DemoScenario(
+            label: "activity-packed", machine: "seed3-activity", expected: "SUCCEEDED", input: #"{"parcel": 7}"#),
     ]
+
+    /// The activity seed 3's task waits in (created by `baton demo`; worker-function polls it).
+    static let activity = "baton-packing"
 
     /// The suffix of a JSONata twin: `deploy/statemachines/<machine>-jsonata.asl.json` is `<machine>` written in
     /// JSONata (Arguments, Output, Assign) with the same outcome for the same input.

@@ -2,6 +2,7 @@ import BatonJSON
 import BatonProtocol
 import ExecutionStore
 import Foundation
+import ServiceLifecycle
 import StatesLanguage
 
 /// Activities: CreateActivity, DeleteActivity, DescribeActivity, ListActivities and GetActivityTask, as AWS
@@ -108,6 +109,12 @@ extension StepFunctionsOperations {
             }
             group.addTask {
                 try? await Task.sleep(until: deadline)
+                return nil
+            }
+            // A shutting-down orchestrator answers the poll at once (without a task) instead of holding it.
+            group.addTask {
+                try? await gracefulShutdown()
+                if !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
                 return nil
             }
             let first = try await group.next() ?? nil

@@ -50,15 +50,35 @@ public struct ActivityWorker: Service {
     }
 
     public func run() async throws {
+        // A broker that goes away (or refuses the reply queue) never takes the worker's other services down: the
+        // poller logs it and starts over.
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do {
+                try await poll()
+                return
+            } catch {
+                guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
+                logger.warning("activity polling failed; starting over", metadata: ["error": "\(error)"])
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+            }
+        }
+    }
+
+    /// Polls until cancelled or shut down.
+    private func poll() async throws {
         let request = JSON.object(["activityArn": .string(activityArn), "workerName": .string(workerName)]).serialized
         try await BatonClient.withClient(bus: bus, names: names) { client in
             logger.info("activity worker polling", metadata: ["activity": "\(activityArn)", "worker": "\(workerName)"])
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 let reply: String
                 do {
-                    // The orchestrator answers within its poll time (at most 60 s).
-                    reply = try await client.command("GetActivityTask", request: request, timeout: .seconds(75))
+                    // The orchestrator answers within its poll time (at most 60 s); a shutdown ends the poll.
+                    reply = try await cancelWhenGracefulShutdown {
+                        try await client.command("GetActivityTask", request: request, timeout: .seconds(75))
+                    }
                 } catch is CancellationError {
+                    return
+                } catch  where Task.isCancelled || Task.isShuttingDownGracefully {
                     return
                 } catch {
                     logger.warning("GetActivityTask failed; polling again", metadata: ["error": "\(error)"])
@@ -90,6 +110,12 @@ public struct ActivityWorker: Service {
             group.cancelAll()
             return first ?? .failure(error: "States.Runtime", cause: "the handler gave no answer")
         }
+        logger.info(
+            "activity task answered",
+            metadata: [
+                "activity": "\(activityArn)", "token.id": "\(CallbackClient.shortID(token))",
+                "callback.action": "\(Callback(taskToken: token, outcome: outcome).action)",
+            ])
         do {
             if let reply = try await callbacks.send(Callback(taskToken: token, outcome: outcome)),
                 let refusal = reply.errorType

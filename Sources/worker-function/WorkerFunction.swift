@@ -47,7 +47,7 @@ struct WorkerFunction: AsyncParsableCommand {
 
     @Option(
         help:
-            "Activities to poll with GetActivityTask instead of serving queues, comma-separated names or ARNs, each NAME or NAME=FUNCTION (default function echo) [env: BATON_ACTIVITIES] (default: none)"
+            "Activities to poll with GetActivityTask besides the queues, comma-separated names or ARNs, each NAME or NAME=FUNCTION (default function echo) [env: BATON_ACTIVITIES] (default: none)"
     )
     var activity: String?
 
@@ -103,8 +103,6 @@ struct WorkerFunction: AsyncParsableCommand {
         served += extraQueues.map { ($0, .callback) }
         let activities = try activityTargets(names: queueNames)
         if !activities.isEmpty {
-            // Polling activities: the function queues are not served (add another process for those).
-            served = []
             let heartbeat = try Setting.resolve(activityHeartbeat, "BATON_ACTIVITY_HEARTBEAT").map(DurationText.parse)
             let worker = Setting.resolve(workerName, "BATON_WORKER_NAME") ?? ProcessInfo.processInfo.hostName
             for (arn, function) in activities {

@@ -149,7 +149,7 @@ def test_errors_arrive_as_the_modeled_exceptions(orchestrator):
     with pytest.raises(sfn.exceptions.InvalidDefinition):
         sfn.create_state_machine(name="bad", definition="{}", roleArn="arn:aws:iam::123456789012:role/baton")
     with pytest.raises(botocore.exceptions.ClientError) as unsupported:
-        sfn.create_activity(name="activity")
+        sfn.describe_map_run(mapRunArn="arn:aws:states:us-east-1:123456789012:mapRun:m/x:y")
     assert unsupported.value.response["Error"]["Code"] == "UnknownOperationException"
     assert unsupported.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 

@@ -64,6 +64,10 @@ import Testing
             machine: "manual-approval", input: ["item": "desk", "amount": 300],
             end: .failure(error: "ApproverGone", cause: "z")),
         Scenario(machine: "manual-approval", input: ["item": "desk", "amount": 300], end: .timeout),
+        Scenario(machine: "seed3-activity", input: ["parcel": 7], end: .success(["parcel": 7, "execution": "x"])),
+        Scenario(machine: "seed3-activity", input: ["parcel": 8], end: .failure(error: "Dropped", cause: "c")),
+        Scenario(machine: "seed3-activity", input: ["parcel": 9], end: .timeout),
+        Scenario(machine: "seed3-activity", input: ["parcel": 9], end: .heartbeatTimeout),
     ]
 
     /// Where the twins part: data the JSONPath machine cannot process fails it with States.Runtime (uncaught, as
