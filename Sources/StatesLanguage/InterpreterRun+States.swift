@@ -53,7 +53,8 @@ extension InterpreterRun {
                 try assignJSONPath([assign], document: result, variables: visible, in: path)
                 if path.isRoot, probe != nil {
                     let literal = pass.result != nil && definitionState.io.parameters == nil
-                    probe?.observePass(effective: effective, result: result, isLiteral: literal, afterResultPath: output)
+                    probe?.observePass(
+                        effective: effective, result: result, isLiteral: literal, afterResultPath: output)
                 }
                 exit(definitionState, output: selected, in: path)
             case .choice(let choice):
