@@ -200,3 +200,34 @@ def test_aws_cli_with_host_prefix_injection_disabled(orchestrator, tmp_path):
                              env={k: v for k, v in env.items() if k != "AWS_DISABLE_HOST_PREFIX_INJECTION"})
     assert without.returncode != 0
     assert "sync-127.0.0.1" in without.stderr
+
+
+def baton(system, *args):
+    """Runs `baton ARGS` against the orchestrator over the broker's command queue."""
+    env = dict(os.environ, BATON_QUEUE_PREFIX=system.prefix)
+    return subprocess.run([str(bin_dir() / "baton"), *args], capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_baton_test_state_over_the_command_queue(orchestrator, tmp_path):
+    definition = tmp_path / "approve.json"
+    definition.write_text(json.dumps(CALLBACK_TASK))
+    caught = baton(orchestrator, "test-state", "--definition", str(definition), "--input", '{"order": 3}',
+                   "--mock-error", "Approver.Rejected", "--mock-cause", "no", "--inspection-level", "DEBUG", "--json")
+    assert caught.returncode == 0, caught.stderr
+    answer = json.loads(caught.stdout)
+    assert (answer["status"], answer["nextState"]) == ("CAUGHT_ERROR", "Cancel")
+    assert answer["inspectionData"]["errorDetails"] == {"catchIndex": 0}
+    succeeded = baton(orchestrator, "test-state", "--definition", str(definition), "--input", '{"order": 3}',
+                      "--mock-result", '{"approved": true}', "--inspection-level", "DEBUG")
+    assert succeeded.returncode == 0, succeeded.stderr
+    lines = succeeded.stdout.splitlines()
+    assert any(line.split() == ["status", "SUCCEEDED"] for line in lines), succeeded.stdout
+    assert any(line.split() == ["nextState", "Ship"] for line in lines), succeeded.stdout
+    assert any(line.strip().startswith("afterParameters") for line in lines), succeeded.stdout
+    machine = json.dumps({"StartAt": "Stop", "States": {"Stop": {"Type": "Fail", "Error": "Halt", "Cause": "c"}}})
+    failed = baton(orchestrator, "test-state", "--definition", machine, "--state-name", "Stop", "--json")
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["error"] == "Halt"
+    refused = baton(orchestrator, "test-state", "--definition", str(definition))
+    assert refused.returncode != 0
+    assert "RoleArn must be specified" in refused.stderr
