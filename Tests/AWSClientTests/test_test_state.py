@@ -6,7 +6,9 @@ http://127.0.0.1:PORT calls http://sync-127.0.0.1:PORT/; the first test shows th
 README.md documents."""
 import json
 import os
+import pathlib
 import subprocess
+import sys
 
 import boto3
 import botocore.config
@@ -231,3 +233,35 @@ def test_baton_test_state_over_the_command_queue(orchestrator, tmp_path):
     refused = baton(orchestrator, "test-state", "--definition", str(definition))
     assert refused.returncode != 0
     assert "RoleArn must be specified" in refused.stderr
+
+
+def in_hosts_namespace(hosts_file, *command):
+    """Runs a command in a private mount namespace whose /etc/hosts is `hosts_file` (the machine's stays as it is).
+    Needs root, as the project's machines and CI run."""
+    script = 'mount --bind "$0" /etc/hosts && exec "$@"'
+    result = subprocess.run(["unshare", "-m", "sh", "-c", script, str(hosts_file), *command],
+                            capture_output=True, text=True, timeout=60)
+    if "unshare" in result.stderr and result.returncode != 0 and "Operation not permitted" in result.stderr:
+        pytest.fail("this test needs root to give its clients their own /etc/hosts (unshare -m): " + result.stderr)
+    return result
+
+
+def test_a_hosts_entry_for_the_sync_name_serves_unconfigured_clients(orchestrator, tmp_path):
+    """README's second setup: `127.0.0.1 sync-localhost` in /etc/hosts and the endpoint http://localhost:PORT;
+    boto3 and the aws CLI then reach TestState with no client setting."""
+    hosts = tmp_path / "hosts"
+    hosts.write_text(pathlib.Path("/etc/hosts").read_text() + "\n127.0.0.1 sync-localhost\n")
+    endpoint = orchestrator.url.replace("127.0.0.1", "localhost")
+    code = ("import boto3, json, sys; "
+            "c = boto3.client('stepfunctions', endpoint_url=sys.argv[1], region_name='us-east-1'); "
+            "print(json.dumps(c.test_state(definition=json.dumps({'Type': 'Pass', 'Next': 'B'}), input='{\"a\": 1}')))")
+    with_boto3 = in_hosts_namespace(hosts, sys.executable, "-c", code, endpoint)
+    assert with_boto3.returncode == 0, with_boto3.stderr
+    answer = json.loads(with_boto3.stdout)
+    assert (answer["status"], answer["nextState"], answer["output"]) == ("SUCCEEDED", "B", '{"a":1}')
+    with_cli = in_hosts_namespace(
+        hosts, "aws", "stepfunctions", "--endpoint-url", endpoint, "--output", "json", "test-state",
+        "--definition", json.dumps({"Type": "Choice", "Choices": [
+            {"Variable": "$.a", "NumericEquals": 1, "Next": "One"}], "Default": "Other"}), "--input", '{"a": 1}')
+    assert with_cli.returncode == 0, with_cli.stderr
+    assert json.loads(with_cli.stdout)["nextState"] == "One"
