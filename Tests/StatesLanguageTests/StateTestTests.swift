@@ -123,6 +123,21 @@ import Testing
         #expect(try Self.data(result, "afterResultPath") == ["order": 7, "SQS": ["approved": true]])
     }
 
+    @Test func aMockedSyncJobTakesTheMockAsTheJobsEnd() throws {
+        let job = """
+            {"Type": "Task", "Resource": "arn:aws:states:::baton:startJob.sync",
+             "Parameters": {"JobName": "nightly", "Input.$": "$"}, "ResultSelector": {"status.$": "$.Status"},
+             "ResultPath": "$.job", "TimeoutSeconds": 60, "Next": "Report"}
+            """
+        let result = try Self.test(job, input: ["day": 3], mock: .result(["Status": "SUCCEEDED", "Rows": 10]))
+            .run(at: Self.now)
+        #expect(result.status == .succeeded)
+        #expect(result.nextState == "Report")
+        #expect(result.output == ["day": 3, "job": ["status": "SUCCEEDED"]])
+        #expect(try Self.data(result, "afterParameters") == ["JobName": "nightly", "Input": ["day": 3]])
+        #expect(try Self.data(result, "afterResultSelector") == ["status": "SUCCEEDED"])
+    }
+
     @Test func aMockedErrorACatcherTakesIsCaughtWithTheCatchersNextState() throws {
         let result = try Self.test(
             Self.callbackTask, input: ["order": 7], mock: .error(error: "Rejected", cause: "no budget")
