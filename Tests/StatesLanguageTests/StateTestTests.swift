@@ -138,6 +138,16 @@ import Testing
         #expect(try Self.data(result, "afterResultSelector") == ["status": "SUCCEEDED"])
     }
 
+    @Test func aMockedActivityTaskTakesTheMockAsTheWorkersAnswer() throws {
+        let activity = """
+            {"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:review",
+             "ResultPath": "$.review", "End": true}
+            """
+        let result = try Self.test(activity, input: ["doc": 1], mock: .result(["ok": true])).run(at: Self.now)
+        #expect(result.status == .succeeded)
+        #expect(result.output == ["doc": 1, "review": ["ok": true]])
+    }
+
     @Test func aMockedErrorACatcherTakesIsCaughtWithTheCatchersNextState() throws {
         let result = try Self.test(
             Self.callbackTask, input: ["order": 7], mock: .error(error: "Rejected", cause: "no budget")
