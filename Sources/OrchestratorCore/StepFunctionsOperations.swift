@@ -46,7 +46,7 @@ public struct StepFunctionsOperations: Sendable {
         "DeleteStateMachine", "ValidateStateMachineDefinition", "StartExecution", "DescribeExecution",
         "ListExecutions", "GetExecutionHistory", "StopExecution", "SendTaskSuccess", "SendTaskFailure",
         "SendTaskHeartbeat", "CreateActivity", "DeleteActivity", "DescribeActivity", "ListActivities",
-        "GetActivityTask",
+        "GetActivityTask", "TestState",
     ]
 
     static let machineTypes = ["STANDARD", "EXPRESS"]
@@ -110,6 +110,7 @@ public struct StepFunctionsOperations: Sendable {
             try await engine.deleteStateMachine(arn: try fields.arn("stateMachineArn"))
             return .object(JSONObject())
         case "ValidateStateMachineDefinition": return try validate(fields)
+        case "TestState": return try testState(fields)
         case "StartExecution": return try await startExecution(fields, traceparent: traceparent)
         case "DescribeExecution": return try await describeExecution(fields)
         case "ListExecutions": return try await listExecutions(fields)

@@ -89,6 +89,8 @@ extension InterpreterRun {
         case .wait(let wait):
             let timer = startTimer(at: try jsonataDeadline(wait, states: states, in: path), purpose: .wait, for: path)
             state.frames[path]?.active?.step = .wait(timer)
+        case .parallel where path.isRoot && probe?.mock != nil, .map where path.isRoot && probe?.mock != nil:
+            try enterMocked(definitionState, in: path)
         case .parallel:
             try startParallel(in: path)
         case .map:

@@ -11,22 +11,30 @@ extension InterpreterRun {
             return
         }
         let retriers = definitionState.retriers
+        if path.isRoot { probe?.error = error }
         if let index = retriers.firstIndex(where: { $0.matches(error) }) {
             let retrier = retriers[index]
             var counts = active.retryCounts
             if counts.count < retriers.count { counts += Array(repeating: 0, count: retriers.count - counts.count) }
+            if path.isRoot, let probe {
+                // TestState's stateConfiguration.retrierRetryCount: the retries this retrier already made.
+                if let done = probe.retrierRetryCount { counts[index] = done }
+                self.probe?.retryIndex = index
+            }
             if counts[index] < retrier.maxAttempts {
                 counts[index] += 1
                 var delay = retrier.backoff(forAttempt: counts[index])
                 if retrier.jitterStrategy == .full { delay = Double.random(in: 0...delay, using: &random) }
                 delay = min(delay, 99_999_999)
+                if path.isRoot { probe?.retryBackoffSeconds = delay }
                 let timer = startTimer(at: deadline(after: delay), purpose: .retryBackoff, for: path)
                 state.frames[path]?.active?.retryCounts = counts
                 state.frames[path]?.active?.step = .backoff(timer)
                 return
             }
         }
-        if let (_, catcher) = Catcher.match(error, in: definitionState.catchers) {
+        if let (index, catcher) = Catcher.match(error, in: definitionState.catchers) {
+            if path.isRoot { probe?.catchIndex = index }
             if definitionState.queryLanguage == .jsonata {
                 caught(error, by: catcher, in: definitionState, input: active.input.value, path: path)
                 return

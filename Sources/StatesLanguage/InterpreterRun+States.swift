@@ -51,9 +51,15 @@ extension InterpreterRun {
                 let output = try applyResultPath(definitionState.io.resultPath, input: input, result: result)
                 let selected = try selectOutput(definitionState.io.outputPath, from: output, variables: visible)
                 try assignJSONPath([assign], document: result, variables: visible, in: path)
+                if path.isRoot, probe != nil {
+                    let literal = pass.result != nil && definitionState.io.parameters == nil
+                    probe?.observePass(
+                        effective: effective, result: result, isLiteral: literal, afterResultPath: output)
+                }
                 exit(definitionState, output: selected, in: path)
             case .choice(let choice):
                 let effective = try selectInput(definitionState.io.inputPath, from: input, variables: visible)
+                if path.isRoot { probe?.afterInputPath = effective }
                 let rule = try choice.matchingRule(for: effective, context: context(in: path), variables: visible)
                 let next = if let rule { rule.next } else { try choice.fallback() }
                 let output = try selectOutput(definitionState.io.outputPath, from: effective, variables: visible)
@@ -63,17 +69,20 @@ extension InterpreterRun {
                 transition(to: next, output: output, in: path)
             case .wait(let wait):
                 let effective = try selectInput(definitionState.io.inputPath, from: input, variables: visible)
+                if path.isRoot { probe?.afterInputPath = effective }
                 let fireAt = try waitDeadline(wait, input: effective, variables: visible)
                 let timer = startTimer(at: fireAt, purpose: .wait, for: path)
                 state.frames[path]?.active?.input = JSONText(effective)
                 state.frames[path]?.active?.step = .wait(timer)
             case .succeed:
                 let effective = try selectInput(definitionState.io.inputPath, from: input, variables: visible)
+                if path.isRoot { probe?.afterInputPath = effective }
                 exit(
                     definitionState,
                     output: try selectOutput(definitionState.io.outputPath, from: effective, variables: visible),
                     in: path)
             case .fail(let fail):
+                if path.isRoot { probe?.afterInputPath = input }
                 let error = try fail.error.map { setting throws(StatesError) in
                     try resolve(setting, in: input, variables: visible)
                 }
@@ -84,6 +93,8 @@ extension InterpreterRun {
                 failFrame(path, StatesError(error ?? "", cause: cause ?? ""))
             case .task:
                 try scheduleTask(in: path)
+            case .parallel where path.isRoot && probe?.mock != nil, .map where path.isRoot && probe?.mock != nil:
+                try enterMocked(definitionState, in: path)
             case .parallel:
                 try startParallel(in: path)
             case .map:
@@ -135,6 +146,10 @@ extension InterpreterRun {
 
     /// Queues entering the next state of the same frame.
     mutating func transition(to next: String, output: JSON, in path: ScopePath) {
+        if path.isRoot, probe != nil {
+            probe?.transition = (next, output)
+            return
+        }
         guard let serial = state.frames[path]?.serial else { return }
         queue.append(.enter(path, serial: serial, state: next, input: output))
     }

@@ -29,6 +29,11 @@ extension InterpreterRun {
         let heartbeat = try task.heartbeat.map { setting throws(StatesError) in
             try resolveSeconds(setting, field: "HeartbeatSeconds", in: effective, variables: visible, path: path)
         }
+        if path.isRoot, probe != nil {
+            probe?.observeTask(
+                effective: effective, parameters: parameters, isJSONata: taskState.queryLanguage == .jsonata,
+                templated: taskState.io.parameters != nil || taskState.io.arguments != nil)
+        }
         if ActivityEventDetails.isActivity(task.resource) {
             // An activity that does not exist fails the state as AWS does: States.Runtime, nothing scheduled.
             guard configuration.activityExists(task.resource) else {
@@ -165,6 +170,7 @@ extension InterpreterRun {
         guard let active = state.frames[path]?.active, let definitionState = activeState(in: path) else { return }
         do throws(StatesError) {
             if definitionState.queryLanguage == .jsonata {
+                if path.isRoot { probe?.result = result }
                 let states = statesBinding(input: active.input.value, in: path, result: result)
                 let output = try jsonataOutput(definitionState, states: states, default: result, in: path)
                 try assign([definitionState.io.assign], states: states, in: path)
@@ -179,6 +185,11 @@ extension InterpreterRun {
             let output = try applyResultPath(definitionState.io.resultPath, input: active.input.value, result: selected)
             let filtered = try selectOutput(definitionState.io.outputPath, from: output, variables: visible)
             try assignJSONPath([definitionState.io.assign], document: result, variables: visible, in: path)
+            if path.isRoot, probe != nil {
+                probe?.result = result
+                probe?.afterResultSelector = selected
+                probe?.afterResultPath = output
+            }
             exit(definitionState, output: filtered, in: path)
         } catch {
             evaluationFailed(error, in: path)

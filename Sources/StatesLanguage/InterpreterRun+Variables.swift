@@ -62,6 +62,7 @@ extension InterpreterRun {
             recorded[name] = value.serialized
         }
         state.frames[path]?.variables = JSONText(.object(variables))
+        if path.isRoot, probe != nil { probe?.variables = variables }
         assignedVariables = recorded
     }
 }

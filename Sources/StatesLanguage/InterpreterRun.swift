@@ -24,6 +24,9 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
     var queue: [Work] = []
     /// The variables the state being left just assigned, for its `…StateExited` event.
     var assignedVariables: [String: String]?
+    /// TestState's view of the top-level state under test: what it observed and what it mocks; `nil` in an
+    /// execution. With a probe, the top level stops at its first transition instead of entering the next state.
+    var probe: StateProbe?
 
     init(
         definition: StateMachineDefinition,
@@ -87,7 +90,7 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
         drain()
     }
 
-    private mutating func begin(_ start: ExecutionStart) {
+    mutating func begin(_ start: ExecutionStart) {
         state.start = start
         state.status = .running
         state.frames[.root] = Frame(path: .root, serial: nextFrameSerial(), lastEventId: 0, active: nil)
@@ -121,7 +124,7 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
 
     // MARK: - Work queue
 
-    private mutating func drain() {
+    mutating func drain() {
         while isRunning, !queue.isEmpty {
             let work = queue.removeFirst()
             switch work {
