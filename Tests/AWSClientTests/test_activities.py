@@ -110,6 +110,15 @@ def test_failures_timeouts_empty_polls_and_missing_activities(activity_orchestra
     assert history[-2]["activityTimedOutEventDetails"] == {"error": "States.Timeout"}
     assert "ActivityStarted" not in [e["type"] for e in history]
     assert "taskToken" not in sfn.get_activity_task(activityArn=activity)
+    # A poller that takes a task and dies: the token was given out once, HeartbeatSeconds closes the task.
+    abandoned = sfn.start_execution(
+        stateMachineArn=activity_machine(sfn, activity, timeout=60, heartbeat=1), input='{"job": 4}')["executionArn"]
+    taken = sfn.get_activity_task(activityArn=activity, workerName="dies")
+    assert json.loads(taken["input"]) == {"job": 4}
+    assert wait_for_status(sfn, abandoned)["error"] == "States.Timeout"
+    history = events(sfn, abandoned)
+    assert [e["type"] for e in history][-3:] == ["ActivityStarted", "ActivityTimedOut", "ExecutionFailed"]
+    assert "taskToken" not in sfn.get_activity_task(activityArn=activity)
     # An activity that does not exist: States.Runtime, as AWS records it (nothing scheduled).
     gone = sfn.create_activity(name="gone-" + uuid.uuid4().hex[:8])["activityArn"]
     machine = activity_machine(sfn, gone)
