@@ -70,6 +70,13 @@ extension ExecutionStore {
         try await read { db in try StateMachineRecord.revisionDate(db, arn: arn, revision: revision) }
     }
 
+    /// The role a revision of a state machine had, or `nil` if unknown (no such revision, or made before the
+    /// store kept revisions' roles).
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func stateMachineRevisionRole(arn: String, revision: Int) async throws -> String? {
+        try await read { db in try StateMachineRecord.revisionRole(db, arn: arn, revision: revision) }
+    }
+
     /// An alias with its rowid, the pagination key.
     private struct AliasRow: Sendable {
         var record: StateMachineAliasRecord

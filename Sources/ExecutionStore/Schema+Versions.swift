@@ -1,8 +1,8 @@
 import GRDB
 
 extension Schema {
-    /// v3: published versions and aliases of state machines, resource tags, and the version and alias an execution
-    /// was started through.
+    /// v3: published versions and aliases of state machines, resource tags, the version and alias an execution
+    /// was started through, and the role of each revision (NULL for revisions made before v3).
     ///
     /// Invariants: a version snapshots a row of `state_machine_revision` (its definition) and keeps the role it was
     /// published with; `state_machine.last_version` is the highest version number ever given, so numbers are never
@@ -13,6 +13,7 @@ extension Schema {
         try db.execute(
             sql: """
                 ALTER TABLE state_machine ADD COLUMN last_version INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE state_machine_revision ADD COLUMN role_arn TEXT;
                 CREATE TABLE state_machine_version (
                     state_machine_arn TEXT NOT NULL REFERENCES state_machine(arn) ON DELETE CASCADE,
                     version INTEGER NOT NULL,

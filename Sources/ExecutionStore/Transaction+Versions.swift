@@ -151,6 +151,12 @@ extension Transaction {
 }
 
 extension StateMachineRecord {
+    static func revisionRole(_ db: Database, arn: String, revision: Int) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT role_arn FROM state_machine_revision WHERE state_machine_arn = ? AND revision = ?",
+            arguments: [arn, revision])
+    }
+
     static func revisionDate(_ db: Database, arn: String, revision: Int) throws -> Date? {
         try Int64.fetchOne(
             db,

@@ -48,7 +48,8 @@ extension StepFunctionsOperations {
     }
 
     /// DescribeStateMachineForExecution: the state machine as the execution runs it — the definition of the
-    /// revision it started on (a version's, when started through one), the role it started with, and when that
+    /// revision it started on (a version's, when started through one), the role it started with (the version's, or
+    /// the revision's), and when that
     /// revision was made as `updateDate`. An execution of a state machine since deleted answers
     /// StateMachineDoesNotExist (its definition went with it).
     func describeStateMachineForExecution(_ fields: RequestFields) async throws(APIError) -> JSON {
@@ -67,7 +68,9 @@ extension StepFunctionsOperations {
         else {
             throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(machineArn)'")
         }
-        var roleArn = machine.roleArn
+        var roleArn =
+            try await read { try await engine.store.stateMachineRevisionRole(arn: machineArn, revision: revision) }
+            ?? machine.roleArn
         if let versionArn = execution.stateMachineVersionArn, let number = StateMachineReference(versionArn)?
             .versionNumber,
             let version = try await read({
