@@ -59,8 +59,9 @@ enum AliasName {
 
     static func isValid(_ name: String) -> Bool {
         let allowed = name.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_-.".unicodeScalars
-                .contains($0)
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+                || "_-.".unicodeScalars
+                    .contains($0)
         }
         return (1...80).contains(name.count) && allowed && name.contains { !$0.isNumber }
     }
@@ -244,7 +245,8 @@ extension Engine {
         guard try tx.stateMachine(arn: stateMachineArn) != nil else {
             throw APIError(.resourceNotFound, "Request references a resource that does not exist.")
         }
-        for route in routes where try tx.stateMachineVersion(stateMachineArn: stateMachineArn, version: route.version)
+        for route in routes
+        where try tx.stateMachineVersion(stateMachineArn: stateMachineArn, version: route.version)
             == nil
         {
             throw APIError(.resourceNotFound, "Request references a resource that does not exist.")

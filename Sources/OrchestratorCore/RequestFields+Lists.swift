@@ -53,7 +53,8 @@ extension RequestFields {
                 throw Self.constraint("\(path).value", "Member must have length less than or equal to 256")
             }
             guard Self.isTagText(value) else {
-                throw Self.constraint("\(path).value", "Member must satisfy regular expression pattern: \(Self.tagPattern)")
+                throw Self.constraint(
+                    "\(path).value", "Member must satisfy regular expression pattern: \(Self.tagPattern)")
             }
             tags.append(ResourceTag(key: key, value: value))
         }

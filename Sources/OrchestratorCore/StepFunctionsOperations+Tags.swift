@@ -71,8 +71,9 @@ extension StepFunctionsOperations {
         var roleArn =
             try await read { try await engine.store.stateMachineRevisionRole(arn: machineArn, revision: revision) }
             ?? machine.roleArn
-        if let versionArn = execution.stateMachineVersionArn, let number = StateMachineReference(versionArn)?
-            .versionNumber,
+        if let versionArn = execution.stateMachineVersionArn,
+            let number = StateMachineReference(versionArn)?
+                .versionNumber,
             let version = try await read({
                 try await engine.store.stateMachineVersion(stateMachineArn: machineArn, version: number)
             })

@@ -15,8 +15,7 @@ extension StepFunctionsOperations {
     ]
 
     /// Serves an action when versions, aliases or tags are involved; `nil` when the base action serves it as is.
-    func handleVersioning(action: String, fields: RequestFields, traceparent: String?) async throws(APIError) -> JSON?
-    {
+    func handleVersioning(action: String, fields: RequestFields, traceparent: String?) async throws(APIError) -> JSON? {
         switch action {
         case "CreateStateMachine": return try await createStateMachinePublishing(fields)
         case "UpdateStateMachine": return try await updateStateMachinePublishing(fields)
@@ -56,7 +55,9 @@ extension StepFunctionsOperations {
         case "ListStateMachineVersions": return try await listVersions(fields)
         case "DeleteStateMachineVersion":
             let arn = try fields.string("stateMachineVersionArn", length: 1...2000)
-            guard let reference = StateMachineReference(arn) else { throw APIError(.invalidArn, "Invalid Arn: '\(arn)'") }
+            guard let reference = StateMachineReference(arn) else {
+                throw APIError(.invalidArn, "Invalid Arn: '\(arn)'")
+            }
             guard let version = reference.versionNumber else {
                 throw APIError(.validation, "The ARN must be a state machine version ARN: '\(arn)'")
             }
@@ -132,7 +133,8 @@ extension StepFunctionsOperations {
         let cursor = try fields.optionalString("nextToken", length: RequestFields.Length.pageToken)
         try await requireMachine(reference.base)
         let page = try await read {
-            try await engine.store.listStateMachineVersions(stateMachineArn: reference.base, limit: limit, after: cursor)
+            try await engine.store.listStateMachineVersions(
+                stateMachineArn: reference.base, limit: limit, after: cursor)
         }
         var response: JSONObject = [
             "stateMachineVersions": .array(
@@ -218,8 +220,10 @@ extension StepFunctionsOperations {
         let name = try fields.string("name")
         guard (1...80).contains(name.count) else {
             throw RequestFields.constraint(
-                "name", name.isEmpty ? "Member must have length greater than or equal to 1"
-                : "Member must have length less than or equal to 80")
+                "name",
+                name.isEmpty
+                    ? "Member must have length greater than or equal to 1"
+                    : "Member must have length less than or equal to 80")
         }
         guard AliasName.isValid(name) else {
             throw APIError(
@@ -338,7 +342,9 @@ extension StepFunctionsOperations {
             guard case .integer(let weight)? = item["weight"] else {
                 throw RequestFields.constraint("\(path).weight", "Member must not be null")
             }
-            guard weight >= 0 else { throw RequestFields.constraint("\(path).weight", "Member must have value greater than or equal to 0") }
+            guard weight >= 0 else {
+                throw RequestFields.constraint("\(path).weight", "Member must have value greater than or equal to 0")
+            }
             guard weight <= 100 else {
                 throw APIError(
                     .validation,
@@ -352,25 +358,31 @@ extension StepFunctionsOperations {
         guard references.allSatisfy({ $0?.versionNumber != nil }) else {
             throw APIError(
                 .validation,
-                "Routing configuration must contain state machine version ARNs. Received: [\(arns.joined(separator: ", "))]")
+                "Routing configuration must contain state machine version ARNs. Received: [\(arns.joined(separator: ", "))]"
+            )
         }
         guard Set(arns).count == arns.count else {
             throw APIError(
                 .validation,
-                "Routing configuration must contain distinct state machine version ARNs. Received: [\(arns.joined(separator: ", "))]")
+                "Routing configuration must contain distinct state machine version ARNs. Received: [\(arns.joined(separator: ", "))]"
+            )
         }
         let machines = Set(references.compactMap { $0?.base })
         guard machines.count == 1, let machine = machines.first else {
             throw APIError(
                 .validation,
-                "Routing configuration must contain versions of one state machine. Received: [\(arns.joined(separator: ", "))]")
+                "Routing configuration must contain versions of one state machine. Received: [\(arns.joined(separator: ", "))]"
+            )
         }
         guard weights.reduce(0, +) == 100 else {
             throw APIError(
                 .validation,
-                "Sum of routing configuration weights must equal 100. Received: [\(weights.map(String.init).joined(separator: ", "))]")
+                "Sum of routing configuration weights must equal 100. Received: [\(weights.map(String.init).joined(separator: ", "))]"
+            )
         }
-        let routes = zip(references, weights).map { StateMachineAliasRecord.Route(version: $0!.versionNumber!, weight: $1) }
+        let routes = zip(references, weights).map {
+            StateMachineAliasRecord.Route(version: $0!.versionNumber!, weight: $1)
+        }
         return (machine, routes)
     }
 
