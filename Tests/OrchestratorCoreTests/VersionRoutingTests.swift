@@ -39,3 +39,44 @@ import Testing
         #expect((0..<100).allSatisfy { StepFunctionsOperations.route(none, roll: $0) == 5 })
     }
 }
+
+/// The engine's version rules on a temporary store.
+@Suite struct EngineVersionTests {
+    static func pass(_ marker: Int) -> String {
+        #"{"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": \#(marker), "End": true}}}"#
+    }
+
+    @Test func theThousandAndFirstVersionExceedsTheQuota() async throws {
+        let harness = try EngineTests.Harness()
+        let engine = harness.engine
+        let machine = try await engine.createStateMachine(name: "many", definition: Self.pass(0))
+        for index in 1...VersionQuota.versions {
+            if index > 1 {
+                _ = try await engine.updateStateMachine(arn: machine.arn, definition: Self.pass(index), roleArn: nil)
+            }
+            let version = try await engine.publishVersion(
+                stateMachineArn: machine.arn, revisionId: nil, description: nil)
+            #expect(version.version == index)
+        }
+        _ = try await engine.updateStateMachine(arn: machine.arn, definition: Self.pass(-1), roleArn: nil)
+        await #expect {
+            _ = try await engine.publishVersion(stateMachineArn: machine.arn, revisionId: nil, description: nil)
+        } throws: { ($0 as? APIError)?.code.name == "ServiceQuotaExceededException" }
+    }
+
+    @Test func publishingAnUnchangedRevisionAnswersTheLatestVersion() async throws {
+        let harness = try EngineTests.Harness()
+        let engine = harness.engine
+        let machine = try await engine.createStateMachine(name: "same", definition: Self.pass(1))
+        let first = try await engine.publishVersion(stateMachineArn: machine.arn, revisionId: "1", description: "a")
+        #expect(
+            try await engine.publishVersion(stateMachineArn: machine.arn, revisionId: nil, description: "b") == first)
+        // An update that changes nothing makes a new revision with the same content: still the same version.
+        _ = try await engine.updateStateMachine(arn: machine.arn, definition: Self.pass(1), roleArn: nil)
+        #expect(
+            try await engine.publishVersion(stateMachineArn: machine.arn, revisionId: nil, description: nil) == first)
+        await #expect {
+            _ = try await engine.publishVersion(stateMachineArn: machine.arn, revisionId: "1", description: nil)
+        } throws: { ($0 as? APIError)?.code.name == "ConflictException" }
+    }
+}
