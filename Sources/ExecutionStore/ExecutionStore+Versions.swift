@@ -58,10 +58,20 @@ extension ExecutionStore {
         return Page(items: page.items.map(\.record), nextCursor: page.nextCursor)
     }
 
-    /// The tags of a resource, oldest key first.
+    /// The tags of a resource, oldest key first; `nil` when no state machine or activity has this ARN.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
-    public func tags(resourceArn: String) async throws -> [ResourceTag] {
-        try await read { db in try ResourceTag.fetchAll(db, resourceArn: resourceArn) }
+    public func tags(resourceArn: String) async throws -> [ResourceTag]? {
+        try await read { db in
+            let exists =
+                try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM state_machine WHERE arn = ?)
+                            OR EXISTS (SELECT 1 FROM activity WHERE arn = ?)
+                        """,
+                    arguments: [resourceArn, resourceArn]) ?? false
+            return exists ? try ResourceTag.fetchAll(db, resourceArn: resourceArn) : nil
+        }
     }
 
     /// When a revision of a state machine was made, or `nil` if there is no such revision.

@@ -1,14 +1,14 @@
 import GRDB
 
 extension Schema {
-    /// v3: published versions and aliases of state machines, resource tags, the version and alias an execution
-    /// was started through, and the role of each revision (NULL for revisions made before v3).
+    /// v4: published versions and aliases of state machines, resource tags, the version and alias an execution
+    /// was started through, and the role of each revision (NULL for revisions made before v4).
     ///
     /// Invariants: a version snapshots a row of `state_machine_revision` (its definition) and keeps the role it was
     /// published with; `state_machine.last_version` is the highest version number ever given, so numbers are never
     /// reused; an alias routes to one or two versions of its own state machine (`second_*` both NULL or both set)
     /// whose weights sum to 100. Versions and aliases go with their state machine (ON DELETE CASCADE); tags carry
-    /// no foreign key (activities may own tags one day) and are deleted with their resource by the engine.
+    /// no foreign key (state machines and activities both own tags) and are deleted with their resource by the engine.
     static func versionsAliasesTags(_ db: Database) throws {
         try db.execute(
             sql: """

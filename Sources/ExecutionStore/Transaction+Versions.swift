@@ -113,6 +113,17 @@ extension Transaction {
         return db.changesCount > 0
     }
 
+    /// Whether a resource that can carry tags exists: a state machine or an activity with this ARN.
+    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    public func taggableResourceExists(arn: String) throws -> Bool {
+        try Bool.fetchOne(
+            db,
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM state_machine WHERE arn = ?) OR EXISTS (SELECT 1 FROM activity WHERE arn = ?)
+                """,
+            arguments: [arn, arn]) ?? false
+    }
+
     /// The tags of a resource, oldest key first.
     /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
     public func tags(resourceArn: String) throws -> [ResourceTag] {

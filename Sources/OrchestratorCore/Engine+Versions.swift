@@ -207,12 +207,12 @@ extension Engine {
         }
     }
 
-    /// Adds or replaces tags of a state machine (AWS TagResource).
+    /// Adds or replaces tags of a state machine or an activity (AWS TagResource).
     /// - Throws: `APIError` — ResourceNotFound, TooManyTags (more than 50 after the change).
     public func tagResource(arn: String, tags: [ResourceTag]) async throws(APIError) {
         try await apiTransition(.writer) { context in
             let tx = try context.tx.transaction()
-            guard try tx.stateMachine(arn: arn) != nil else {
+            guard try tx.taggableResourceExists(arn: arn) else {
                 throw APIError(.resourceNotFound, "Resource not found: '\(arn)'")
             }
             let keys = Set(try tx.tags(resourceArn: arn).map(\.key)).union(tags.map(\.key))
@@ -226,15 +226,25 @@ extension Engine {
         }
     }
 
-    /// Removes tags of a state machine by key (AWS UntagResource).
+    /// Removes tags of a state machine or an activity by key (AWS UntagResource).
     /// - Throws: `APIError` — ResourceNotFound.
     public func untagResource(arn: String, keys: [String]) async throws(APIError) {
         try await apiTransition(.writer) { context in
             let tx = try context.tx.transaction()
-            guard try tx.stateMachine(arn: arn) != nil else {
+            guard try tx.taggableResourceExists(arn: arn) else {
                 throw APIError(.resourceNotFound, "Resource not found: '\(arn)'")
             }
             try tx.removeTags(keys: keys, resourceArn: arn)
+        }
+    }
+
+    /// Removes the tags a deleted activity left (state machines lose theirs in their own deletion).
+    /// - Throws: `APIError` — InternalFailure.
+    func removeTagsOfDeletedActivity(arn: String) async throws(APIError) {
+        try await apiTransition(.writer) { context in
+            let tx = try context.tx.transaction()
+            guard try !tx.taggableResourceExists(arn: arn) else { return }
+            try tx.removeTags(resourceArn: arn)
         }
     }
 

@@ -3,22 +3,26 @@ import ExecutionStore
 import Foundation
 import StatesLanguage
 
-/// TagResource, UntagResource and ListTagsForResource for state machines (Baton has no activities), and
-/// DescribeStateMachineForExecution.
+/// TagResource, UntagResource and ListTagsForResource for state machines and activities, tags on
+/// CreateActivity, and DescribeStateMachineForExecution.
 extension StepFunctionsOperations {
     func handleTags(_ action: String, _ fields: RequestFields) async throws(APIError) -> JSON {
         let arn = try fields.arn("resourceArn")
-        guard let reference = StateMachineReference(arn) else {
-            // Activities are Step Functions resources too, but Baton has none.
-            if arn.hasPrefix("arn:"), arn.split(separator: ":", omittingEmptySubsequences: false).count >= 7,
-                arn.contains(":states:")
-            {
+        if StatesARN.activityName(arn) == nil {
+            guard let reference = StateMachineReference(arn) else {
+                // Another Step Functions resource (an execution, a Map Run) carries no tags.
+                if arn.hasPrefix("arn:"), arn.split(separator: ":", omittingEmptySubsequences: false).count >= 7,
+                    arn.contains(":states:")
+                {
+                    throw APIError(.resourceNotFound, "Resource not found: '\(arn)'")
+                }
+                throw APIError(.invalidArn, "Invalid Arn: '\(arn)'")
+            }
+            // Versions and aliases carry no tags of their own.
+            guard reference.qualifier == nil else {
                 throw APIError(.resourceNotFound, "Resource not found: '\(arn)'")
             }
-            throw APIError(.invalidArn, "Invalid Arn: '\(arn)'")
         }
-        // Versions and aliases carry no tags of their own.
-        guard reference.qualifier == nil else { throw APIError(.resourceNotFound, "Resource not found: '\(arn)'") }
         switch action {
         case "TagResource":
             guard let tags = try fields.tags() else {
@@ -39,11 +43,34 @@ extension StepFunctionsOperations {
             try await engine.untagResource(arn: arn, keys: keys)
             return .object(JSONObject())
         default:
-            guard try await read({ try await engine.store.stateMachine(arn: arn) }) != nil else {
+            guard let tags = try await read({ try await engine.store.tags(resourceArn: arn) }) else {
                 throw APIError(.resourceNotFound, "Resource not found: '\(arn)'")
             }
-            let tags = try await read { try await engine.store.tags(resourceArn: arn) }
             return ["tags": .array(tags.map { ["key": .string($0.key), "value": .string($0.value)] })]
+        }
+    }
+
+    /// CreateActivity with `tags` (kept for a new activity; an existing one's are left as they are, as AWS ignores
+    /// the tags of an idempotent repeat) and DeleteActivity (its tags go with it); `nil` for the base action alone.
+    func handleActivityTags(action: String, _ fields: RequestFields) async throws(APIError) -> JSON? {
+        switch action {
+        case "CreateActivity":
+            guard let tags = try fields.tags(), !tags.isEmpty else { return nil }
+            if Set(tags.map(\.key)).count > ResourceTagRules.maximumCount {
+                throw APIError(
+                    .tooManyTags, "Too many tags: a resource has at most \(ResourceTagRules.maximumCount) tags")
+            }
+            let name = try fields.string("name")
+            let arn = engine.configuration.activityArn(name: name)
+            let existed = try await read { try await engine.store.activity(arn: arn) } != nil
+            let response = try await handleActivity(action: action, fields)
+            if !existed { try await engine.tagResource(arn: arn, tags: tags) }
+            return response
+        case "DeleteActivity":
+            let response = try await handleActivity(action: action, fields)
+            try await engine.removeTagsOfDeletedActivity(arn: try fields.arn("activityArn"))
+            return response
+        default: return nil
         }
     }
 

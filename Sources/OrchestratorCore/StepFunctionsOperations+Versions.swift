@@ -73,6 +73,7 @@ extension StepFunctionsOperations {
         case "ListStateMachineAliases": return try await listAliases(fields)
         case "DescribeStateMachineForExecution": return try await describeStateMachineForExecution(fields)
         case "TagResource", "UntagResource", "ListTagsForResource": return try await handleTags(action, fields)
+        case "CreateActivity", "DeleteActivity": return try await handleActivityTags(action: action, fields)
         default: return nil
         }
     }

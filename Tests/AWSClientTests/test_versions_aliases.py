@@ -444,12 +444,12 @@ def test_tags_on_create_tag_untag_list_and_their_limits(orchestrator):
                  lambda: sfn.list_tags_for_resource(resourceArn=missing)]:
         assert error_code(call)[0] == "ResourceNotFound"
     assert error_code(sfn.list_tags_for_resource, resourceArn="not-an-arn")[0] == "InvalidArn"
-    # Versions have no tags of their own; Baton has no activities.
+    # Versions have no tags of their own; a missing activity is not found.
     version = sfn.publish_state_machine_version(stateMachineArn=arn)["stateMachineVersionArn"]
     assert error_code(sfn.tag_resource, resourceArn=version, tags=[{"key": "a", "value": "b"}])[0] \
         == "ResourceNotFound"
-    activity = "arn:aws:states:us-east-1:123456789012:activity:none"
-    assert error_code(sfn.list_tags_for_resource, resourceArn=activity)[0] == "ResourceNotFound"
+    missing_activity = "arn:aws:states:us-east-1:123456789012:activity:" + unique("none")
+    assert error_code(sfn.list_tags_for_resource, resourceArn=missing_activity)[0] == "ResourceNotFound"
     assert error_code(raw.create_state_machine, name=unique("toomany"), definition=pass_definition("t"),
                       roleArn=ROLE, tags=[{"key": f"k{i}", "value": ""} for i in range(51)])[0] == "TooManyTags"
 
@@ -460,6 +460,26 @@ def test_tags_on_create_tag_untag_list_and_their_limits(orchestrator):
     assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == []
     for operation in ["TagResource", "UntagResource", "ListTagsForResource"]:
         assert shapes.checked[operation] > 0, operation
+
+
+def test_activities_carry_tags_from_creation_until_deletion(orchestrator):
+    sfn = client(orchestrator)
+    shapes = ShapeRecorder(sfn)
+    name = unique("tagged-activity")
+    arn = sfn.create_activity(name=name, tags=[{"key": "team", "value": "ops"}])["activityArn"]
+    # An idempotent repeat answers the activity and leaves its tags as they are, as AWS does.
+    assert sfn.create_activity(name=name, tags=[{"key": "other", "value": "x"}])["activityArn"] == arn
+    assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "ops"}]
+    sfn.tag_resource(resourceArn=arn, tags=[{"key": "tier", "value": "gold"}])
+    sfn.untag_resource(resourceArn=arn, tagKeys=["team"])
+    assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "tier", "value": "gold"}]
+    assert error_code(sfn.tag_resource, resourceArn=arn,
+                      tags=[{"key": f"k{i}", "value": ""} for i in range(50)])[0] == "TooManyTags"
+    sfn.delete_activity(activityArn=arn)
+    assert error_code(sfn.list_tags_for_resource, resourceArn=arn)[0] == "ResourceNotFound"
+    sfn.create_activity(name=name)
+    assert sfn.list_tags_for_resource(resourceArn=arn)["tags"] == []
+    assert shapes.checked["CreateActivity"] == 3 and shapes.checked["ListTagsForResource"] == 3
 
 
 # ---------------------------------------------------------------------------------------------------------------

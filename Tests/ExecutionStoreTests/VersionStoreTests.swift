@@ -5,7 +5,7 @@ import Testing
 
 @testable import ExecutionStore
 
-/// Versions, aliases and tags in the store (migration v3).
+/// Versions, aliases and tags in the store (migration v4).
 @Suite struct VersionStoreTests {
     static let later = Fixture.epoch.addingTimeInterval(60)
 
@@ -102,6 +102,8 @@ import Testing
         let store = try directory.open()
         defer { try? store.close() }
         let arn = Fixture.machineArn
+        #expect(try await store.tags(resourceArn: arn) == nil)
+        try await store.createStateMachine(Fixture.stateMachine())
         try await store.transition { tx in
             try tx.addTags([.init(key: "a", value: "1"), .init(key: "b", value: "")], resourceArn: arn)
             try tx.addTags([.init(key: "a", value: "2"), .init(key: "c", value: "3")], resourceArn: arn)
@@ -109,7 +111,7 @@ import Testing
         }
         #expect(try await store.tags(resourceArn: arn) == [.init(key: "a", value: "2"), .init(key: "c", value: "3")])
         try await store.transition { tx in try tx.removeTags(resourceArn: arn) }
-        #expect(try await store.tags(resourceArn: arn).isEmpty)
+        #expect(try await store.tags(resourceArn: arn) == [])
     }
 
     @Test func executionsKeepTheVersionAndAliasTheyStartedThroughAndListByThem() async throws {
@@ -136,7 +138,7 @@ import Testing
         #expect(try await store.listExecutions(aliasArn: "\(Fixture.machineArn):live").items.map(\.name) == ["alias"])
     }
 
-    /// A store made before v3 opens with its state machines, revisions and executions, and can publish versions.
+    /// A store made before v4 opens with its state machines, revisions and executions, and can publish versions.
     @Test func aVersionTwoStoreMigratesAndPublishes() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
