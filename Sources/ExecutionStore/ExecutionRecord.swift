@@ -20,6 +20,10 @@ public struct NewExecution: Sendable, Hashable {
     public var state: Data
     /// The W3C `traceparent` of the request that started it, if any.
     public var traceParent: String?
+    /// The version ARN it was started through (directly or by an alias), if any.
+    public var stateMachineVersionArn: String?
+    /// The alias ARN it was started through, if any.
+    public var stateMachineAliasArn: String?
 
     /// Creates a new execution value.
     /// - Parameters:
@@ -31,6 +35,8 @@ public struct NewExecution: Sendable, Hashable {
     ///   - startDate: when it started.
     ///   - state: the interpreter's initial serialized state.
     ///   - traceParent: the W3C trace context, if any.
+    ///   - stateMachineVersionArn: the version it was started through, if any.
+    ///   - stateMachineAliasArn: the alias it was started through, if any.
     public init(
         arn: String,
         name: String,
@@ -39,7 +45,9 @@ public struct NewExecution: Sendable, Hashable {
         input: String,
         startDate: Date,
         state: Data,
-        traceParent: String? = nil
+        traceParent: String? = nil,
+        stateMachineVersionArn: String? = nil,
+        stateMachineAliasArn: String? = nil
     ) {
         self.arn = arn
         self.name = name
@@ -49,6 +57,8 @@ public struct NewExecution: Sendable, Hashable {
         self.startDate = startDate
         self.state = state
         self.traceParent = traceParent
+        self.stateMachineVersionArn = stateMachineVersionArn
+        self.stateMachineAliasArn = stateMachineAliasArn
     }
 }
 
@@ -83,6 +93,10 @@ public struct ExecutionRecord: Sendable, Hashable {
     public var nextEventID: Int64
     /// The W3C `traceparent` it was started with, if any.
     public var traceParent: String?
+    /// The version ARN it was started through (directly or by an alias), if any.
+    public var stateMachineVersionArn: String? = nil
+    /// The alias ARN it was started through, if any.
+    public var stateMachineAliasArn: String? = nil
 }
 
 extension ExecutionRecord {
@@ -93,12 +107,13 @@ extension ExecutionRecord {
             id: id, arn: execution.arn, name: execution.name, stateMachineArn: execution.stateMachineArn,
             stateMachineRevision: execution.stateMachineRevision, status: .running, input: execution.input,
             startDate: Date(millisecondsSince1970: execution.startDate.millisecondsSince1970), nextEventID: 1,
-            traceParent: execution.traceParent)
+            traceParent: execution.traceParent, stateMachineVersionArn: execution.stateMachineVersionArn,
+            stateMachineAliasArn: execution.stateMachineAliasArn)
     }
 
     static let columns = """
         id, arn, name, state_machine_arn, state_machine_revision, status, input, output, error, cause, \
-        start_date, stop_date, next_event_id, trace_parent
+        start_date, stop_date, next_event_id, trace_parent, state_machine_version_arn, state_machine_alias_arn
         """
 
     init(row: Row) throws {
@@ -120,7 +135,9 @@ extension ExecutionRecord {
             startDate: Date(millisecondsSince1970: row[10]),
             stopDate: (row[11] as Int64?).map(Date.init(millisecondsSince1970:)),
             nextEventID: row[12],
-            traceParent: row[13]
+            traceParent: row[13],
+            stateMachineVersionArn: row[14],
+            stateMachineAliasArn: row[15]
         )
     }
 

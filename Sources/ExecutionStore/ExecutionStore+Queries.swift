@@ -27,6 +27,8 @@ extension ExecutionStore {
     /// - Parameters:
     ///   - stateMachineArn: only executions of this state machine, or all.
     ///   - status: only executions with this status, or all.
+    ///   - versionArn: only executions started through this version (directly or by an alias), or all.
+    ///   - aliasArn: only executions started through this alias, or all.
     ///   - limit: the page size (at least 1).
     ///   - cursor: the `nextCursor` of the previous page, or `nil` for the first page. Cursors stay valid
     ///     while executions are added: a page never repeats or skips an execution that existed when the first
@@ -36,6 +38,8 @@ extension ExecutionStore {
     public func listExecutions(
         stateMachineArn: String? = nil,
         status: ExecutionStatus? = nil,
+        versionArn: String? = nil,
+        aliasArn: String? = nil,
         limit: Int = 100,
         after cursor: String? = nil
     ) async throws -> Page<ExecutionRecord> {
@@ -50,6 +54,14 @@ extension ExecutionStore {
         if let status {
             conditions.append("status = ?")
             arguments += [status.rawValue]
+        }
+        if let versionArn {
+            conditions.append("state_machine_version_arn = ?")
+            arguments += [versionArn]
+        }
+        if let aliasArn {
+            conditions.append("state_machine_alias_arn = ?")
+            arguments += [aliasArn]
         }
         if let before {
             conditions.append("id < ?")

@@ -95,7 +95,9 @@ extension Transaction {
         {
             throw ExecutionStoreError(.stateMachineAlreadyExists, message: "state machine '\(record.name)' exists")
         }
-        try insertRevision(arn: record.arn, revision: 1, definition: record.definition, at: record.creationDate)
+        try insertRevision(
+            arn: record.arn, revision: 1, definition: record.definition, roleArn: record.roleArn,
+            at: record.creationDate)
         return record
     }
 
@@ -126,7 +128,8 @@ extension Transaction {
             sql: "UPDATE state_machine SET definition = ?, role_arn = ?, revision = ?, update_date = ? WHERE arn = ?",
             arguments: [record.definition, record.roleArn, record.revision, date.millisecondsSince1970, arn]
         )
-        try insertRevision(arn: arn, revision: record.revision, definition: record.definition, at: date)
+        try insertRevision(
+            arn: arn, revision: record.revision, definition: record.definition, roleArn: record.roleArn, at: date)
         return record
     }
 
@@ -139,13 +142,15 @@ extension Transaction {
         return db.changesCount > 0
     }
 
-    private func insertRevision(arn: String, revision: Int, definition: String, at date: Date) throws {
+    private func insertRevision(arn: String, revision: Int, definition: String, roleArn: String, at date: Date)
+        throws
+    {
         try db.execute(
             sql: """
-                INSERT INTO state_machine_revision (state_machine_arn, revision, definition, creation_date)
-                VALUES (?, ?, ?, ?)
+                INSERT INTO state_machine_revision (state_machine_arn, revision, definition, creation_date, role_arn)
+                VALUES (?, ?, ?, ?, ?)
                 """,
-            arguments: [arn, revision, definition, date.millisecondsSince1970]
+            arguments: [arn, revision, definition, date.millisecondsSince1970, roleArn]
         )
     }
 }

@@ -47,8 +47,9 @@ extension Transaction {
             db,
             """
             INSERT INTO execution (id, arn, name, state_machine_arn, state_machine_revision, status, input, output,
-                error, cause, start_date, stop_date, state, next_event_id, trace_parent)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                error, cause, start_date, stop_date, state, next_event_id, trace_parent, state_machine_version_arn,
+                state_machine_alias_arn)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insert.bind(1, id)
         insert.bind(2, execution.arn)
@@ -65,6 +66,8 @@ extension Transaction {
         insert.bind(13, state)
         insert.bind(14, nextEventID)
         insert.bind(15, execution.traceParent)
+        insert.bind(16, execution.stateMachineVersionArn)
+        insert.bind(17, execution.stateMachineAliasArn)
         do {
             try insert.run()
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {

@@ -24,17 +24,20 @@ public struct StartRequest: Sendable {
     public var traceparent: String?
     /// The parent execution's task that asks for this start (`states:startExecution`), if any.
     public var parent: ExecutionStart.ParentTask?
+    /// The version (and alias) it runs, when started through one; `stateMachineArn` is then the unqualified ARN.
+    public var pinned: PinnedVersion?
 
     /// Creates a request.
     public init(
         stateMachineArn: String, name: String?, input: String?, traceparent: String?,
-        parent: ExecutionStart.ParentTask? = nil
+        parent: ExecutionStart.ParentTask? = nil, pinned: PinnedVersion? = nil
     ) {
         self.stateMachineArn = stateMachineArn
         self.name = name
         self.input = input
         self.traceparent = traceparent
         self.parent = parent
+        self.pinned = pinned
     }
 }
 
@@ -46,13 +49,16 @@ extension Engine {
     ///   - name: the execution name; a UUID when `nil`.
     ///   - input: the input JSON text; `{}` when `nil`.
     ///   - traceparent: the W3C trace context to carry into its task messages.
+    ///   - pinned: the version (and alias) it runs, when started through one.
     /// - Throws: `APIError` — InvalidArn, InvalidName, InvalidExecutionInput, StateMachineDoesNotExist,
     ///   ExecutionAlreadyExists, InternalFailure.
     public func startExecution(
-        stateMachineArn: String, name: String? = nil, input: String? = nil, traceparent: String? = nil
+        stateMachineArn: String, name: String? = nil, input: String? = nil, traceparent: String? = nil,
+        pinned: PinnedVersion? = nil
     ) async throws(APIError) -> StartedExecution {
         try await apiTransition(
-            try startTransition(stateMachineArn: stateMachineArn, name: name, input: input, traceparent: traceparent))
+            try startTransition(
+                stateMachineArn: stateMachineArn, name: name, input: input, traceparent: traceparent, pinned: pinned))
     }
 
     /// Starts executions that arrived together as one batch (``commit(batch:)``): one store commit for all of them,
@@ -63,7 +69,7 @@ extension Engine {
         await apiBatch(requests) { request throws(APIError) in
             try startTransition(
                 stateMachineArn: request.stateMachineArn, name: request.name, input: request.input,
-                traceparent: request.traceparent, parent: request.parent)
+                traceparent: request.traceparent, parent: request.parent, pinned: request.pinned)
         }
     }
 
@@ -71,7 +77,7 @@ extension Engine {
     /// - Throws: `APIError` — InvalidArn, InvalidName, InvalidExecutionInput.
     private func startTransition(
         stateMachineArn: String, name: String?, input: String?, traceparent: String?,
-        parent: ExecutionStart.ParentTask? = nil
+        parent: ExecutionStart.ParentTask? = nil, pinned: PinnedVersion? = nil
     ) throws(APIError) -> BatchedTransition<StartedExecution> {
         guard let machineName = StatesARN.stateMachineName(stateMachineArn) else {
             throw APIError(.invalidArn, "Invalid Arn: '\(stateMachineArn.prefix(256))'")
@@ -107,12 +113,13 @@ extension Engine {
             let record = try tx.insertExecution(
                 NewExecution(
                     arn: executionArn, name: name, stateMachineArn: stateMachineArn,
-                    stateMachineRevision: machine.revision, input: input, startDate: context.now, state: Data(),
-                    traceParent: traceparent))
+                    stateMachineRevision: pinned?.revision ?? machine.revision, input: input, startDate: context.now,
+                    state: Data(), traceParent: traceparent, stateMachineVersionArn: pinned?.versionArn,
+                    stateMachineAliasArn: pinned?.aliasArn))
             let start = ExecutionStart(
                 input: parsedInput, executionArn: executionArn, executionName: name,
-                stateMachineArn: stateMachineArn, stateMachineName: machine.name, roleArn: machine.roleArn,
-                startDate: context.now, parent: parent)
+                stateMachineArn: stateMachineArn, stateMachineName: machine.name,
+                roleArn: pinned?.roleArn ?? machine.roleArn, startDate: context.now, parent: parent)
             try context.run([.started(start)], executionID: record.id, record: record)
             if let parent,
                 let report = NestedExecution.startedCallback(

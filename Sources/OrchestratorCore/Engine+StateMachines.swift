@@ -74,11 +74,17 @@ extension Engine {
         }
     }
 
-    /// Deletes a state machine (AWS DeleteStateMachine); its executions keep their history.
+    /// Deletes a state machine (AWS DeleteStateMachine) with its versions, aliases and tags; its executions keep
+    /// their history.
     /// - Throws: `APIError` — InvalidArn.
     public func deleteStateMachine(arn: String) async throws(APIError) {
         guard StatesARN.stateMachineName(arn) != nil else { throw APIError(.invalidArn, "Invalid Arn: '\(arn)'") }
-        _ = try await apiTransition(.writer) { context in try context.tx.transaction().deleteStateMachine(arn: arn) }
+        // Its versions and aliases go with it (the store cascades); its tags are removed here.
+        _ = try await apiTransition(.writer) { context in
+            let tx = try context.tx.transaction()
+            try tx.removeTags(resourceArn: arn)
+            return try tx.deleteStateMachine(arn: arn)
+        }
     }
 
     /// Registers every `*.asl.json` file of a directory (`BATON_STATE_MACHINES`) under its file name: created

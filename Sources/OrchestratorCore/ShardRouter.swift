@@ -66,14 +66,16 @@ public struct ShardRouter: Sendable {
         switch action {
         case "StartExecution":
             return owner(request["name"]?.stringValue.map { map.shard(ofExecutionName: $0) })
-        case "DescribeExecution", "GetExecutionHistory", "StopExecution":
+        case "DescribeExecution", "GetExecutionHistory", "StopExecution", "DescribeStateMachineForExecution":
             return owner(request["executionArn"]?.stringValue.flatMap { map.shard(ofExecutionArn: $0) })
         case "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat":
             guard let token = request["taskToken"]?.stringValue, let shard = ShardMap.shard(ofTaskToken: token),
                 shard != self.shard, shard < map.count
             else { return .local }
             return .callback(shard: shard)
-        case "CreateStateMachine", "UpdateStateMachine", "DeleteStateMachine", "CreateActivity", "DeleteActivity":
+        case "CreateStateMachine", "UpdateStateMachine", "DeleteStateMachine", "CreateActivity", "DeleteActivity",
+            "PublishStateMachineVersion", "DeleteStateMachineVersion", "CreateStateMachineAlias",
+            "UpdateStateMachineAlias", "DeleteStateMachineAlias", "TagResource", "UntagResource":
             return .everyShard
         case "ListExecutions": return .gather
         default: return .local

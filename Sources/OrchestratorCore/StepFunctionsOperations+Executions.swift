@@ -34,6 +34,8 @@ extension StepFunctionsOperations {
         if let error = record.error { object["error"] = .string(error) }
         if let cause = record.cause { object["cause"] = .string(cause) }
         if let trace = record.traceParent { object["traceHeader"] = .string(trace) }
+        if let version = record.stateMachineVersionArn { object["stateMachineVersionArn"] = .string(version) }
+        if let alias = record.stateMachineAliasArn { object["stateMachineAliasArn"] = .string(alias) }
         return object
     }
 
@@ -46,13 +48,16 @@ extension StepFunctionsOperations {
         if fields.body["mapRunArn"].map({ $0 != .null }) ?? false {
             throw APIError(.named("ResourceNotFound"), "Baton does not keep Map Runs: no such mapRunArn")
         }
+        // A version or alias ARN lists the executions started through it.
+        var reference: StateMachineReference?
         if let machine {
-            guard StatesARN.stateMachineName(machine) != nil else {
+            guard let parsed = StateMachineReference(machine) else {
                 throw APIError(.invalidArn, "Invalid Arn: '\(machine)'")
             }
-            guard try await read({ try await engine.store.stateMachine(arn: machine) }) != nil else {
+            guard try await read({ try await engine.store.stateMachine(arn: parsed.base) }) != nil else {
                 throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(machine)'")
             }
+            reference = parsed
         }
         // Baton never redrives, so no execution is PENDING_REDRIVE and none was REDRIVEN.
         if statusName == ExecutionStatusName.pendingRedrive.rawValue || redrive == "REDRIVEN" {
@@ -60,8 +65,9 @@ extension StepFunctionsOperations {
         }
         let page = try await read {
             try await engine.store.listExecutions(
-                stateMachineArn: machine, status: statusName.flatMap { .init(rawValue: $0) }, limit: limit,
-                after: cursor)
+                stateMachineArn: reference?.base, status: statusName.flatMap { .init(rawValue: $0) },
+                versionArn: reference?.versionNumber != nil ? machine : nil,
+                aliasArn: reference?.aliasName != nil ? machine : nil, limit: limit, after: cursor)
         }
         let executions: [JSON] = page.items.map { record in
             var item: JSONObject = [
@@ -70,6 +76,8 @@ extension StepFunctionsOperations {
                 "startDate": .number(record.startDate.timeIntervalSince1970),
             ]
             if let stop = record.stopDate { item["stopDate"] = .number(stop.timeIntervalSince1970) }
+            if let version = record.stateMachineVersionArn { item["stateMachineVersionArn"] = .string(version) }
+            if let alias = record.stateMachineAliasArn { item["stateMachineAliasArn"] = .string(alias) }
             return .object(item)
         }
         var response: JSONObject = ["executions": .array(executions)]

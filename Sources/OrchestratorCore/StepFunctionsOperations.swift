@@ -41,13 +41,13 @@ public struct StepFunctionsOperations: Sendable {
     }
 
     /// The actions served.
-    public static let actions: Set<String> = [
+    public static let actions: Set<String> = Set<String>([
         "CreateStateMachine", "DescribeStateMachine", "ListStateMachines", "UpdateStateMachine",
         "DeleteStateMachine", "ValidateStateMachineDefinition", "StartExecution", "DescribeExecution",
         "ListExecutions", "GetExecutionHistory", "StopExecution", "SendTaskSuccess", "SendTaskFailure",
         "SendTaskHeartbeat", "CreateActivity", "DeleteActivity", "DescribeActivity", "ListActivities",
         "GetActivityTask", "TestState",
-    ]
+    ]).union(versionActions)
 
     static let machineTypes = ["STANDARD", "EXPRESS"]
     static let includedData = ["ALL_DATA", "METADATA_ONLY"]
@@ -101,6 +101,9 @@ public struct StepFunctionsOperations: Sendable {
     /// Runs one action on this shard's store.
     func handleLocally(action: String, body: JSONObject, traceparent: String? = nil) async throws(APIError) -> JSON {
         let fields = RequestFields(body: body, action: action)
+        if let answer = try await handleVersioning(action: action, fields: fields, traceparent: traceparent) {
+            return answer
+        }
         switch action {
         case "CreateStateMachine": return try await createStateMachine(fields)
         case "DescribeStateMachine": return try await describeStateMachine(fields)
@@ -147,7 +150,7 @@ public struct StepFunctionsOperations: Sendable {
         }
     }
 
-    private func createStateMachine(_ fields: RequestFields) async throws(APIError) -> JSON {
+    func createStateMachine(_ fields: RequestFields) async throws(APIError) -> JSON {
         // roleArn is required by AWS; Baton runs no IAM, so it is optional here (every AWS client sends it).
         _ = try fields.optionalString("versionDescription", length: RequestFields.Length.versionDescription)
         let record = try await engine.createStateMachine(
@@ -208,7 +211,7 @@ public struct StepFunctionsOperations: Sendable {
         return .object(response)
     }
 
-    private func updateStateMachine(_ fields: RequestFields) async throws(APIError) -> JSON {
+    func updateStateMachine(_ fields: RequestFields) async throws(APIError) -> JSON {
         let arn = try fields.arn("stateMachineArn")
         let definition = try fields.optionalString("definition", length: RequestFields.Length.definition)
         let roleArn = try fields.optionalArn("roleArn")
@@ -287,6 +290,9 @@ public struct StepFunctionsOperations: Sendable {
                 var request = try Self.startRequest(
                     RequestFields(body: object, action: "StartExecution"), traceparent: traceparent)
                 request.parent = parent
+                if let reference = StateMachineReference(request.stateMachineArn), reference.qualifier != nil {
+                    request = try await pinned(request, reference: reference)
+                }
                 batch.append(request)
                 positions.append(index)
             } catch {
@@ -307,7 +313,7 @@ public struct StepFunctionsOperations: Sendable {
 
     /// A StartExecution request's fields, checked; the trace context it carries into its tasks (its `traceHeader`,
     /// else the `traceparent` it arrived with, else a fresh one).
-    private static func startRequest(_ fields: RequestFields, traceparent: String?) throws(APIError) -> StartRequest {
+    static func startRequest(_ fields: RequestFields, traceparent: String?) throws(APIError) -> StartRequest {
         let trace = try fields.optionalString("traceHeader", length: RequestFields.Length.traceHeader)
         if let trace, !trace.unicodeScalars.allSatisfy(\.isASCII) {
             throw RequestFields.constraint("traceHeader", "Member must satisfy regular expression pattern: \\p{ASCII}*")
@@ -319,7 +325,7 @@ public struct StepFunctionsOperations: Sendable {
             input: try fields.optionalString("input"), traceparent: carried ?? TraceParent.generate())
     }
 
-    private static func startResponse(_ started: StartedExecution) -> JSON {
+    static func startResponse(_ started: StartedExecution) -> JSON {
         [
             "executionArn": .string(started.executionArn),
             "startDate": .number(started.startDate.timeIntervalSince1970),
