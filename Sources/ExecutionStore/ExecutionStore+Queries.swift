@@ -27,6 +27,7 @@ extension ExecutionStore {
     /// - Parameters:
     ///   - stateMachineArn: only executions of this state machine, or all.
     ///   - status: only executions with this status, or all.
+    ///   - redriven: only executions redriven at least once (`true`), never redriven (`false`), or all (`nil`).
     ///   - limit: the page size (at least 1).
     ///   - cursor: the `nextCursor` of the previous page, or `nil` for the first page. Cursors stay valid
     ///     while executions are added: a page never repeats or skips an execution that existed when the first
@@ -36,6 +37,7 @@ extension ExecutionStore {
     public func listExecutions(
         stateMachineArn: String? = nil,
         status: ExecutionStatus? = nil,
+        redriven: Bool? = nil,
         limit: Int = 100,
         after cursor: String? = nil
     ) async throws -> Page<ExecutionRecord> {
@@ -50,6 +52,9 @@ extension ExecutionStore {
         if let status {
             conditions.append("status = ?")
             arguments += [status.rawValue]
+        }
+        if let redriven {
+            conditions.append((redriven ? "" : "NOT ") + "EXISTS (SELECT 1 FROM redrive WHERE execution_id = id)")
         }
         if let before {
             conditions.append("id < ?")

@@ -10,6 +10,7 @@ enum Schema {
         migrator.registerMigration("v2-history-per-transition", migrate: historyPerTransition)
         migrator.registerMigration("v3-open-task-child", migrate: openTaskChild)
         migrator.registerMigration("v3-activities", migrate: activities)
+        migrator.registerMigration("v4-redrive", migrate: redrives)
         return migrator
     }
 

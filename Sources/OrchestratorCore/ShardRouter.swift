@@ -66,7 +66,7 @@ public struct ShardRouter: Sendable {
         switch action {
         case "StartExecution":
             return owner(request["name"]?.stringValue.map { map.shard(ofExecutionName: $0) })
-        case "DescribeExecution", "GetExecutionHistory", "StopExecution":
+        case "DescribeExecution", "GetExecutionHistory", "StopExecution", "RedriveExecution":
             return owner(request["executionArn"]?.stringValue.flatMap { map.shard(ofExecutionArn: $0) })
         case "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat":
             guard let token = request["taskToken"]?.stringValue, let shard = ShardMap.shard(ofTaskToken: token),

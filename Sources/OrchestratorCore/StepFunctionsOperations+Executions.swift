@@ -13,6 +13,7 @@ extension StepFunctionsOperations {
             throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(arn)'")
         }
         var object = Self.describe(record)
+        try await addRedriveFields(to: &object, of: record)
         if included == "METADATA_ONLY" {
             for key in ["input", "inputDetails", "output", "outputDetails"] { object[key] = nil }
         }
@@ -54,25 +55,26 @@ extension StepFunctionsOperations {
                 throw APIError(.stateMachineDoesNotExist, "State Machine Does Not Exist: '\(machine)'")
             }
         }
-        // Baton never redrives, so no execution is PENDING_REDRIVE and none was REDRIVEN.
-        if statusName == ExecutionStatusName.pendingRedrive.rawValue || redrive == "REDRIVEN" {
+        // A redrive commits in one transaction, so no execution is ever seen PENDING_REDRIVE.
+        if statusName == ExecutionStatusName.pendingRedrive.rawValue {
             return ["executions": []]
         }
         let page = try await read {
             try await engine.store.listExecutions(
-                stateMachineArn: machine, status: statusName.flatMap { .init(rawValue: $0) }, limit: limit,
-                after: cursor)
+                stateMachineArn: machine, status: statusName.flatMap { .init(rawValue: $0) },
+                redriven: redrive.map { $0 == "REDRIVEN" }, limit: limit, after: cursor)
         }
-        let executions: [JSON] = page.items.map { record in
+        var items: [JSONObject] = page.items.map { record in
             var item: JSONObject = [
                 "executionArn": .string(record.arn), "stateMachineArn": .string(record.stateMachineArn),
                 "name": .string(record.name), "status": .string(record.status.rawValue),
                 "startDate": .number(record.startDate.timeIntervalSince1970),
             ]
             if let stop = record.stopDate { item["stopDate"] = .number(stop.timeIntervalSince1970) }
-            return .object(item)
+            return item
         }
-        var response: JSONObject = ["executions": .array(executions)]
+        try await addRedriveCounts(to: &items, ids: page.items.map(\.id))
+        var response: JSONObject = ["executions": .array(items.map(JSON.object))]
         if let next = page.nextCursor { response["nextToken"] = .string(next) }
         return .object(response)
     }

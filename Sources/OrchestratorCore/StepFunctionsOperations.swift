@@ -46,7 +46,7 @@ public struct StepFunctionsOperations: Sendable {
         "DeleteStateMachine", "ValidateStateMachineDefinition", "StartExecution", "DescribeExecution",
         "ListExecutions", "GetExecutionHistory", "StopExecution", "SendTaskSuccess", "SendTaskFailure",
         "SendTaskHeartbeat", "CreateActivity", "DeleteActivity", "DescribeActivity", "ListActivities",
-        "GetActivityTask",
+        "GetActivityTask", "RedriveExecution",
     ]
 
     static let machineTypes = ["STANDARD", "EXPRESS"]
@@ -114,6 +114,7 @@ public struct StepFunctionsOperations: Sendable {
         case "DescribeExecution": return try await describeExecution(fields)
         case "ListExecutions": return try await listExecutions(fields)
         case "GetExecutionHistory": return try await history(fields)
+        case "RedriveExecution": return try await redriveExecution(fields)
         case "StopExecution":
             let (arn, error, cause) = (
                 try fields.arn("executionArn"),

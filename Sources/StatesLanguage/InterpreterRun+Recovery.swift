@@ -16,6 +16,7 @@ extension InterpreterRun {
             var counts = active.retryCounts
             if counts.count < retriers.count { counts += Array(repeating: 0, count: retriers.count - counts.count) }
             if counts[index] < retrier.maxAttempts {
+                discardRedriveCapture()
                 counts[index] += 1
                 var delay = retrier.backoff(forAttempt: counts[index])
                 if retrier.jitterStrategy == .full { delay = Double.random(in: 0...delay, using: &random) }
@@ -27,6 +28,7 @@ extension InterpreterRun {
             }
         }
         if let (_, catcher) = Catcher.match(error, in: definitionState.catchers) {
+            discardRedriveCapture()
             if definitionState.queryLanguage == .jsonata {
                 caught(error, by: catcher, in: definitionState, input: active.input.value, path: path)
                 return
@@ -88,6 +90,7 @@ extension InterpreterRun {
     /// state fails with the same error after stopping its other branches / iterations.
     mutating func failFrame(_ path: ScopePath, _ error: StatesError) {
         guard isRunning else { return }
+        captureRedrivePoint(failing: path)
         if path.isRoot {
             finishExecution(
                 .failed(error: error.error.isEmpty ? nil : error.error, cause: error.cause.isEmpty ? nil : error.cause),
