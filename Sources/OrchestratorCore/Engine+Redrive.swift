@@ -139,6 +139,7 @@ extension Engine {
                 .named("ExecutionNotRedrivable"), "Execution is \(record.status.rawValue) and cannot be redriven")
         }
         try context.run([.redriven(at: now)], executionID: executionID)
-        return now
+        // The date as stored (whole milliseconds), so a repeated request with the client token answers the same.
+        return Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
     }
 }
