@@ -4,6 +4,10 @@ import BatonTestSupport
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// RedriveExecution through the real orchestrator and broker: an execution that failed with States.Timeout
 /// because nobody answered resumes with a new task message and token; only the new token is accepted, also across
 /// a kill -9 of the orchestrator after the redrive.
@@ -71,6 +75,35 @@ import Testing
             let types = try await client.historyTypes(execution)
             #expect(types.filter { $0 == "ExecutionRedriven" }.count == 1)
             #expect(types.filter { $0 == "TaskScheduled" }.count == 2, "one task before and one after the redrive")
+        }
+    }
+
+    @Test func theConsoleRedrivesAStoppedExecutionWithItsButton() async throws {
+        try await withTaskSystem("redrive-console") { system, client, inbox, queue in
+            let machine = try await client.createStateMachine(
+                "m", definition: Self.definition(queue: queue, timeout: 600))
+            let execution = try await client.startExecution(machine)
+            let old = try await inbox.next()
+            _ = try await client.command("StopExecution", request: #"{"executionArn": "\#(execution)"}"#)
+            #expect(try await client.waitForEnd(execution)["status"]?.stringValue == "ABORTED")
+            let api = try #require(system.apiURL)
+            let encoded = try #require(execution.addingPercentEncoding(withAllowedCharacters: .alphanumerics))
+            let (page, _) = try await URLSession.shared.data(
+                from: try #require(URL(string: "\(api.absoluteString)/console/execution?arn=\(encoded)")))
+            #expect(String(decoding: page, as: UTF8.self).contains("action=\"/console/execution/redrive\""))
+            var post = URLRequest(url: api.appendingPathComponent("console/execution/redrive"))
+            post.httpMethod = "POST"
+            post.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+            post.httpBody = Data("arn=\(encoded)".utf8)
+            _ = try await URLSession.shared.data(for: post)
+            let new = try await inbox.next()
+            #expect(new.token != old.token)
+            #expect(try await client.describe(execution)["redriveCount"] == 1)
+            #expect(try await client.succeed(try #require(new.token)) == nil)
+            #expect(try await client.waitForEnd(execution)["status"]?.stringValue == "SUCCEEDED")
+            let (after, _) = try await URLSession.shared.data(
+                from: try #require(URL(string: "\(api.absoluteString)/console/execution?arn=\(encoded)")))
+            #expect(!String(decoding: after, as: UTF8.self).contains("/console/execution/redrive"), "no button now")
         }
     }
 }
