@@ -10,7 +10,7 @@ public struct BatonCommand: AsyncParsableCommand {
         abstract: "Start and inspect executions, send callbacks, load-test callback throughput, run failure scenarios.",
         subcommands: [
             StartExecutionCommand.self, DescribeExecutionCommand.self, GetExecutionHistoryCommand.self,
-            ListExecutionsCommand.self, StopExecutionCommand.self, SendTaskSuccessCommand.self,
+            ListExecutionsCommand.self, StopExecutionCommand.self, RedriveCommand.self, SendTaskSuccessCommand.self,
             SendTaskFailureCommand.self, SendTaskHeartbeatCommand.self, CreateStateMachineCommand.self,
             ListStateMachinesCommand.self, ActivitiesCommand.self, ValidateCommand.self, TestStateCommand.self,
             ApprovalsCommand.self,

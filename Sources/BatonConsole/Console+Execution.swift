@@ -90,6 +90,7 @@ extension Console {
                 <button type="submit" class="danger">Stop execution</button></form>
                 """
         }
+        body += Self.redriveForm(described, arn: arn)
         body += "<h2>Graph</h2>\(graph)"
         body += "<h2>Timeline</h2>\(timeline.html)"
         body += "<h2>Input</h2><pre id=\"input\">\(HTML.escape(described["input"]?.stringValue ?? ""))</pre>"

@@ -102,6 +102,9 @@ package struct Console: Sendable {
         router.post("/console/execution/stop") { request, _ in
             await console.guarded(request, post: true) { try await console.stop($0) }
         }
+        router.post("/console/execution/redrive") { request, _ in
+            await console.guarded(request, post: true) { try await console.redrive($0) }
+        }
         router.post("/console/execution/callback") { request, _ in
             await console.guarded(request, post: true) { try await console.callback($0) }
         }

@@ -137,7 +137,7 @@ public final class BatonClient: Sendable {
             if let name = object["name"] as? String {
                 return names.commandQueue(shard: shards.shard(ofExecutionName: name))
             }
-        case "DescribeExecution", "GetExecutionHistory", "StopExecution":
+        case "DescribeExecution", "GetExecutionHistory", "StopExecution", "RedriveExecution":
             if let arn = object["executionArn"] as? String, let shard = shards.shard(ofExecutionArn: arn) {
                 return names.commandQueue(shard: shard)
             }

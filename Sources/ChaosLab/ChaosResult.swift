@@ -37,7 +37,7 @@ struct ChaosResult: Codable, Sendable {
         }
         if check.events == 0 || check.status == "RUNNING" { lost += 1 }
         repeatedEvents += check.events - check.distinctEvents
-        if check.distinctEvents > 1 || check.succeededTasks > 1 {
+        if check.distinctEvents > 1 + check.redrives || check.succeededTasks > 1 {
             duplicated += 1
             if failures.count < 20 {
                 failures.append(

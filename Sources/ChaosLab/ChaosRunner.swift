@@ -118,15 +118,19 @@ struct ChaosRunner {
         let history = try await context.historyTypes(arn)
         let status = description["status"] as? String ?? "?"
         let error = description["error"] as? String
+        // A redriven execution stopped once before each redrive: those terminal events are its earlier ends, not
+        // duplicates; it must end exactly once more, as it is now.
+        let redrives = history.count { $0 == "ExecutionRedriven" }
         var check = ExecutionCheck(
             arn: arn, status: status, error: error, events: events.count, distinctEvents: Set(events).count)
+        check.redrives = redrives
         check.succeededTasks = history.count { $0 == "TaskSucceeded" }
         let expected = scenario.expected(history: history)
         if status != expected.status || (expected.status == "FAILED" && error != expected.error) {
             check.problem =
                 "\(arn.split(separator: ":").last ?? ""): \(status)/\(error ?? "-"), expected "
                 + "\(expected.status)/\(expected.error ?? "-")"
-        } else if let event = events.first, event.status != status {
+        } else if let event = events.last, event.status != status {
             check.problem = "\(arn): event says \(event.status), DescribeExecution \(status)"
         }
         return check
@@ -150,5 +154,7 @@ struct ExecutionCheck: Sendable {
     /// Different terminal events: an identical event published again (the outbox after a crash) counts once.
     var distinctEvents: Int
     var succeededTasks = 0
+    /// `ExecutionRedriven` events: each one follows an earlier terminal event of the execution.
+    var redrives = 0
     var problem: String?
 }

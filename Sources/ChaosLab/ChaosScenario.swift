@@ -49,7 +49,7 @@ enum ChaosCatalog {
     static let scenarios: [any ChaosScenario] = [
         CallbackRejectionScenario(), NeverCallsBackScenario(), WorkerCrashScenario(), PoisonMessageScenario(),
         OrchestratorCrashScenario(), BrokerRestartScenario(), BacklogScenario(), MemoryAlarmScenario(),
-        HeartbeatStormScenario(), NetworkPartitionScenario(),
+        HeartbeatStormScenario(), NetworkPartitionScenario(), OutageRedriveScenario(),
     ]
 
     static func named(_ name: String) -> (any ChaosScenario)? { scenarios.first { $0.name == name } }

@@ -29,6 +29,7 @@ extension ExecutionStore {
     ///   - status: only executions with this status, or all.
     ///   - versionArn: only executions started through this version (directly or by an alias), or all.
     ///   - aliasArn: only executions started through this alias, or all.
+    ///   - redriven: only executions redriven at least once (`true`), never redriven (`false`), or all (`nil`).
     ///   - limit: the page size (at least 1).
     ///   - cursor: the `nextCursor` of the previous page, or `nil` for the first page. Cursors stay valid
     ///     while executions are added: a page never repeats or skips an execution that existed when the first
@@ -40,6 +41,7 @@ extension ExecutionStore {
         status: ExecutionStatus? = nil,
         versionArn: String? = nil,
         aliasArn: String? = nil,
+        redriven: Bool? = nil,
         limit: Int = 100,
         after cursor: String? = nil
     ) async throws -> Page<ExecutionRecord> {
@@ -62,6 +64,9 @@ extension ExecutionStore {
         if let aliasArn {
             conditions.append("state_machine_alias_arn = ?")
             arguments += [aliasArn]
+        }
+        if let redriven {
+            conditions.append((redriven ? "" : "NOT ") + "EXISTS (SELECT 1 FROM redrive WHERE execution_id = id)")
         }
         if let before {
             conditions.append("id < ?")

@@ -11,6 +11,7 @@ enum Schema {
         migrator.registerMigration("v3-open-task-child", migrate: openTaskChild)
         migrator.registerMigration("v3-activities", migrate: activities)
         migrator.registerMigration("v4-versions-aliases-tags", migrate: versionsAliasesTags)
+        migrator.registerMigration("v4-redrive", migrate: redrives)
         return migrator
     }
 

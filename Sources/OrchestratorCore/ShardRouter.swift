@@ -66,7 +66,8 @@ public struct ShardRouter: Sendable {
         switch action {
         case "StartExecution":
             return owner(request["name"]?.stringValue.map { map.shard(ofExecutionName: $0) })
-        case "DescribeExecution", "GetExecutionHistory", "StopExecution", "DescribeStateMachineForExecution":
+        case "DescribeExecution", "GetExecutionHistory", "StopExecution", "DescribeStateMachineForExecution",
+            "RedriveExecution":
             return owner(request["executionArn"]?.stringValue.flatMap { map.shard(ofExecutionArn: $0) })
         case "SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat":
             guard let token = request["taskToken"]?.stringValue, let shard = ShardMap.shard(ofTaskToken: token),

@@ -13,6 +13,7 @@ extension StepFunctionsOperations {
             throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(arn)'")
         }
         var object = Self.describe(record)
+        try await addRedriveFields(to: &object, of: record)
         if included == "METADATA_ONLY" {
             for key in ["input", "inputDetails", "output", "outputDetails"] { object[key] = nil }
         }
@@ -59,17 +60,18 @@ extension StepFunctionsOperations {
             }
             reference = parsed
         }
-        // Baton never redrives, so no execution is PENDING_REDRIVE and none was REDRIVEN.
-        if statusName == ExecutionStatusName.pendingRedrive.rawValue || redrive == "REDRIVEN" {
+        // A redrive commits in one transaction, so no execution is ever seen PENDING_REDRIVE.
+        if statusName == ExecutionStatusName.pendingRedrive.rawValue {
             return ["executions": []]
         }
         let page = try await read {
             try await engine.store.listExecutions(
                 stateMachineArn: reference?.base, status: statusName.flatMap { .init(rawValue: $0) },
                 versionArn: reference?.versionNumber != nil ? machine : nil,
-                aliasArn: reference?.aliasName != nil ? machine : nil, limit: limit, after: cursor)
+                aliasArn: reference?.aliasName != nil ? machine : nil, redriven: redrive.map { $0 == "REDRIVEN" },
+                limit: limit, after: cursor)
         }
-        let executions: [JSON] = page.items.map { record in
+        var items: [JSONObject] = page.items.map { record in
             var item: JSONObject = [
                 "executionArn": .string(record.arn), "stateMachineArn": .string(record.stateMachineArn),
                 "name": .string(record.name), "status": .string(record.status.rawValue),
@@ -78,9 +80,10 @@ extension StepFunctionsOperations {
             if let stop = record.stopDate { item["stopDate"] = .number(stop.timeIntervalSince1970) }
             if let version = record.stateMachineVersionArn { item["stateMachineVersionArn"] = .string(version) }
             if let alias = record.stateMachineAliasArn { item["stateMachineAliasArn"] = .string(alias) }
-            return .object(item)
+            return item
         }
-        var response: JSONObject = ["executions": .array(executions)]
+        try await addRedriveCounts(to: &items, ids: page.items.map(\.id))
+        var response: JSONObject = ["executions": .array(items.map(JSON.object))]
         if let next = page.nextCursor { response["nextToken"] = .string(next) }
         return .object(response)
     }

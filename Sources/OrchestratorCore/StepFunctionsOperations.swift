@@ -46,7 +46,7 @@ public struct StepFunctionsOperations: Sendable {
         "DeleteStateMachine", "ValidateStateMachineDefinition", "StartExecution", "DescribeExecution",
         "ListExecutions", "GetExecutionHistory", "StopExecution", "SendTaskSuccess", "SendTaskFailure",
         "SendTaskHeartbeat", "CreateActivity", "DeleteActivity", "DescribeActivity", "ListActivities",
-        "GetActivityTask", "TestState",
+        "GetActivityTask", "TestState", "RedriveExecution",
     ]).union(versionActions)
 
     static let machineTypes = ["STANDARD", "EXPRESS"]
@@ -118,6 +118,7 @@ public struct StepFunctionsOperations: Sendable {
         case "DescribeExecution": return try await describeExecution(fields)
         case "ListExecutions": return try await listExecutions(fields)
         case "GetExecutionHistory": return try await history(fields)
+        case "RedriveExecution": return try await redriveExecution(fields)
         case "StopExecution":
             let (arn, error, cause) = (
                 try fields.arn("executionArn"),

@@ -42,7 +42,8 @@ struct TransitionContext {
         guard let record = try record ?? tx.execution(id: executionID) else {
             throw InterpreterRejection(.executionNotRunning, message: "no execution with id \(executionID)")
         }
-        // A finished execution keeps the state it last waited in (the final one is not saved): never run it again.
+        // A finished execution is never run again (a succeeded one keeps the state it last waited in, a stopped one
+        // its final state, which RedriveExecution resumes after reopening it).
         guard record.status == .running else {
             throw InterpreterRejection(.executionNotRunning, message: "execution \(executionID) is not running")
         }
@@ -127,7 +128,9 @@ struct TransitionContext {
             try tx.cancelTimer(executionID: record.id, key: TimerKey.interpreter(id.rawValue))
             return []
         case .finish(let outcome):
-            try finish(outcome, record: record, parent: interpreter.state.start?.parent)
+            // A stopped execution keeps its final state: where RedriveExecution resumes it.
+            let kept: Data? = if case .succeeded = outcome { nil } else { Data(interpreter.state.storedJSONBytes) }
+            try finish(outcome, record: record, parent: interpreter.state.start?.parent, state: kept)
             finished = true
             return []
         }
@@ -201,7 +204,7 @@ struct TransitionContext {
     }
 
     private mutating func finish(
-        _ outcome: ExecutionOutcome, record: ExecutionRecord, parent: ExecutionStart.ParentTask?
+        _ outcome: ExecutionOutcome, record: ExecutionRecord, parent: ExecutionStart.ParentTask?, state: Data?
     ) throws {
         var output: String?
         var error: String?
@@ -215,7 +218,7 @@ struct TransitionContext {
         let status = outcome.status
         let applied = try tx.finishExecution(
             record.id, status: status, output: output, error: error, cause: cause,
-            state: nil, at: now)
+            state: state, at: now)
         guard applied else { return }
         produced.finished.append(
             FinishedExecution(

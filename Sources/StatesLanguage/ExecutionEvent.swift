@@ -30,6 +30,9 @@ public enum ExecutionEvent: Sendable, Hashable {
     case timerFired(TimerID, at: Date)
     /// StopExecution: the execution ends as `ABORTED`, open tasks are closed.
     case stopRequested(error: String?, cause: String?, at: Date)
+    /// RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again from the states it stopped in
+    /// (`ExecutionState.redrive`), recording `ExecutionRedriven`; the only event a stopped execution takes.
+    case redriven(at: Date)
 
     /// When the event happened.
     public var at: Date {
@@ -38,7 +41,7 @@ public enum ExecutionEvent: Sendable, Hashable {
         case .taskStarted(_, let at), .activityStarted(_, _, let at), .taskSubmitted(_, _, let at),
             .taskSucceeded(_, _, let at),
             .taskFailed(_, _, _, let at), .taskTimedOut(_, let at), .heartbeatTimedOut(_, let at),
-            .timerFired(_, let at), .stopRequested(_, _, let at):
+            .timerFired(_, let at), .stopRequested(_, _, let at), .redriven(let at):
             at
         }
     }

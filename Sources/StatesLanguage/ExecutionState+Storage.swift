@@ -37,6 +37,24 @@ extension ExecutionState {
             if let executionTimer { w.member("executionTimer", executionTimer.rawValue) }
             w.key("frames")
             w.array(frames.values.sorted { $0.serial < $1.serial }) { w, frame in w.frame(frame) }
+            if redriveCount > 0 { w.member("redriveCount", redriveCount) }
+            if let redrive {
+                w.key("redrive")
+                w.object { w in
+                    w.key("frames")
+                    w.array(redrive.frames) { w, frame in w.frame(frame) }
+                    w.key("entries")
+                    w.array(redrive.entries) { w, entry in
+                        w.object { w in
+                            w.key("path")
+                            w.path(entry.path)
+                            w.member("state", entry.state)
+                            w.key("input")
+                            w.text(entry.input)
+                        }
+                    }
+                }
+            }
         }
         return writer.out
     }
@@ -125,10 +143,7 @@ private struct StoredStateWriter {
     mutating func frame(_ frame: Frame) {
         object { w in
             w.key("path")
-            w.array(frame.path.steps) { w, step in
-                w.string(step.state)
-                w.string(String(step.index))
-            }
+            w.path(frame.path)
             w.member("serial", frame.serial)
             w.member("lastEventId", frame.lastEventId)
             if let active = frame.active {
@@ -139,6 +154,14 @@ private struct StoredStateWriter {
                 w.key("variables")
                 w.text(variables)
             }
+        }
+    }
+
+    /// A scope path in ``ScopePath``'s flat `[state, index, …]` form.
+    mutating func path(_ path: ScopePath) {
+        array(path.steps) { w, step in
+            w.string(step.state)
+            w.string(String(step.index))
         }
     }
 

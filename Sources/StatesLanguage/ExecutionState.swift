@@ -24,6 +24,10 @@ public struct ExecutionState: Sendable, Hashable, Codable {
     var tasks: [TaskID: ScopePath] = [:]
     /// Armed Wait and backoff timers and the scope whose state armed them.
     var timers: [TimerID: ScopePath] = [:]
+    /// How many times the execution was redriven (`$$.Execution.RedriveCount`).
+    public internal(set) var redriveCount: Int = 0
+    /// Where the execution resumes if redriven: set when it stops FAILED, TIMED_OUT or ABORTED.
+    var redrive: RedrivePoint?
 
     /// A state for an execution that has not started yet.
     public init() {}
@@ -38,6 +42,7 @@ public struct ExecutionState: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case start, status, lastEventId, lastTaskId, lastTimerId, lastFrameSerial, executionTimer, frames
+        case redriveCount, redrive
     }
 
     /// Decodes a persisted state; the task and timer indexes are rebuilt from the frames.
@@ -50,6 +55,8 @@ public struct ExecutionState: Sendable, Hashable, Codable {
         lastTimerId = try container.decode(Int.self, forKey: .lastTimerId)
         lastFrameSerial = try container.decode(Int.self, forKey: .lastFrameSerial)
         executionTimer = try container.decodeIfPresent(TimerID.self, forKey: .executionTimer)
+        redriveCount = try container.decodeIfPresent(Int.self, forKey: .redriveCount) ?? 0
+        redrive = try container.decodeIfPresent(RedrivePoint.self, forKey: .redrive)
         for frame in try container.decode([Frame].self, forKey: .frames) {
             frames[frame.path] = frame
             switch frame.active?.step {
@@ -72,5 +79,7 @@ public struct ExecutionState: Sendable, Hashable, Codable {
         try container.encodeIfPresent(executionTimer, forKey: .executionTimer)
         let ordered = frames.values.sorted { $0.serial < $1.serial }
         try container.encode(ordered, forKey: .frames)
+        if redriveCount > 0 { try container.encode(redriveCount, forKey: .redriveCount) }
+        try container.encodeIfPresent(redrive, forKey: .redrive)
     }
 }

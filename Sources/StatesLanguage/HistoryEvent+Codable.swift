@@ -35,6 +35,8 @@ extension HistoryEvent: Codable {
             details = .task(try container.decode(TaskEventDetails.self, forKey: key))
         case .evaluationFailed:
             details = .evaluationFailed(try container.decode(EvaluationFailedEventDetails.self, forKey: key))
+        case .executionRedriven:
+            details = .executionRedriven(try container.decode(ExecutionRedrivenEventDetails.self, forKey: key))
         case .activityScheduled, .activityStarted, .activitySucceeded, .activityFailed, .activityTimedOut:
             details = .activity(try container.decode(ActivityEventDetails.self, forKey: key))
         default:
@@ -62,6 +64,7 @@ extension HistoryEvent: Codable {
         case .mapIteration(let value): try container.encode(value, forKey: key)
         case .evaluationFailed(let value): try container.encode(value, forKey: key)
         case .activity(let value): try container.encode(value, forKey: key)
+        case .executionRedriven(let value): try container.encode(value, forKey: key)
         }
     }
 }
@@ -135,6 +138,8 @@ extension HistoryEvent {
             put("outputDetails", value.outputDetails)
             put("error", value.error)
             put("cause", value.cause)
+        case .executionRedriven(let value):
+            put("redriveCount", value.redriveCount)
         }
         object[detailsKey] = .object(members)
         return .object(object)

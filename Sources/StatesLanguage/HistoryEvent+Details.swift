@@ -25,6 +25,17 @@ public enum HistoryEventDetails: Sendable, Hashable {
     /// `activityScheduledEventDetails`, `activityStartedEventDetails`, `activitySucceededEventDetails`,
     /// `activityFailedEventDetails`, `activityTimedOutEventDetails`.
     case activity(ActivityEventDetails)
+    /// `executionRedrivenEventDetails`.
+    case executionRedriven(ExecutionRedrivenEventDetails)
+}
+
+/// `ExecutionRedrivenEventDetails`: how many times the execution has been redriven, this redrive included.
+public struct ExecutionRedrivenEventDetails: Sendable, Hashable, Codable {
+    /// The execution's redrive count after this redrive (1 for the first).
+    public var redriveCount: Int
+
+    /// Creates the details.
+    public init(redriveCount: Int) { self.redriveCount = redriveCount }
 }
 
 /// The details of the `Activity…` events of a Task state whose `Resource` is an activity ARN (AWS records these

@@ -47,6 +47,7 @@ public enum HistoryEventType: String, Sendable, Hashable, Codable, CaseIterable 
     case executionFailed = "ExecutionFailed"
     case executionTimedOut = "ExecutionTimedOut"
     case executionAborted = "ExecutionAborted"
+    case executionRedriven = "ExecutionRedriven"
     case taskStateEntered = "TaskStateEntered"
     case taskScheduled = "TaskScheduled"
     case taskStarted = "TaskStarted"

@@ -122,6 +122,7 @@ public struct InterpreterRejection: Error, Sendable, Hashable, CustomStringConve
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case taskNotOpen, timerNotArmed, executionNotRunning, executionNotStarted, executionAlreadyStarted
+            case notRedrivable
         }
 
         private let base: Base
@@ -137,6 +138,8 @@ public struct InterpreterRejection: Error, Sendable, Hashable, CustomStringConve
         public static let executionNotStarted = Code(base: .executionNotStarted)
         /// `.started` arrived for an execution that already started.
         public static let executionAlreadyStarted = Code(base: .executionAlreadyStarted)
+        /// `.redriven` arrived for an execution that is running, succeeded, or kept no redrive point.
+        public static let notRedrivable = Code(base: .notRedrivable)
 
         public var description: String { base.rawValue }
     }

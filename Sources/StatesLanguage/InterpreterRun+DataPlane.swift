@@ -18,7 +18,7 @@ extension InterpreterRun {
         let object = ContextObject(
             execution: .init(
                 id: start.executionArn, input: start.input, name: start.executionName, startTime: start.startDate,
-                roleArn: start.roleArn),
+                roleArn: start.roleArn, redriveCount: state.redriveCount),
             stateMachine: .init(id: start.stateMachineArn, name: start.stateMachineName),
             state: active.map { active in
                 // Only states with Retry (Task, Parallel, Map) have a RetryCount, as AWS records.

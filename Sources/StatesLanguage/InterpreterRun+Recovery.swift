@@ -22,6 +22,7 @@ extension InterpreterRun {
                 self.probe?.retryIndex = index
             }
             if counts[index] < retrier.maxAttempts {
+                discardRedriveCapture()
                 counts[index] += 1
                 var delay = retrier.backoff(forAttempt: counts[index])
                 if retrier.jitterStrategy == .full { delay = Double.random(in: 0...delay, using: &random) }
@@ -35,6 +36,7 @@ extension InterpreterRun {
         }
         if let (index, catcher) = Catcher.match(error, in: definitionState.catchers) {
             if path.isRoot { probe?.catchIndex = index }
+            discardRedriveCapture()
             if definitionState.queryLanguage == .jsonata {
                 caught(error, by: catcher, in: definitionState, input: active.input.value, path: path)
                 return
@@ -96,6 +98,7 @@ extension InterpreterRun {
     /// state fails with the same error after stopping its other branches / iterations.
     mutating func failFrame(_ path: ScopePath, _ error: StatesError) {
         guard isRunning else { return }
+        captureRedrivePoint(failing: path)
         if path.isRoot {
             finishExecution(
                 .failed(error: error.error.isEmpty ? nil : error.error, cause: error.cause.isEmpty ? nil : error.cause),

@@ -25,6 +25,7 @@ extension InterpreterRun {
     mutating func enter(_ name: String, input: JSON, in path: ScopePath) {
         assignedVariables = nil
         guard let definitionState = machine(at: path).states[name] else {
+            leaving = RedrivePoint.Entry(path: path, state: name, input: JSONText(input))
             failFrame(path, StatesError(StatesError.Name.runtime, cause: "State '\(name)' is not defined"))
             return
         }
@@ -90,6 +91,7 @@ extension InterpreterRun {
                     try resolve(setting, in: input, variables: visible)
                 }
                 state.frames[path]?.active = nil
+                leaving = RedrivePoint.Entry(path: path, state: name, input: JSONText(input))
                 failFrame(path, StatesError(error ?? "", cause: cause ?? ""))
             case .task:
                 try scheduleTask(in: path)
@@ -127,8 +129,12 @@ extension InterpreterRun {
 
     /// Leaves a state with its output: checks the payload limit, records `…StateExited`, follows Next or End.
     mutating func exit(_ definitionState: State, output: JSON, in path: ScopePath) {
+        let left = state.frames[path]?.active
         state.frames[path]?.active = nil
         if output.serializedByteCount > maximumPayloadBytes {
+            if let left {
+                leaving = RedrivePoint.Entry(path: path, state: left.name, input: left.input)
+            }
             let cause =
                 "The state/task '\(definitionState.name)' returned a result with a size exceeding "
                 + "the maximum number of bytes service limit."

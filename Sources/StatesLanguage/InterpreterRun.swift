@@ -27,6 +27,10 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
     /// TestState's view of the top-level state under test: what it observed and what it mocks; `nil` in an
     /// execution. With a probe, the top level stops at its first transition instead of entering the next state.
     var probe: StateProbe?
+    /// Where the execution resumes if the failure being propagated ends it (see `captureRedrivePoint`).
+    var redriveCapture: RedrivePoint?
+    /// The state a frame fails in after it left its active state (a Fail state, an output over the size limit).
+    var leaving: RedrivePoint.Entry?
 
     init(
         definition: StateMachineDefinition,
@@ -63,6 +67,11 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
                 throw InterpreterRejection(.executionAlreadyStarted, message: "the execution already started")
             }
             begin(start)
+        } else if case .redriven = event {
+            guard state.start != nil else {
+                throw InterpreterRejection(.executionNotStarted, message: "the execution has not started")
+            }
+            try redrive()
         } else {
             guard state.start != nil else {
                 throw InterpreterRejection(.executionNotStarted, message: "the execution has not started")
@@ -71,7 +80,7 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
                 throw InterpreterRejection(.executionNotRunning, message: "the execution is \(state.status.rawValue)")
             }
             switch event {
-            case .started: break
+            case .started, .redriven: break
             case .taskStarted(let id, _): try taskStarted(id)
             case .activityStarted(let id, let worker, _): try activityStarted(id, workerName: worker)
             case .taskSubmitted(let id, let output, _): try taskSubmitted(id, output: output)
@@ -193,6 +202,11 @@ struct InterpreterRun<Random: RandomNumberGenerator> {
 
     /// Ends the execution: closes every open task, cancels every timer, records the terminal event.
     mutating func finishExecution(_ outcome: ExecutionOutcome, type: HistoryEventType) {
+        if case .succeeded = outcome {
+            state.redrive = nil
+        } else {
+            state.redrive = redriveCapture ?? currentRedrivePoint(failing: nil)
+        }
         abandon(.root)
         if let timer = state.executionTimer {
             actions.append(.cancelTimer(timer))

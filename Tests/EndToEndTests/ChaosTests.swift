@@ -12,7 +12,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let json = directory.appendingPathComponent("chaos.json")
         let report = directory.appendingPathComponent("chaos.md")
-        let scenarios = ["callbacks", "never-callback", "worker-crash", "poison"]
+        let scenarios = ["callbacks", "never-callback", "worker-crash", "poison", "outage-redrive"]
         let baton = try ManagedProcess(
             "baton",
             arguments: [
