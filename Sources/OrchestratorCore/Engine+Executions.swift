@@ -151,15 +151,7 @@ extension Engine {
         }
         if let error, error.count > 256 { throw APIError(.validation, "error must be at most 256 characters") }
         if let cause, cause.count > 32_768 { throw APIError(.validation, "cause must be at most 32768 characters") }
-        let executionID: Int64?
-        do {
-            executionID = try await store.execution(arn: executionArn)?.id
-        } catch {
-            throw APIError(.internalFailure, "the orchestrator could not read the execution: \(error)")
-        }
-        guard let executionID else {
-            throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(executionArn)'")
-        }
+        let executionID = try await storedExecutionID(executionArn)
         return try await apiTransition(.execution(executionID)) { context in
             guard let record = try context.tx.execution(arn: executionArn) else {
                 throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(executionArn)'")
@@ -170,6 +162,21 @@ extension Engine {
                 record: record)
             return context.now
         }
+    }
+
+    /// The store id of an execution, for a transition in its lane.
+    /// - Throws: `APIError` — ExecutionDoesNotExist, InternalFailure.
+    func storedExecutionID(_ executionArn: String) async throws(APIError) -> Int64 {
+        let executionID: Int64?
+        do {
+            executionID = try await store.execution(arn: executionArn)?.id
+        } catch {
+            throw APIError(.internalFailure, "the orchestrator could not read the execution: \(error)")
+        }
+        guard let executionID else {
+            throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(executionArn)'")
+        }
+        return executionID
     }
 
     /// Runs a transition for an API request: `APIError`s pass through, anything else becomes InternalFailure.

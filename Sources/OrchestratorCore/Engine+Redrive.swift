@@ -89,15 +89,7 @@ extension Engine {
                         + "have length between 1 and 64 and satisfy regular expression pattern: [!-~]+")
             }
         }
-        let executionID: Int64?
-        do {
-            executionID = try await store.execution(arn: executionArn)?.id
-        } catch {
-            throw APIError(.internalFailure, "the orchestrator could not read the execution: \(error)")
-        }
-        guard let executionID else {
-            throw APIError(.executionDoesNotExist, "Execution Does Not Exist: '\(executionArn)'")
-        }
+        let executionID = try await storedExecutionID(executionArn)
         do {
             // In the execution's lane (no transition of it is planned meanwhile), on the writer: reopening a
             // stopped execution is not a planned transition's write.

@@ -46,7 +46,7 @@ def task_token(sfn, execution, deadline=10):
     raise AssertionError(f"no TaskScheduled event for {execution}")
 
 
-def wait_for_status(sfn, execution, deadline=10):
+def wait_for_status(sfn, execution, deadline=20):
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         described = sfn.describe_execution(executionArn=execution)

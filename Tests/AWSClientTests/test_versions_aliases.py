@@ -16,6 +16,7 @@ import botocore.session
 import pytest
 
 from conftest import Orchestrator, bin_dir
+from test_aws_clients import wait_for_status
 
 ROLE = "arn:aws:iam::123456789012:role/baton"
 ROLE2 = "arn:aws:iam::123456789012:role/baton-two"
@@ -154,14 +155,6 @@ def unique(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def wait_for_status(sfn, execution, deadline=20):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        described = sfn.describe_execution(executionArn=execution)
-        if described["status"] != "RUNNING":
-            return described
-        time.sleep(0.05)
-    raise AssertionError(f"{execution} still RUNNING")
 
 
 def task_token(sfn, execution, deadline=20):
