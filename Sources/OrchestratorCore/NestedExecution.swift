@@ -64,7 +64,8 @@ enum NestedExecution {
             throw StatesError(
                 StatesError.Name.runtime, cause: "states:startExecution needs a StateMachineArn string parameter")
         }
-        guard let machineName = StatesARN.stateMachineName(arn) else {
+        // A version or alias ARN names the same executions as its state machine (`…:stateMachine:name:prod`).
+        guard let machineName = StateMachineReference(arn)?.name else {
             throw startError(.invalidArn, "Invalid Arn: '\(arn.prefix(256))'")
         }
         let name: String

@@ -25,6 +25,20 @@ import Testing
                         #"{"StartAt":"Boom","States":{"Boom":{"Type":"Fail","Error":"SomeFailure","Cause":"it failed"}}}"#
                 )
                 let missing = ok.replacingOccurrences(of: "child-ok", with: "no-such-machine")
+                // A child started through an alias of a published version.
+                let version = try JSON(
+                    parsing: try await client.command(
+                        "PublishStateMachineVersion", request: JSON.object(["stateMachineArn": .string(ok)]).serialized)
+                )
+                let versionArn = try #require(version["stateMachineVersionArn"]?.stringValue)
+                let alias = try JSON(
+                    parsing: try await client.command(
+                        "CreateStateMachineAlias",
+                        request: JSON.object([
+                            "name": "live",
+                            "routingConfiguration": [["stateMachineVersionArn": .string(versionArn), "weight": 100]],
+                        ]).serialized))
+                let aliasArn = try #require(alias["stateMachineAliasArn"]?.stringValue)
                 let definition = """
                     {"StartAt":"Sync","States":{
                       "Sync":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
@@ -32,7 +46,7 @@ import Testing
                           "Input":{"n.$":"$.n","AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$":"$$.Execution.Id"}},
                         "ResultPath":"$.sync","Next":"Sync2"},
                       "Sync2":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
-                        "Parameters":{"StateMachineArn":"\(ok)","Input":{"n.$":"$.n"}},
+                        "Parameters":{"StateMachineArn":"\(aliasArn)","Input":{"n.$":"$.n"}},
                         "ResultPath":"$.sync2","Next":"Start"},
                       "Start":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
                         "Parameters":{"StateMachineArn":"\(ok)","Name":"\(prefix)-started"},
@@ -76,6 +90,10 @@ import Testing
                 #expect(sync2["Output"] == ["Arg1": "argument1"])
                 #expect(sync2["Input"] == ["n": 7])
                 #expect(sync2["Status"] == "SUCCEEDED")
+                let aliased = try JSON(
+                    parsing: try await client.describeExecution(try #require(sync2["ExecutionArn"]?.stringValue)))
+                #expect(aliased["stateMachineAliasArn"] == .string(aliasArn))
+                #expect(aliased["stateMachineVersionArn"] == .string(versionArn))
 
                 // Fire and forget: the child's ARN and start date, with the SDK's metadata.
                 let started = try #require(output["started"])

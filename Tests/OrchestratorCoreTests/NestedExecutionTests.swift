@@ -57,6 +57,16 @@ import Testing
         #expect(try NestedExecution.child(of: task, configuration: OrchestratorConfiguration()).input == expected)
     }
 
+    @Test func aVersionOrAliasArnNamesTheStateMachinesExecutions() throws {
+        for qualified in [machine + ":3", machine + ":live"] {
+            let task = schedule(
+                "arn:aws:states:::states:startExecution", ["StateMachineArn": .string(qualified), "Name": "c"])
+            let child = try NestedExecution.child(of: task, configuration: OrchestratorConfiguration())
+            #expect(child.stateMachineArn == qualified)
+            #expect(child.executionArn == "arn:aws:states:us-east-1:123456789012:execution:Target:c")
+        }
+    }
+
     @Test func badArnsAndNamesFailAsTheStartWould() {
         let badArn = schedule("arn:aws:states:::states:startExecution", ["StateMachineArn": "nope"])
         #expect(throws: StatesError.self) { try NestedExecution.child(of: badArn, configuration: .init()) }
