@@ -101,6 +101,10 @@ extension Engine {
         } catch {
             throw APIError(.invalidToken, "Invalid Token: '\(error.message)'")
         }
+        // Execution ids are per store: another shard's token must never be looked up here.
+        guard token.shard == configuration.shard else {
+            throw APIError(.invalidToken, "Invalid Token: 'the token belongs to shard \(token.shard)'")
+        }
         let tokenID = Engine.tokenID(executionID: token.executionID, taskID: token.taskID)
         return try await apiTransition(.execution(token.executionID)) { context in
             guard let task = try context.tx.openTask(tokenID: tokenID), task.attempt == token.attempt,

@@ -76,7 +76,7 @@ extension StepFunctionsOperations {
                 }
                 let handedOut: Bool
                 do {
-                    handedOut = try await engine.activityHandedOut(taskToken: token, workerName: workerName)
+                    handedOut = try await handOut(taskToken: token, workerName: workerName)
                 } catch  where error.code == .invalidToken {
                     try? await delivery.settle(.deadLetter(reason: "activity task with a token of another key"))
                     continue
@@ -93,6 +93,32 @@ extension StepFunctionsOperations {
             throw APIError(.serviceUnavailable, "GetActivityTask could not reach the broker: \(error)")
         }
         return .object(JSONObject())
+    }
+
+    /// Records the task's `ActivityStarted` where its execution lives: here, or — with several shards, whose
+    /// executions share the activity's queue — on the shard its token names (asked over its command queue).
+    /// - Returns: whether the task is still open and so handed out.
+    /// - Throws: `APIError` — InvalidToken, ShardUnavailable, InternalFailure.
+    private func handOut(taskToken: String, workerName: String?) async throws(APIError) -> Bool {
+        guard let router, let owner = ShardMap.shard(ofTaskToken: taskToken), owner != router.shard,
+            owner < router.map.count
+        else { return try await engine.activityHandedOut(taskToken: taskToken, workerName: workerName) }
+        var request: JSONObject = ["taskToken": .string(taskToken)]
+        if let workerName { request["workerName"] = .string(workerName) }
+        let answer = try await router.ask(owner, action: Self.activityStartedAction, request: .object(request))
+        return answer["handedOut"] == true
+    }
+
+    /// The internal action a shard asks the owner of an activity task's execution with (command queue only; the
+    /// HTTP API does not serve it).
+    static let activityStartedAction = "BatonActivityStarted"
+
+    /// Serves ``activityStartedAction`` for another shard.
+    func activityStarted(_ fields: RequestFields) async throws(APIError) -> JSON {
+        let handedOut = try await engine.activityHandedOut(
+            taskToken: try fields.string("taskToken", length: RequestFields.Length.taskToken),
+            workerName: try fields.optionalString("workerName", length: 1...80))
+        return ["handedOut": .bool(handedOut)]
     }
 
     /// The first delivery of `queue` before `deadline`, or `nil`: a consumer with prefetch 1 that lives for this

@@ -146,6 +146,8 @@ public struct StepFunctionsOperations: Sendable {
             return .object(JSONObject())
         case "CreateActivity", "DeleteActivity", "DescribeActivity", "ListActivities", "GetActivityTask":
             return try await handleActivity(action: action, fields)
+        case Self.activityStartedAction:
+            return try await activityStarted(fields)
         default:
             throw APIError(.unknownOperation, "Baton does not serve the action '\(action.prefix(100))'")
         }

@@ -228,6 +228,60 @@ extension BatonClient {
         await system.shutdown()
     }
 
+    /// Activities across shards: the executions of every shard put their activity tasks on one shared queue, a
+    /// poller asks shard 0's HTTP API only, and each task's ActivityStarted is recorded by the shard that owns its
+    /// execution (shard 0 asks it over its command queue); every task is handed out once and completes.
+    @Test func activityTasksOfEveryShardAreHandedOutThroughOneShard() async throws {
+        let shards = try await ShardedSystem(label: "shard-activity")
+        let system = shards.system
+        do {
+            try await system.withClient { client in
+                let prefix = system.names.prefix
+                let (created, activity) = try await shards.http("CreateActivity", ["name": .string("\(prefix)-pack")])
+                #expect(created == 200, "\(activity)")
+                let arn = try #require(activity["activityArn"]?.stringValue)
+                system.track(queue: system.names.activityQueue("\(prefix)-pack"))
+                let machine = try await client.createStateMachine(
+                    "act", definition: ActivityFlowTests.activityMachine(arn))
+                var names: [String] = []
+                var index = 0
+                for shard in [0, 1, 2, 0, 1, 2] {
+                    while shards.map.shard(ofExecutionName: "act\(index)") != shard { index += 1 }
+                    names.append("act\(index)")
+                    index += 1
+                }
+                var executions: [String] = []
+                for name in names {
+                    executions.append(try await client.startExecution(machine, name: name, input: #"{"n":1}"#))
+                }
+                for execution in executions {
+                    try await waitUntil(deadline: .seconds(20), "ActivityScheduled") {
+                        try await client.historyTypes(execution).contains("ActivityScheduled")
+                    }
+                }
+                for _ in executions {
+                    let (polled, task) = try await shards.http(
+                        "GetActivityTask", ["activityArn": .string(arn), "workerName": "shard-0-poller"])
+                    #expect(polled == 200, "\(task)")
+                    let token = try #require(task["taskToken"]?.stringValue)
+                    let (answered, body) = try await shards.http(
+                        "SendTaskSuccess", ["taskToken": .string(token), "output": #"{"done":true}"#])
+                    #expect(answered == 200, "\(body)")
+                }
+                for execution in executions {
+                    let end = try JSON(parsing: try await client.waitForEnd(describing: execution))
+                    #expect(end["status"] == "SUCCEEDED", "\(end)")
+                    let types = try await client.historyTypes(execution)
+                    #expect(types.filter { $0 == "ActivityStarted" }.count == 1, "\(types)")
+                }
+            }
+        } catch {
+            await system.shutdown(keepFiles: true)
+            throw error
+        }
+        await system.shutdown()
+    }
+
     /// kill -9 of shard 1 while 45 executions wait for callbacks: the callbacks of all of them are published as
     /// workers publish them; shards 0 and 2 complete theirs (and start and complete new ones) while shard 1 is
     /// down; a start for shard 1 waits in its queue. After the restart shard 1 completes its executions and the
