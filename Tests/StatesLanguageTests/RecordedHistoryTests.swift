@@ -17,6 +17,8 @@ import Testing
         var events: [(type: String, details: JSON?)]
         /// LocalStack sorted the events of Parallel branches and dropped ParallelStateSucceeded.
         var parallelEventsNormalized: Bool
+        /// The recording ran against an activity deleted beforehand.
+        var activityDeleted = false
 
         var testDescription: String { name }
     }
@@ -35,7 +37,8 @@ import Testing
             return Fixture(
                 name: String(file.dropLast(5)), source: json["source"]?.stringValue ?? "",
                 definition: json["definition"] ?? .null, input: json["input"] ?? .null, events: events,
-                parallelEventsNormalized: json["parallelEventsNormalized"] == true)
+                parallelEventsNormalized: json["parallelEventsNormalized"] == true,
+                activityDeleted: json["activityDeleted"] == true)
         }
     }
 
@@ -45,7 +48,10 @@ import Testing
 
     @Test(arguments: try RecordedHistoryTests.load())
     func replayMatchesTheRecording(_ fixture: Fixture) throws {
-        var driver = try InterpreterDriver(fixture.definition.serialized)
+        var configuration = InterpreterConfiguration()
+        let deleted = fixture.activityDeleted
+        configuration.activityExists = { _ in !deleted }
+        var driver = try InterpreterDriver(fixture.definition.serialized, configuration: configuration)
         try driver.start(fixture.input, roleArn: "arn:aws:iam::123456789012:role/recorded")
         // Feed what the recording says happened outside the interpreter until the execution ends.
         var steps = 0
@@ -58,12 +64,15 @@ import Testing
             switch expected.type {
             case "TaskStarted" where task != nil:
                 try driver.send(.taskStarted(task!, at: driver.now))
-            case "TaskSucceeded" where task != nil:
+            case "ActivityStarted" where task != nil:
+                try driver.send(
+                    .activityStarted(task!, workerName: expected.details?["workerName"]?.stringValue, at: driver.now))
+            case "TaskSucceeded" where task != nil, "ActivitySucceeded" where task != nil:
                 try driver.succeed(task!, Self.value(expected.details?["output"]) ?? .null)
             case "TaskSubmitted" where task != nil:
                 try driver.send(
                     .taskSubmitted(task!, output: Self.value(expected.details?["output"]) ?? .null, at: driver.now))
-            case "TaskTimedOut" where task != nil:
+            case "TaskTimedOut" where task != nil, "ActivityTimedOut" where task != nil:
                 // The orchestrator arms the task's deadlines; here the recording says which one expired.
                 let schedule = driver.scheduled.last { $0.taskId == task! }
                 // AWS names both States.Timeout; the earlier deadline is the one that expired.
@@ -75,7 +84,7 @@ import Testing
                 driver.now = driver.now.addingTimeInterval(TimeInterval(seconds))
                 try driver.send(
                     heartbeat ? .heartbeatTimedOut(task!, at: driver.now) : .taskTimedOut(task!, at: driver.now))
-            case "TaskFailed" where task != nil:
+            case "TaskFailed" where task != nil, "ActivityFailed" where task != nil:
                 // A cause AWS recorded as JSON text (a Lambda error) went through the recording's parser.
                 let cause = expected.details?["cause"].map { $0.stringValue ?? $0.serialized }
                 try driver.send(
