@@ -95,16 +95,8 @@ extension Engine {
     ///   the queue): it is not handed out.
     /// - Throws: `APIError` — InvalidToken (not a token of this orchestrator), InternalFailure.
     func activityHandedOut(taskToken: String, workerName: String?) async throws(APIError) -> Bool {
-        let token: TaskToken
-        do {
-            token = try signer.verify(taskToken)
-        } catch {
-            throw APIError(.invalidToken, "Invalid Token: '\(error.message)'")
-        }
-        // Execution ids are per store: another shard's token must never be looked up here.
-        guard token.shard == configuration.shard else {
-            throw APIError(.invalidToken, "Invalid Token: 'the token belongs to shard \(token.shard)'")
-        }
+        // Execution ids are per store: `verify` refuses another shard's token, which must never be looked up here.
+        let token = try verify(taskToken)
         let tokenID = Engine.tokenID(executionID: token.executionID, taskID: token.taskID)
         return try await apiTransition(.execution(token.executionID)) { context in
             guard let task = try context.tx.openTask(tokenID: tokenID), task.attempt == token.attempt,

@@ -129,7 +129,9 @@ extension Engine {
         }
     }
 
-    private func verify(_ taskToken: String) throws(APIError) -> TaskToken {
+    /// A token this orchestrator issued for its own shard.
+    /// - Throws: `APIError` InvalidToken (forged, another key, another shard).
+    func verify(_ taskToken: String) throws(APIError) -> TaskToken {
         let token: TaskToken
         do {
             token = try signer.verify(taskToken)
