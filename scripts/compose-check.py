@@ -125,8 +125,8 @@ def check_variables(model, raw_texts=None):
 
 # What each user must (True) and must not (False) be allowed, as (permission, resource name). Each service's
 # declares, publishes and consumes are allowed; nothing lets a worker consume callbacks or commands, start
-# executions, publish events, or create queues outside its own; the orchestrator never touches reply queues
-# it does not own. Publishing to a queue goes through the default exchange (resource amq.default).
+# executions, publish events, or create queues outside its own; the orchestrator touches no reply queue but
+# its own (baton.replies.orchestrator-*). Publishing to a queue goes through the default exchange (resource amq.default).
 EXPECTED = {
     "orchestrator": [
         ("configure", "baton.callbacks", True), ("configure", "baton.function.echo", True),
@@ -134,6 +134,10 @@ EXPECTED = {
         ("read", "baton.callbacks", True), ("read", "baton.commands", True), ("write", "amq.default", True),
         ("write", "baton.events", True), ("write", "baton.dead-letter", True),
         ("configure", "baton.replies.0f3c", False), ("read", "baton.replies.0f3c", False),
+        ("configure", "baton.replies.client-0f3c-11", False), ("read", "baton.replies.client-0f3c-11", False),
+        # A shard's own reply queue, for the commands it sends other shards (BATON_SHARDS > 1).
+        ("configure", "baton.replies.orchestrator-0f3c-11", True),
+        ("read", "baton.replies.orchestrator-0f3c-11", True),
         ("configure", "other.queue", False),
     ],
     "worker-function": [

@@ -47,22 +47,25 @@ public final class BatonClient: Sendable {
         case arrived(Result<[UInt8], any Error>)
     }
 
-    private init(bus: any MessageBus, names: Names, shards: ShardMap) {
+    private init(bus: any MessageBus, names: Names, shards: ShardMap, replyLabel: String) {
         self.bus = bus
         self.names = names
         self.shards = shards
-        self.replyQueue = names.replyQueue("client-\(UUID().uuidString.prefix(12).lowercased())")
+        self.replyQueue = names.replyQueue("\(replyLabel)-\(UUID().uuidString.prefix(12).lowercased())")
     }
 
     /// Runs `body` with a client whose reply consumer lives exactly as long as `body`.
     /// - Parameters:
     ///   - shards: the orchestrator shards (`BATON_SHARDS`): with more than one, commands about one execution go
     ///     straight to its shard's queue; everything else goes to the entry command queue any shard serves.
+    ///   - replyLabel: the reply queue is `<prefix>.replies.<label>-<12 hex>`: `client` for the CLI and the tools,
+    ///     `orchestrator` for a shard asking another (the broker users' permissions tell the two apart).
     /// - Throws: what declaring the reply queue or `body` throws.
     public static func withClient<T: Sendable>(
-        bus: any MessageBus, names: Names, shards: ShardMap = ShardMap(), _ body: (BatonClient) async throws -> T
+        bus: any MessageBus, names: Names, shards: ShardMap = ShardMap(), replyLabel: String = "client",
+        _ body: (BatonClient) async throws -> T
     ) async throws -> T {
-        let client = BatonClient(bus: bus, names: names, shards: shards)
+        let client = BatonClient(bus: bus, names: names, shards: shards, replyLabel: replyLabel)
         try await bus.declare(QueueSpec(client.replyQueue, exclusive: true))
         let replies = try await bus.consume(client.replyQueue, prefetch: 1024)
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -299,7 +299,11 @@ struct OrchestratorCommand: AsyncParsableCommand {
         }
         do {
             if shards.isSharded {
-                try await BatonClient.withClient(bus: bus, names: names, shards: shards) { client in
+                // Its reply queue is baton.replies.orchestrator-…: the orchestrator user may configure and read
+                // only those of the reply queues (deploy/rabbitmq/definitions.json).
+                try await BatonClient.withClient(
+                    bus: bus, names: names, shards: shards, replyLabel: "orchestrator"
+                ) { client in
                     try await serve(
                         ShardRouter(shard: shard, map: shards, names: names, bus: bus, client: client))
                 }
