@@ -23,6 +23,11 @@ struct ChaosListCommand: AsyncParsableCommand {
         for scenario in ChaosCatalog.scenarios {
             print(scenario.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + scenario.summary)
         }
+        print("\nWith --compose, against a running `docker compose up` (docker-compose.yml):")
+        let composeWidth = ComposeCatalog.scenarios.map(\.name.count).max() ?? 0
+        for scenario in ComposeCatalog.scenarios {
+            print(scenario.name.padding(toLength: composeWidth, withPad: " ", startingAt: 0) + "  " + scenario.summary)
+        }
     }
 }
 
@@ -37,11 +42,29 @@ struct ChaosRunCommand: AsyncParsableCommand {
             end and checks: every execution ended exactly once (terminal events and DescribeExecution), no task \
             succeeded twice, every refused callback had the expected code, and every terminal status and error \
             is the one the state machine prescribes. Exit status 2 when a scenario fails.
+
+            With --compose, the scenarios are the compose ones (`baton chaos list`) and run against a deployment \
+            that `docker compose up` started from docker-compose.yml: executions go in through its broker (the \
+            `baton` user's URL: --amqp-url, $BATON_AMQP_URL, or built from RABBITMQ_CLI_PASSWORD in the \
+            environment or in ./.env, on 127.0.0.1:5672), the faults are docker kill/start, restart, pause/unpause \
+            and network disconnect/connect of its containers (the docker CLI: --docker, $BATON_DOCKER or `docker` on PATH), \
+            and the same ledger check and report follow.
             """
     )
 
     @Argument(help: "A scenario name (see `baton chaos list`), a comma-separated list, or `all`.")
     var scenario: String
+
+    @Flag(help: "Run the compose scenarios against a running `docker compose up` instead of local processes.")
+    var compose = false
+
+    @Option(
+        help: ArgumentHelp(
+            "The compose project the --compose scenarios fault [env: BATON_COMPOSE_PROJECT] (default: baton)"))
+    var composeProject: String?
+
+    @Option(help: ArgumentHelp("The docker CLI --compose runs [env: BATON_DOCKER] (default: docker on PATH)"))
+    var docker: String?
 
     @Option(help: "Executions per scenario (default: each scenario's own).")
     var executions: Int?
@@ -73,7 +96,53 @@ struct ChaosRunCommand: AsyncParsableCommand {
     func validate() throws {
         if let executions, executions < 3 { throw ValidationError("--executions must be at least 3") }
         guard callbacks >= 1 else { throw ValidationError("--callbacks must be at least 1") }
-        _ = try scenarios()
+        if compose { _ = try composeScenarios() } else { _ = try scenarios() }
+    }
+
+    private func composeScenarios() throws -> [any ComposeScenario] {
+        if scenario == "all" { return ComposeCatalog.scenarios }
+        return try scenario.split(separator: ",").map { name in
+            guard let found = ComposeCatalog.named(String(name)) else {
+                throw ValidationError("unknown compose scenario '\(name)'; see `baton chaos list`")
+            }
+            return found
+        }
+    }
+
+    /// The `baton` user's URL of a compose deployment: --amqp-url, BATON_AMQP_URL, else RABBITMQ_CLI_PASSWORD (from
+    /// the environment or ./.env, as `docker compose` reads it) on 127.0.0.1:5672.
+    private func composeBrokerURL() throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let url = amqpURL ?? environment["BATON_AMQP_URL"] { return url }
+        var password = environment["RABBITMQ_CLI_PASSWORD"]
+        if password == nil, let dotenv = try? String(contentsOfFile: ".env", encoding: .utf8) {
+            password = dotenv.split(whereSeparator: \.isNewline).first { $0.hasPrefix("RABBITMQ_CLI_PASSWORD=") }
+                .map { String($0.dropFirst("RABBITMQ_CLI_PASSWORD=".count)) }
+        }
+        guard let password, !password.isEmpty else {
+            throw ValidationError(
+                "give --amqp-url, set BATON_AMQP_URL, or run where docker-compose.yml's .env is (RABBITMQ_CLI_PASSWORD)"
+            )
+        }
+        return "amqp://baton:\(password)@127.0.0.1:5672/%2f"
+    }
+
+    private func runCompose() async throws -> [ChaosResult] {
+        let environment = ProcessInfo.processInfo.environment
+        let project = composeProject ?? environment["BATON_COMPOSE_PROJECT"] ?? "baton"
+        let runner = ComposeChaosRunner(
+            amqpURL: try composeBrokerURL(), project: project, docker: try ComposeDeployment.dockerCLI(docker),
+            prefix: environment["BATON_QUEUE_PREFIX"] ?? "baton",
+            executions: executions ?? 100)
+        var results: [ChaosResult] = []
+        for scenario in try composeScenarios() {
+            FileHandle.standardError.write(
+                Data("chaos: running compose \(scenario.name) on project \(project)…\n".utf8))
+            let result = await runner.run(scenario)
+            for failure in result.failures { FileHandle.standardError.write(Data("  \(failure)\n".utf8)) }
+            results.append(result)
+        }
+        return results
     }
 
     private func scenarios() throws -> [any ChaosScenario] {
@@ -87,6 +156,13 @@ struct ChaosRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let results = compose ? try await runCompose() : try await runLocal()
+        print(ChaosResult.table(results))
+        try write(results)
+        if results.contains(where: { !$0.passed }) { throw ExitCode(2) }
+    }
+
+    private func runLocal() async throws -> [ChaosResult] {
         guard let url = amqpURL ?? ProcessInfo.processInfo.environment["BATON_AMQP_URL"] else {
             throw ValidationError("give --amqp-url or set BATON_AMQP_URL (scripts/rabbitmq-node.sh start prints one)")
         }
@@ -102,7 +178,10 @@ struct ChaosRunCommand: AsyncParsableCommand {
             for failure in result.failures { FileHandle.standardError.write(Data("  \(failure)\n".utf8)) }
             results.append(result)
         }
-        print(ChaosResult.table(results))
+        return results
+    }
+
+    private func write(_ results: [ChaosResult]) throws {
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -112,6 +191,5 @@ struct ChaosRunCommand: AsyncParsableCommand {
             let command = "baton chaos " + CommandLine.arguments.dropFirst(2).joined(separator: " ")
             try ChaosResult.report(results, command: command).write(toFile: report, atomically: true, encoding: .utf8)
         }
-        if results.contains(where: { !$0.passed }) { throw ExitCode(2) }
     }
 }

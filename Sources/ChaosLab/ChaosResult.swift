@@ -27,6 +27,15 @@ struct ChaosResult: Codable, Sendable {
     var timeline: [ChaosTimelineEntry] = []
     var perSecond: [ChaosSecond] = []
 
+    /// Takes the ledger's timeline, per-second counts and duration, and gives the verdict: no failure, nothing
+    /// lost, nothing duplicated.
+    mutating func finish(_ ledger: ChaosLedger) {
+        timeline = ledger.timeline
+        perSecond = ledger.perSecond
+        durationSeconds = ledger.elapsed()
+        passed = failures.isEmpty && lost == 0 && duplicated == 0
+    }
+
     mutating func add(_ check: ExecutionCheck) {
         switch check.status {
         case "SUCCEEDED": succeeded += 1

@@ -51,97 +51,18 @@ struct ChaosRunner {
                         broker: node, fixture: fixture)
                     try await scenario.run(context)
                     ledger.mark("fault over; waiting for every execution to end")
-                    try await verify(scenario, context, into: &result)
+                    try await ChaosVerifier.verify(context, expected: scenario.expected, into: &result)
                 }
             }
         } catch {
             result.failures.append("\(error)")
         }
-        result.timeline = ledger.timeline
-        result.perSecond = ledger.perSecond
-        result.durationSeconds = ledger.elapsed()
-        result.passed = result.failures.isEmpty && result.lost == 0 && result.duplicated == 0
+        result.finish(ledger)
         await system.shutdown(keepFiles: keepFiles || !result.passed)
         try? await node?.stop()
         await fixture?.tearDown()
         if !result.passed { result.notes.append("logs kept in \(system.directory.path)") }
         return result
-    }
-
-    /// The ledger check: every started execution ends exactly once, as the definition prescribes.
-    private func verify(_ scenario: any ChaosScenario, _ context: ChaosContext, into result: inout ChaosResult)
-        async throws
-    {
-        let ledger = context.ledger
-        let started = ledger.startedExecutions
-        result.executions = started.count
-        let deadline = Duration.seconds(60 + started.count / 20)
-        do {
-            try await chaosWait(deadline: deadline, interval: .milliseconds(100), "every execution to end") {
-                ledger.endedCount == started.count
-            }
-        } catch {
-            result.failures.append("\(started.count - ledger.endedCount) executions did not end within \(deadline)")
-        }
-        ledger.mark("all \(ledger.endedCount) executions ended")
-        // Late duplicates would be queued behind the last event: wait until the events queue is drained.
-        try? await chaosWait(deadline: .seconds(10), "the events queue to drain") {
-            await context.system.depth(context.system.eventsQueue) == 0
-        }
-        let checks = try await withThrowingTaskGroup(of: ExecutionCheck.self) { group in
-            var checks: [ExecutionCheck] = []
-            var next = 0
-            func add() {
-                let arn = started[next]
-                next += 1
-                group.addTask { try await check(arn, scenario, context) }
-            }
-            while next < min(16, started.count) { add() }
-            while let check = try await group.next() {
-                checks.append(check)
-                if next < started.count { add() }
-            }
-            return checks
-        }
-        for check in checks { result.add(check) }
-        result.rejectedByCode = ledger.rejectedByCode
-        result.duplicated += ledger.tokensAcceptedTwice
-        for verdict in ledger.unexpectedVerdicts { result.failures.append("callback verdict: \(verdict)") }
-        result.recoverySeconds = recovery(ledger.timeline)
-    }
-
-    private func check(_ arn: String, _ scenario: any ChaosScenario, _ context: ChaosContext) async throws
-        -> ExecutionCheck
-    {
-        let events = context.ledger.events(of: arn)
-        let description = try await context.describe(arn)
-        let history = try await context.historyTypes(arn)
-        let status = description["status"] as? String ?? "?"
-        let error = description["error"] as? String
-        // A redriven execution stopped once before each redrive: those terminal events are its earlier ends, not
-        // duplicates; it must end exactly once more, as it is now.
-        let redrives = history.count { $0 == "ExecutionRedriven" }
-        var check = ExecutionCheck(
-            arn: arn, status: status, error: error, events: events.count, distinctEvents: Set(events).count)
-        check.redrives = redrives
-        check.succeededTasks = history.count { $0 == "TaskSucceeded" }
-        let expected = scenario.expected(history: history)
-        if status != expected.status || (expected.status == "FAILED" && error != expected.error) {
-            check.problem =
-                "\(arn.split(separator: ":").last ?? ""): \(status)/\(error ?? "-"), expected "
-                + "\(expected.status)/\(expected.error ?? "-")"
-        } else if let event = events.last, event.status != status {
-            check.problem = "\(arn): event says \(event.status), DescribeExecution \(status)"
-        }
-        return check
-    }
-
-    /// From the first fault line of the timeline to the last execution's end.
-    private func recovery(_ timeline: [ChaosTimelineEntry]) -> Double? {
-        guard let fault = timeline.first(where: { $0.event.hasPrefix("FAULT") }),
-            let end = timeline.last(where: { $0.event.hasPrefix("all ") })
-        else { return nil }
-        return end.seconds - fault.seconds
     }
 }
 

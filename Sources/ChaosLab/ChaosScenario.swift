@@ -56,7 +56,7 @@ enum ChaosCatalog {
 }
 
 /// What a scenario works with.
-struct ChaosContext: Sendable {
+struct ChaosContext: ChaosDriving {
     let system: ChaosSystem
     let client: BatonClient
     let executions: Int
@@ -68,81 +68,7 @@ struct ChaosContext: Sendable {
     let fixture: (any ChaosFixture)?
     var ledger: ChaosLedger { system.ledger }
 
-    /// CreateStateMachine; returns its ARN.
-    func createMachine(_ name: String, definition: String) async throws -> String {
-        do {
-            return try await client.createStateMachine(
-                name, definition: definition, roleArn: "arn:aws:iam::123456789012:role/chaos")
-        } catch let error as RemoteError {
-            throw ChaosError("CreateStateMachine \(name): \(error)")
-        }
-    }
-
-    /// Starts `count` executions named `<prefix>-<i>`, `concurrency` at a time. A start that got no reply (the
-    /// orchestrator may be down) is retried with the same name: StartExecution is idempotent by name and input.
-    func startExecutions(
-        _ machine: String, count: Int, namePrefix: String = "run", concurrency: Int = 32,
-        deadline: Duration = .seconds(120)
-    ) async throws -> [String] {
-        try await withThrowingTaskGroup(of: String.self) { group in
-            var next = 0
-            var arns: [String] = []
-            func add() {
-                let index = next
-                next += 1
-                group.addTask { try await startOne(machine, name: "\(namePrefix)-\(index)", deadline: deadline) }
-            }
-            while next < min(concurrency, count) { add() }
-            while let arn = try await group.next() {
-                arns.append(arn)
-                if next < count { add() }
-            }
-            return arns
-        }
-    }
-
-    private func startOne(_ machine: String, name: String, deadline: Duration) async throws -> String {
-        let end = ContinuousClock.now.advanced(by: deadline)
-        while true {
-            do {
-                let arn = try await client.startExecution(
-                    machine, name: name, input: "{\"n\":\"\(name)\"}", timeout: .seconds(5))
-                ledger.started(arn)
-                return arn
-            } catch let error as RemoteError where error.type == "RequestTimeout" {
-                guard ContinuousClock.now < end else { throw ChaosError("StartExecution \(name): no reply") }
-            } catch let error as RemoteError {
-                throw ChaosError("StartExecution \(name): \(error)")
-            } catch let error as ChaosError {
-                throw error
-            } catch {
-                // A broker hiccup while publishing; retry within the deadline.
-                guard ContinuousClock.now < end else { throw error }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
-    }
-
-    /// DescribeExecution as a JSON object.
-    func describe(_ arn: String) async throws -> [String: Any] {
-        jsonObject(try await client.describeExecution(arn)) ?? [:]
-    }
-
-    /// The history's event types, oldest first.
-    func historyTypes(_ arn: String) async throws -> [String] { try await client.historyTypes(arn) }
-
-    /// Status, stop date and history length of each execution: what a scenario compares before and after a fault
-    /// to show that nothing changed an execution that had already ended.
-    func snapshot(_ arns: [String]) async throws -> [String: String] {
-        let states = Locked<[String: String]>([:])
-        try await forEach(arns) { arn in
-            let description = try await describe(arn)
-            let history = try await historyTypes(arn)
-            let state = "\(description["status"] ?? "?") \(description["stopDate"] ?? "-") \(history.count) events"
-            states.withLock { $0[arn] = state }
-        }
-        return states.current
-    }
+    func eventsBacklog() async -> Int { await system.depth(system.eventsQueue) }
 }
 
 /// A JSON state machine: one waitForTaskToken task on the chaos task queue, with Catch routes for

@@ -61,13 +61,7 @@ final class ChaosSystem: @unchecked Sendable {
     func depth(_ queue: String) async -> Int { (try? await admin.messageCount(queue)) ?? -1 }
 
     /// Feeds the ledger from the events queue until cancelled.
-    func consumeEvents() async throws {
-        let deliveries = try await bus.consume(eventsQueue, prefetch: 1024)
-        for try await delivery in deliveries {
-            for event in ExecutionEvents.objects(in: delivery.message) { ledger.handleEvent(event) }
-            try? await delivery.settle(.ack)
-        }
-    }
+    func consumeEvents() async throws { try await feedLedger(ledger, from: eventsQueue, on: bus) }
 
     /// kill -9 the orchestrator (or SIGTERM it) and start it again on the same store; waits until ready.
     func restartOrchestrator(crash: Bool = true) async throws {
