@@ -122,6 +122,13 @@ if [ -z "$FILTER" ]; then
   scripts/swift-build.sh -c release --scratch-path "${BATON_RELEASE_SCRATCH:-$HOME/.cache/baton/release-build}" \
     || status=1
   echo "test.sh: release build took $(($(date +%s) - release_started)) s"
+  # The deployment README's `docker compose up` starts, under a real Docker engine of the script's own (link-local
+  # networks): every service up, the demo service, the aws CLI, Prometheus, `baton chaos run --compose`, down/up
+  # keeping executions, and the 3-node cluster override. It prints its own duration.
+  echo "test.sh: docker-compose.yml under a real Docker engine (scripts/compose-test.sh)"
+  release_bin=$(scripts/swift-build.sh -c release --scratch-path "${BATON_RELEASE_SCRATCH:-$HOME/.cache/baton/release-build}" \
+    --show-bin-path)
+  scripts/compose-test.sh --bin-dir "$release_bin" || status=1
 else
   swift test --skip-build --disable-xctest --filter "$FILTER" || status=1
 fi
