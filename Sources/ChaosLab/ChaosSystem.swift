@@ -31,18 +31,9 @@ final class ChaosSystem: @unchecked Sendable {
         self.ledger = ledger
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("baton-\(prefix)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var logger = Logger(label: "baton.chaos")
-        logger.logLevel = .critical  // reconnects during broker faults are expected; the ledger reports
-        let configuration = RabbitBus.Configuration(
-            endpoint: try BrokerEndpoint(url: amqpURL, clientName: "baton-chaos"), names: names)
-        bus = try await RabbitBus.connect(configuration: configuration, logger: logger)
         eventsQueue = "\(prefix).chaos-events"
-        try await bus.declareExchange(names.eventsExchange, type: "topic")
-        try await bus.declare(QueueSpec(eventsQueue, deadLettered: false))
-        var adminConfiguration = configuration
-        adminConfiguration.endpoint.clientName = "baton-chaos-admin"
-        admin = try await RabbitBus.connect(configuration: adminConfiguration, logger: logger)
-        try await admin.bind(queue: eventsQueue, exchange: names.eventsExchange, routingKey: "execution.*")
+        (bus, admin) = try await connectLedgerBuses(
+            amqpURL: amqpURL, names: names, clientName: "baton-chaos", eventsQueue: eventsQueue)
         queues = [names.callbackQueue, names.commandQueue, names.deadLetterQueue, eventsQueue, taskQueueName(prefix)]
         orchestratorEnvironment = [
             "BATON_AMQP_URL": amqpURL, "BATON_QUEUE_PREFIX": prefix,

@@ -24,18 +24,9 @@ final class ComposeDeployment: Sendable {
         self.docker = docker
         self.ledger = ledger
         names = Names(prefix: prefix)
-        var logger = Logger(label: "baton.chaos")
-        logger.logLevel = .critical  // reconnects during broker faults are expected; the ledger reports
-        let configuration = RabbitBus.Configuration(
-            endpoint: try BrokerEndpoint(url: amqpURL, clientName: "baton-chaos-compose"), names: names)
-        bus = try await RabbitBus.connect(configuration: configuration, logger: logger)
         eventsQueue = "\(prefix).chaos-events-\(UUID().uuidString.prefix(8).lowercased())"
-        try await bus.declareExchange(names.eventsExchange, type: "topic")
-        try await bus.declare(QueueSpec(eventsQueue, deadLettered: false))
-        var adminConfiguration = configuration
-        adminConfiguration.endpoint.clientName = "baton-chaos-compose-admin"
-        admin = try await RabbitBus.connect(configuration: adminConfiguration, logger: logger)
-        try await admin.bind(queue: eventsQueue, exchange: names.eventsExchange, routingKey: "execution.*")
+        (bus, admin) = try await connectLedgerBuses(
+            amqpURL: amqpURL, names: names, clientName: "baton-chaos-compose", eventsQueue: eventsQueue)
     }
 
     /// The queue the deployment's worker-function replicas serve with the callback function (seed 1's).
@@ -149,6 +140,27 @@ final class ComposeDeployment: Sendable {
         }
         throw ChaosError("no docker CLI on PATH; give --docker or set BATON_DOCKER")
     }
+}
+
+/// Connects a chaos run to the broker: a connection that publishes and consumes, and an admin one for binding and
+/// queue status (asking for a queue that a fault just removed closes the asking channel, which must not be the one
+/// that publishes starts); declares `eventsQueue` (durable, so events survive a broker restart) and binds it to
+/// the events exchange for every execution's terminal event.
+func connectLedgerBuses(amqpURL: String, names: Names, clientName: String, eventsQueue: String) async throws -> (
+    bus: RabbitBus, admin: RabbitBus
+) {
+    var logger = Logger(label: "baton.chaos")
+    logger.logLevel = .critical  // reconnects during broker faults are expected; the ledger reports
+    let configuration = RabbitBus.Configuration(
+        endpoint: try BrokerEndpoint(url: amqpURL, clientName: clientName), names: names)
+    let bus = try await RabbitBus.connect(configuration: configuration, logger: logger)
+    try await bus.declareExchange(names.eventsExchange, type: "topic")
+    try await bus.declare(QueueSpec(eventsQueue, deadLettered: false))
+    var adminConfiguration = configuration
+    adminConfiguration.endpoint.clientName = "\(clientName)-admin"
+    let admin = try await RabbitBus.connect(configuration: adminConfiguration, logger: logger)
+    try await admin.bind(queue: eventsQueue, exchange: names.eventsExchange, routingKey: "execution.*")
+    return (bus, admin)
 }
 
 /// Feeds `ledger` with the terminal events arriving on `queue` until cancelled.

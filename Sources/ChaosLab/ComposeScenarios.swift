@@ -58,6 +58,20 @@ struct ComposeContext: ChaosDriving {
         return try await createMachine(name, definition: definition)
     }
 
+    /// What every scenario does first: creates its callback machine (``createCallbackMachine(_:)``), finds the
+    /// container it faults (`which` picks among the service's replicas) and waits until both worker replicas
+    /// consume the task queue. Returns the machine's ARN and the container's name.
+    func prepare(
+        _ scenario: String, faulting service: String, which: ([String]) -> String? = { $0.first }
+    ) async throws -> (machine: String, container: String) {
+        let machine = try await createCallbackMachine(scenario)
+        guard let container = which(try await deployment.containers(service)) else {
+            throw ChaosError("no \(service) container to fault")
+        }
+        try await deployment.waitForConsumers(deployment.taskQueue, 2)
+        return (machine, container)
+    }
+
     /// Starts every execution of `machine`, `concurrency` at a time, while `fault` runs once `threshold` of them
     /// have ended; returns when both are done.
     func startWithFault(
@@ -105,10 +119,8 @@ struct ComposeOrchestratorKillScenario: ComposeScenario {
     func run(_ context: ComposeContext) async throws {
         let deployment = context.deployment
         let ledger = context.ledger
-        let machine = try await context.createCallbackMachine(name)
-        let orchestrator = try await deployment.container("orchestrator")
+        let (machine, orchestrator) = try await context.prepare(name, faulting: "orchestrator")
         let commands = deployment.names.commandQueue
-        try await deployment.waitForConsumers(deployment.taskQueue, 2)
         let n = context.executions
         async let started = context.startExecutions(machine, count: n, concurrency: 8, deadline: .seconds(300))
         for round in 1...2 {
@@ -139,9 +151,7 @@ struct ComposeBrokerRestartScenario: ComposeScenario {
     func run(_ context: ComposeContext) async throws {
         let deployment = context.deployment
         let ledger = context.ledger
-        let machine = try await context.createCallbackMachine(name)
-        let broker = try await deployment.container("rabbitmq")
-        try await deployment.waitForConsumers(deployment.taskQueue, 2)
+        let (machine, broker) = try await context.prepare(name, faulting: "rabbitmq")
         try await context.startWithFault(machine, after: context.executions / 3) {
             ledger.mark("FAULT: docker restart \(broker) (\(ledger.endedCount) ended)")
             try await deployment.run(["restart", broker], deadline: .seconds(180))
@@ -164,9 +174,7 @@ struct ComposeWorkerPauseScenario: ComposeScenario {
     func run(_ context: ComposeContext) async throws {
         let deployment = context.deployment
         let ledger = context.ledger
-        let machine = try await context.createCallbackMachine(name)
-        let worker = try await deployment.container("worker-function")
-        try await deployment.waitForConsumers(deployment.taskQueue, 2)
+        let (machine, worker) = try await context.prepare(name, faulting: "worker-function")
         try await context.startWithFault(machine, after: context.executions / 4) {
             ledger.mark(
                 "FAULT: docker pause \(worker) for \(context.pastHeartbeat) "
@@ -194,12 +202,10 @@ struct ComposeWorkerDisconnectScenario: ComposeScenario {
     func run(_ context: ComposeContext) async throws {
         let deployment = context.deployment
         let ledger = context.ledger
-        let machine = try await context.createCallbackMachine(name)
-        let worker = try await deployment.containers("worker-function").last!
+        let (machine, worker) = try await context.prepare(name, faulting: "worker-function") { $0.last }
         guard let network = try await deployment.networks(of: worker).first else {
             throw ChaosError("\(worker) is attached to no network")
         }
-        try await deployment.waitForConsumers(deployment.taskQueue, 2)
         try await context.startWithFault(machine, after: context.executions / 4) {
             ledger.mark("FAULT: docker network disconnect \(network.name) \(worker) for \(context.pastHeartbeat)")
             try await deployment.run(["network", "disconnect", network.name, worker])

@@ -3,8 +3,8 @@
 #
 # The same layout as the official image: Debian 12 with the toolchain's system dependencies, and the Swift
 # toolchain under /usr. The toolchain is the one already on the build machine (copied into the build context by
-# compose-test.sh), and so are its copies of the Swift packages: git reads every github.com address from
-# /opt/swift-packages, so `swift build` resolves Package.swift's dependencies offline.
+# compose-test.sh), and so are its copies of the Swift packages (wherever git on the build machine reads github.com
+# addresses from), here in /usr/local/src/swift-packages: `swift build` resolves Package.swift's dependencies offline.
 ARG BASE_IMAGE=baton-test/debian:bookworm
 FROM ${BASE_IMAGE}
 RUN apt-get update \
@@ -13,7 +13,7 @@ RUN apt-get update \
         libpython3-dev libsqlite3-0 libstdc++-12-dev libxml2-dev libz3-dev pkg-config tzdata zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 COPY toolchain/usr/ /usr/
-COPY swift-packages/ /opt/swift-packages/
-RUN git config --system url./opt/swift-packages/.insteadOf https://github.com/ \
+COPY swift-packages/ /usr/local/src/swift-packages/
+RUN git config --system url./usr/local/src/swift-packages/.insteadOf https://github.com/ \
     && git config --system --add safe.directory '*' \
     && swift --version
