@@ -82,8 +82,17 @@ cleanup() {
   fi
   if [ -n "${COMPOSE_BIN:-}" ] && [ -n "$DOCKERD_PID" ] && [ -f "$RUN/env" ]; then
     if [ "$status" -ne 0 ]; then
-      log "logs of the failed run (last 40 lines of each service):"
-      compose_scale logs --no-color --tail 40 2>/dev/null | sed 's/^/  /' | tail -400
+      log "the broker's queues and connections at the failure:"
+      broker=$($DOCKER ps -q --filter "label=com.docker.compose.project=$PROJECT" \
+        --filter label=com.docker.compose.service=rabbitmq | head -1)
+      if [ -n "$broker" ]; then
+        $DOCKER exec "$broker" rabbitmqctl list_queues -q name messages_ready messages_unacknowledged consumers \
+          | sed 's/^/  /'
+        $DOCKER exec "$broker" rabbitmqctl list_connections -q user peer_host state | sed 's/^/  /'
+      fi
+      log "logs of the failed run (the orchestrator's last 300 lines, 40 of each other service):"
+      compose_scale logs --no-color --tail 300 orchestrator 2>/dev/null | sed 's/^/  /'
+      compose_scale logs --no-color --tail 40 2>/dev/null | grep -v '^orchestrator-1 ' | sed 's/^/  /' | tail -400
     fi
     compose_scale --profile observability down -v --remove-orphans >/dev/null 2>&1
   fi

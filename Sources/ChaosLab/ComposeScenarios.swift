@@ -263,8 +263,16 @@ struct ComposeChaosRunner {
                     let context = ComposeContext(
                         deployment: deployment, client: client, executions: executions, timeScale: timeScale)
                     try await context.waitForOrchestrator(deadline: .seconds(30))
-                    try await scenario.run(context)
-                    ledger.mark("fault over; waiting for every execution to end")
+                    do {
+                        try await scenario.run(context)
+                        ledger.mark("fault over; waiting for every execution to end")
+                    } catch {
+                        // Still check the ledger: which executions are lost or doubled tells where it stuck.
+                        result.failures.append("\(error)")
+                        ledger.mark(
+                            "the scenario failed (\(ledger.startedExecutions.count) started, \(ledger.endedCount) "
+                                + "ended): \(error); checking the ledger all the same")
+                    }
                     try await ChaosVerifier.verify(context, expected: { _ in .succeeded }, into: &result)
                 }
             }
