@@ -153,8 +153,17 @@ log "$($DOCKER version --format 'Docker Engine {{.Server.Version}}'), $($COMPOSE
 # The files of the deployment under test; the stand-in overrides join them when stand-ins are used.
 FILES=(-f docker-compose.yml)
 SCALE_FILES=(-f docker-compose.yml -f deploy/compose.scale.yml)
-compose() { "$COMPOSE_BIN" -p "$PROJECT" --project-directory "$ROOT" --env-file "$RUN/env" "${FILES[@]}" "$@"; }
-compose_scale() { "$COMPOSE_BIN" -p "$PROJECT" --project-directory "$ROOT" --env-file "$RUN/env" "${SCALE_FILES[@]}" "$@"; }
+COMPOSE_ARGS=(-p "$PROJECT" --project-directory "$ROOT" --env-file "$RUN/env")
+compose() { "$COMPOSE_BIN" "${COMPOSE_ARGS[@]}" "${FILES[@]}" "$@"; }
+compose_scale() { "$COMPOSE_BIN" "${COMPOSE_ARGS[@]}" "${SCALE_FILES[@]}" "$@"; }
+# up_wait SECONDS base|scale SERVICE…: `up -d --wait` of the services within SECONDS; its output only on failure.
+up_wait() {
+  local seconds=$1 which=$2 files
+  if [ "$which" = scale ]; then files=("${SCALE_FILES[@]}"); else files=("${FILES[@]}"); fi
+  shift 2
+  timeout "$seconds" "$COMPOSE_BIN" "${COMPOSE_ARGS[@]}" "${files[@]}" up -d --wait --no-build "$@" >"$RUN/up.log" 2>&1 \
+    || { cat "$RUN/up.log" >&2; fail "compose up -d --wait ($which files) $*"; }
+}
 
 # Fresh secrets for this run, as README tells a user to make them.
 secret() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
@@ -261,8 +270,7 @@ done_step
 # ── up ──────────────────────────────────────────────────────────────────────────────────────────────────────
 SERVICES=(rabbitmq orchestrator worker-function worker-silent legacy-system approver)
 step up "docker compose up -d --wait ${SERVICES[*]}"
-timeout 600 "$COMPOSE_BIN" -p "$PROJECT" --project-directory "$ROOT" --env-file "$RUN/env" "${FILES[@]}" \
-  up -d --wait --no-build "${SERVICES[@]}" >"$RUN/up.log" 2>&1 || { cat "$RUN/up.log" >&2; fail "compose up"; }
+up_wait 600 base "${SERVICES[@]}"
 compose ps --format '{{.Service}} {{.State}} {{.Health}}' | sort | sed 's/^/  /'
 running=$(compose ps --status running --format '{{.Service}}' | wc -l)
 [ "$running" -eq 7 ] || fail "expected 7 running containers (worker-function has 2 replicas), found $running"
@@ -340,8 +348,7 @@ fi
 # ── restart ─────────────────────────────────────────────────────────────────────────────────────────────────
 step restart "docker compose down, then up: the execution is still there"
 compose down >/dev/null 2>&1
-timeout 600 "$COMPOSE_BIN" -p "$PROJECT" --project-directory "$ROOT" --env-file "$RUN/env" "${FILES[@]}" \
-  up -d --wait --no-build "${SERVICES[@]}" >"$RUN/up.log" 2>&1 || { cat "$RUN/up.log" >&2; fail "compose up again"; }
+up_wait 600 base "${SERVICES[@]}"
 wait_for "the API after the restart" 60 http_ok http://127.0.0.1:8083/console
 status=$("${AWS[@]}" describe-execution --execution-arn "$execution" --query status)
 [ "$status" = SUCCEEDED ] || fail "after down/up, $execution is '$status', not SUCCEEDED"
@@ -352,9 +359,7 @@ done_step
 if ! skipped scale; then
   step scale "down -v; docker-compose.yml + deploy/compose.scale.yml: 3-node cluster, quorum queues, demo"
   compose down -v >/dev/null 2>&1
-  timeout 900 "$COMPOSE_BIN" -p "$PROJECT" --project-directory "$ROOT" --env-file "$RUN/env" "${SCALE_FILES[@]}" \
-    up -d --wait --no-build "${SERVICES[@]}" rabbitmq-2 rabbitmq-3 orchestrator-1 orchestrator-2 \
-    >"$RUN/up.log" 2>&1 || { cat "$RUN/up.log" >&2; fail "compose up with deploy/compose.scale.yml"; }
+  up_wait 900 scale "${SERVICES[@]}" rabbitmq-2 rabbitmq-3 orchestrator-1 orchestrator-2
   nodes=$(compose_scale exec -T rabbitmq rabbitmqctl cluster_status --formatter json \
     | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["running_nodes"]))')
   [ "$nodes" -eq 3 ] || fail "the cluster has $nodes running nodes, not 3"

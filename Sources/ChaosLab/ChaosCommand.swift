@@ -100,10 +100,17 @@ struct ChaosRunCommand: AsyncParsableCommand {
     }
 
     private func composeScenarios() throws -> [any ComposeScenario] {
-        if scenario == "all" { return ComposeCatalog.scenarios }
+        try pick(ComposeCatalog.scenarios, kind: "compose scenario", named: ComposeCatalog.named)
+    }
+
+    /// The scenarios the argument names: `all` of `catalog`, or each of a comma-separated list.
+    private func pick<Scenario>(_ catalog: [Scenario], kind: String, named: (String) -> Scenario?) throws
+        -> [Scenario]
+    {
+        if scenario == "all" { return catalog }
         return try scenario.split(separator: ",").map { name in
-            guard let found = ComposeCatalog.named(String(name)) else {
-                throw ValidationError("unknown compose scenario '\(name)'; see `baton chaos list`")
+            guard let found = named(String(name)) else {
+                throw ValidationError("unknown \(kind) '\(name)'; see `baton chaos list`")
             }
             return found
         }
@@ -134,11 +141,19 @@ struct ChaosRunCommand: AsyncParsableCommand {
             amqpURL: try composeBrokerURL(), project: project, docker: try ComposeDeployment.dockerCLI(docker),
             prefix: environment["BATON_QUEUE_PREFIX"] ?? "baton",
             executions: executions ?? 100)
+        return await runEach(try composeScenarios(), what: { "compose \($0.name) on project \(project)" }) {
+            await runner.run($0)
+        }
+    }
+
+    /// Runs each scenario in turn, saying on standard error which (`what`) and its failures.
+    private func runEach<Scenario: Sendable>(
+        _ scenarios: [Scenario], what: (Scenario) -> String, _ run: (Scenario) async -> ChaosResult
+    ) async -> [ChaosResult] {
         var results: [ChaosResult] = []
-        for scenario in try composeScenarios() {
-            FileHandle.standardError.write(
-                Data("chaos: running compose \(scenario.name) on project \(project)…\n".utf8))
-            let result = await runner.run(scenario)
+        for scenario in scenarios {
+            FileHandle.standardError.write(Data("chaos: running \(what(scenario))…\n".utf8))
+            let result = await run(scenario)
             for failure in result.failures { FileHandle.standardError.write(Data("  \(failure)\n".utf8)) }
             results.append(result)
         }
@@ -146,13 +161,7 @@ struct ChaosRunCommand: AsyncParsableCommand {
     }
 
     private func scenarios() throws -> [any ChaosScenario] {
-        if scenario == "all" { return ChaosCatalog.scenarios }
-        return try scenario.split(separator: ",").map { name in
-            guard let found = ChaosCatalog.named(String(name)) else {
-                throw ValidationError("unknown scenario '\(name)'; see `baton chaos list`")
-            }
-            return found
-        }
+        try pick(ChaosCatalog.scenarios, kind: "scenario", named: ChaosCatalog.named)
     }
 
     func run() async throws {
@@ -171,14 +180,7 @@ struct ChaosRunCommand: AsyncParsableCommand {
         let runner = ChaosRunner(
             amqpURL: url, executions: executions, callbacks: callbacks, seed: seed, keepFiles: keepFiles,
             brokerPort: port)
-        var results: [ChaosResult] = []
-        for scenario in try scenarios() {
-            FileHandle.standardError.write(Data("chaos: running \(scenario.name)…\n".utf8))
-            let result = await runner.run(scenario)
-            for failure in result.failures { FileHandle.standardError.write(Data("  \(failure)\n".utf8)) }
-            results.append(result)
-        }
-        return results
+        return await runEach(try scenarios(), what: \.name) { await runner.run($0) }
     }
 
     private func write(_ results: [ChaosResult]) throws {

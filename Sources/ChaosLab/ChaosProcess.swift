@@ -43,6 +43,17 @@ struct ChaosError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// Runs a short command (`argv[0]` a path) in this process's environment; returns what it printed.
+/// - Throws: `ChaosError` with the output when it exits non-zero or runs past `deadline`.
+@discardableResult
+func chaosCommand(_ argv: [String], deadline: Duration) async throws -> String {
+    let (status, output) = await LaunchedProcess.outcome(
+        of: argv[0], arguments: Array(argv.dropFirst()), environment: ProcessInfo.processInfo.environment,
+        deadline: deadline)
+    guard status == 0 else { throw ChaosError("`\(argv.joined(separator: " "))` failed (\(status)): \(output)") }
+    return output
+}
+
 /// Polls `condition` until it holds; throws `ChaosError` once `deadline` has passed.
 func chaosWait(
     deadline: Duration, interval: Duration = .milliseconds(50), _ what: String,

@@ -8,7 +8,7 @@ import Logging
 /// The Baton system one scenario runs against: a fresh queue prefix and data directory on the given broker,
 /// the built orchestrator, the worker-function processes the scenario starts, and a durable queue bound to
 /// `<prefix>.events` that feeds the ledger (durable so events survive a broker restart).
-final class ChaosSystem: @unchecked Sendable {
+final class ChaosSystem: @unchecked Sendable, ChaosQueueStatus {
     // `orchestrator` and `workers` are replaced only by the scenario's own task, one step at a time.
     let names: Names
     let amqpURL: String
@@ -48,9 +48,6 @@ final class ChaosSystem: @unchecked Sendable {
     /// The queue the scenarios' state machines send tasks to.
     var taskQueue: String { taskQueueName(names.prefix) }
 
-    /// Messages ready in a queue (0 when it cannot be asked, e.g. while the broker restarts).
-    func depth(_ queue: String) async -> Int { (try? await admin.messageCount(queue)) ?? -1 }
-
     /// Feeds the ledger from the events queue until cancelled.
     func consumeEvents() async throws { try await feedLedger(ledger, from: eventsQueue, on: bus) }
 
@@ -84,14 +81,9 @@ final class ChaosSystem: @unchecked Sendable {
         return worker
     }
 
-    /// Consumers of a queue (0 when it cannot be asked).
-    func consumers(_ queue: String) async -> Int { (try? await admin.consumerCount(queue)) ?? 0 }
-
     /// Waits until `count` consumers serve the task queue.
     func waitForConsumers(_ count: Int, deadline: Duration = .seconds(30)) async throws {
-        try await chaosWait(deadline: deadline, interval: .milliseconds(100), "\(count) consumers on \(taskQueue)") {
-            await consumers(taskQueue) >= count
-        }
+        try await waitForConsumers(taskQueue, count, deadline: deadline)
     }
 
     /// Remembers a queue to delete at shutdown.

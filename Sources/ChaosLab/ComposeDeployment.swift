@@ -1,14 +1,13 @@
 import BatonBroker
 import BatonProtocol
 import Foundation
-import LocalProcesses
 import Logging
 
 /// A deployment of docker-compose.yml that is already up (`docker compose up`): the compose scenarios load it
 /// through its broker (the `baton` user's URL, as the CLI has it) and fault its containers with the docker CLI,
 /// finding them by the labels Compose gives them (`com.docker.compose.project` and `…service`). Terminal events
 /// reach the ledger through a durable queue of the run's own, bound to the deployment's events exchange.
-final class ComposeDeployment: Sendable {
+final class ComposeDeployment: ChaosQueueStatus {
     let project: String
     /// The docker CLI (``dockerCLI(_:)``).
     let docker: String
@@ -35,33 +34,10 @@ final class ComposeDeployment: Sendable {
     /// Feeds the ledger from the run's events queue until cancelled.
     func consumeEvents() async throws { try await feedLedger(ledger, from: eventsQueue, on: bus) }
 
-    /// Messages ready in a queue (-1 when it cannot be asked, e.g. while the broker restarts).
-    func depth(_ queue: String) async -> Int { (try? await admin.messageCount(queue)) ?? -1 }
-
-    /// Consumers of a queue (0 when it cannot be asked).
-    func consumers(_ queue: String) async -> Int { (try? await admin.consumerCount(queue)) ?? 0 }
-
-    /// Waits until `count` consumers serve `queue`.
-    func waitForConsumers(_ queue: String, _ count: Int, deadline: Duration = .seconds(60)) async throws {
-        try await chaosWait(deadline: deadline, interval: .milliseconds(100), "\(count) consumers on \(queue)") {
-            await consumers(queue) >= count
-        }
-    }
-
     /// Runs `docker arguments…`; returns what it printed, or throws with it when the command fails.
     @discardableResult
     func run(_ arguments: [String], deadline: Duration = .seconds(120)) async throws -> String {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("baton-docker-\(UUID().uuidString).log")
-        defer { try? FileManager.default.removeItem(at: log) }
-        let process = try LaunchedProcess(
-            executable: docker, name: "docker", arguments: arguments, environment: ProcessInfo.processInfo.environment,
-            logFile: log)
-        try await process.waitForExit(deadline: deadline)
-        let output = process.log()
-        guard process.exitStatus == 0 else {
-            throw ChaosError("docker \(arguments.joined(separator: " ")) failed: \(output.suffix(400))")
-        }
-        return output
+        try await chaosCommand([docker] + arguments, deadline: deadline)
     }
 
     /// The containers of a compose service (replica 1 first), running or not.
@@ -139,6 +115,26 @@ final class ComposeDeployment: Sendable {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         throw ChaosError("no docker CLI on PATH; give --docker or set BATON_DOCKER")
+    }
+}
+
+/// What a chaos run asks the broker about queues, through its admin connection (``connectLedgerBuses``).
+protocol ChaosQueueStatus: Sendable {
+    var admin: RabbitBus { get }
+}
+
+extension ChaosQueueStatus {
+    /// Messages ready in a queue (-1 when it cannot be asked, e.g. while the broker restarts).
+    func depth(_ queue: String) async -> Int { (try? await admin.messageCount(queue)) ?? -1 }
+
+    /// Consumers of a queue (0 when it cannot be asked).
+    func consumers(_ queue: String) async -> Int { (try? await admin.consumerCount(queue)) ?? 0 }
+
+    /// Waits until `count` consumers serve `queue`.
+    func waitForConsumers(_ queue: String, _ count: Int, deadline: Duration = .seconds(60)) async throws {
+        try await chaosWait(deadline: deadline, interval: .milliseconds(100), "\(count) consumers on \(queue)") {
+            await consumers(queue) >= count
+        }
     }
 }
 

@@ -135,20 +135,9 @@ final class NetworkPartition: ChaosFixture {
         }
     }
 
-    /// Runs a short command; returns its output.
-    /// - Throws: `ChaosError` with the output when it exits non-zero or runs past 20 s.
+    /// Runs a short command (20 s at most); returns its output.
     @discardableResult
     private static func command(_ argv: [String]) async throws -> String {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("baton-ip-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: output) }
-        let process = try LaunchedProcess(
-            executable: argv[0], arguments: Array(argv.dropFirst()), environment: ProcessInfo.processInfo.environment,
-            logFile: output)
-        try await process.waitForExit(deadline: .seconds(20))
-        let text = process.log()
-        guard process.exitStatus == 0 else {
-            throw ChaosError("`\(argv.joined(separator: " "))` failed (\(process.exitStatus ?? -1)): \(text)")
-        }
-        return text
+        try await chaosCommand(argv, deadline: .seconds(20))
     }
 }

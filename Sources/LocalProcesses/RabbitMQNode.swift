@@ -100,13 +100,27 @@ public enum ScriptRunner {
     public static func run(script: String, arguments: [String], environment: [String: String]) async -> (
         status: Int32, output: String
     ) {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("baton-script-\(UUID().uuidString).log")
+        await LaunchedProcess.outcome(
+            of: "/bin/bash", name: URL(fileURLWithPath: script).lastPathComponent, arguments: [script] + arguments,
+            environment: environment, deadline: .seconds(600))
+    }
+}
+
+extension LaunchedProcess {
+    /// Runs a command to its end, its output in a temporary log file removed afterwards.
+    /// - Returns: the exit status (the signal number when a signal ended it; -1 when it could not start or did
+    ///   not end within `deadline`) and everything it printed (with the reason first, for -1).
+    public static func outcome(
+        of executable: String, name: String? = nil, arguments: [String], environment: [String: String],
+        deadline: Duration
+    ) async -> (status: Int32, output: String) {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "baton-command-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
         do {
             let process = try LaunchedProcess(
-                executable: "/bin/bash", name: URL(fileURLWithPath: script).lastPathComponent,
-                arguments: [script] + arguments, environment: environment, logFile: log)
-            try await process.waitForExit(deadline: .seconds(600))
+                executable: executable, name: name, arguments: arguments, environment: environment, logFile: log)
+            try await process.waitForExit(deadline: deadline)
             return (process.exitStatus ?? -1, process.log())
         } catch {
             return (-1, "\(error)\n" + ((try? String(contentsOf: log, encoding: .utf8)) ?? ""))
