@@ -22,19 +22,25 @@ extension ChaosDriving {
         }
     }
 
-    /// Starts `count` executions named `<prefix>-<i>`, `concurrency` at a time. A start that got no reply (the
-    /// orchestrator may be down) is retried with the same name: StartExecution is idempotent by name and input.
+    /// Starts `count` executions named `<prefix>-<i>`, `concurrency` at a time, the i-th no earlier than i ×
+    /// `spacing` after the first (a paced load that lasts through a fault rather than ending before it hits). A
+    /// start that got no reply (the orchestrator may be down) is retried with the same name: StartExecution is
+    /// idempotent by name and input.
     func startExecutions(
         _ machine: String, count: Int, namePrefix: String = "run", concurrency: Int = 32,
-        deadline: Duration = .seconds(120)
+        spacing: Duration = .zero, deadline: Duration = .seconds(120)
     ) async throws -> [String] {
-        try await withThrowingTaskGroup(of: String.self) { group in
+        let begin = ContinuousClock.now
+        return try await withThrowingTaskGroup(of: String.self) { group in
             var next = 0
             var arns: [String] = []
             func add() {
                 let index = next
                 next += 1
-                group.addTask { try await startOne(machine, name: "\(namePrefix)-\(index)", deadline: deadline) }
+                group.addTask {
+                    if spacing > .zero { try await Task.sleep(until: begin.advanced(by: spacing * index)) }
+                    return try await startOne(machine, name: "\(namePrefix)-\(index)", deadline: deadline)
+                }
             }
             while next < min(concurrency, count) { add() }
             while let arn = try await group.next() {

@@ -72,20 +72,37 @@ struct ComposeContext: ChaosDriving {
         return (machine, container)
     }
 
-    /// Starts every execution of `machine`, `concurrency` at a time, while `fault` runs once `threshold` of them
-    /// have ended; returns when both are done.
+    /// Starts every execution of `machine`, evenly spread over `spread` (a paced load: the fault meets
+    /// executions in flight and starts still to come, rather than a burst that ended before the docker command
+    /// took effect), and runs `fault` once `threshold` of them have ended; returns when both are done.
     func startWithFault(
-        _ machine: String, concurrency: Int = 8, after threshold: Int, _ fault: @Sendable () async throws -> Void
+        _ machine: String, spread: Duration, after threshold: Int, _ fault: @Sendable () async throws -> Void
     ) async throws {
-        let ledger = ledger
-        async let started = startExecutions(
-            machine, count: executions, concurrency: concurrency, deadline: .seconds(300))
-        try await chaosWait(deadline: .seconds(180), interval: .milliseconds(20), "\(threshold) executions ended") {
-            ledger.endedCount >= threshold
-        }
+        async let started = startPaced(machine, spread: spread)
+        try await waitForLoad(ended: threshold)
         try await fault()
         _ = try await started
         ledger.mark("all \(executions) executions started")
+    }
+
+    /// Starts every execution of `machine`, 8 at a time, evenly spread over `spread`.
+    func startPaced(_ machine: String, spread: Duration) async throws -> [String] {
+        try await startExecutions(
+            machine, count: executions, concurrency: 8, spacing: spread / max(1, executions), deadline: .seconds(300))
+    }
+
+    /// Waits until `threshold` executions have ended, and fails the scenario when every execution has already
+    /// started: a fault injected then would meet no load, and the scenario would pass without testing anything.
+    func waitForLoad(ended threshold: Int) async throws {
+        let ledger = ledger
+        try await chaosWait(deadline: .seconds(180), interval: .milliseconds(20), "\(threshold) executions ended") {
+            ledger.endedCount >= threshold
+        }
+        let started = ledger.startedExecutions.count
+        guard started < executions else {
+            throw ChaosError(
+                "the fault would miss the load: all \(started) executions had started (raise --executions)")
+        }
     }
 
     /// Waits until every started execution has ended, then counts those whose history has a TaskTimedOut (an
@@ -122,12 +139,9 @@ struct ComposeOrchestratorKillScenario: ComposeScenario {
         let (machine, orchestrator) = try await context.prepare(name, faulting: "orchestrator")
         let commands = deployment.names.commandQueue
         let n = context.executions
-        async let started = context.startExecutions(machine, count: n, concurrency: 8, deadline: .seconds(300))
+        async let started = context.startPaced(machine, spread: .seconds(6))
         for round in 1...2 {
-            let threshold = n * round / 3
-            try await chaosWait(deadline: .seconds(180), interval: .milliseconds(20), "\(threshold) ended") {
-                ledger.endedCount >= threshold
-            }
+            try await context.waitForLoad(ended: n * round / 3)
             ledger.mark("FAULT: docker kill \(orchestrator) (round \(round), \(ledger.endedCount) ended)")
             try await deployment.run(["kill", orchestrator])
             try await chaosWait(deadline: .seconds(30), "the killed orchestrator's consumers to go") {
@@ -152,7 +166,7 @@ struct ComposeBrokerRestartScenario: ComposeScenario {
         let deployment = context.deployment
         let ledger = context.ledger
         let (machine, broker) = try await context.prepare(name, faulting: "rabbitmq")
-        try await context.startWithFault(machine, after: context.executions / 3) {
+        try await context.startWithFault(machine, spread: .seconds(15), after: context.executions / 3) {
             ledger.mark("FAULT: docker restart \(broker) (\(ledger.endedCount) ended)")
             try await deployment.run(["restart", broker], deadline: .seconds(180))
             ledger.mark("rabbitmq container restarted")
@@ -175,7 +189,7 @@ struct ComposeWorkerPauseScenario: ComposeScenario {
         let deployment = context.deployment
         let ledger = context.ledger
         let (machine, worker) = try await context.prepare(name, faulting: "worker-function")
-        try await context.startWithFault(machine, after: context.executions / 4) {
+        try await context.startWithFault(machine, spread: context.pastHeartbeat, after: context.executions / 4) {
             ledger.mark(
                 "FAULT: docker pause \(worker) for \(context.pastHeartbeat) "
                     + "(heartbeat \(String(format: "%.1f", context.heartbeatSeconds)) s)")
@@ -206,7 +220,7 @@ struct ComposeWorkerDisconnectScenario: ComposeScenario {
         guard let network = try await deployment.networks(of: worker).first else {
             throw ChaosError("\(worker) is attached to no network")
         }
-        try await context.startWithFault(machine, after: context.executions / 4) {
+        try await context.startWithFault(machine, spread: context.pastHeartbeat, after: context.executions / 4) {
             ledger.mark("FAULT: docker network disconnect \(network.name) \(worker) for \(context.pastHeartbeat)")
             try await deployment.run(["network", "disconnect", network.name, worker])
             try await Task.sleep(for: context.pastHeartbeat)

@@ -20,4 +20,10 @@ ENV RABBITMQ_CONFIG_FILES=/etc/rabbitmq/conf.d \
 VOLUME /var/lib/rabbitmq
 EXPOSE 4369 5672 15672 15692 25672
 ENTRYPOINT ["docker-entrypoint.sh"]
+# The server's own scripts first on PATH (docker-compose.yml runs `rabbitmq-server`), not Debian's /usr/sbin
+# wrappers: that wrapper starts the server as a child (PID 1 then ignored SIGTERM, so `docker stop`/`restart` waited
+# 10 s and killed the broker) and sends its output to a file. The script itself stops the broker gracefully on
+# SIGTERM and logs to docker logs, as the official image's does.
+ENV PATH=/usr/lib/rabbitmq/bin:$PATH
+WORKDIR /var/lib/rabbitmq
 CMD ["rabbitmq-server"]
