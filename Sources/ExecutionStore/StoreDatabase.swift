@@ -48,6 +48,13 @@ public struct StoreDatabaseError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// A driver's own error that knows which ``StoreDatabaseError`` it is (GRDB's `DatabaseError`, a libpq failure): the
+/// store treats one that escapes a connection without being converted like the ``StoreDatabaseError`` it names.
+public protocol StoreDatabaseErrorConvertible: Error {
+    /// The error as the store sees it: its kind, the driver's message and the statement.
+    var storeDatabaseError: StoreDatabaseError { get }
+}
+
 /// A type a column decodes to.
 public protocol SQLColumnValue {
     /// The value, or `nil` when the column's value cannot be this type (NULL included, for non-optionals).
@@ -301,6 +308,11 @@ extension StoreConnection {
 public protocol StoreDatabase: Sendable {
     /// The SQL the database speaks.
     var dialect: SQLDialect { get }
+    /// Where the data lives, for people and tools: the SQLite file's path, the PostgreSQL server and database.
+    var location: String { get }
+    /// Brings the schema to the current version (creating it in an empty database); run once, on open, before any
+    /// other use.
+    func migrate() throws
     /// Runs `body` on a reader connection, inside a read-only snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (any StoreConnection) throws -> T) async throws -> T
     /// Runs `body` on the writer's serial queue, later, outside any transaction (the caller begins one).
