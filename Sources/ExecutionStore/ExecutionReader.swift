@@ -1,21 +1,20 @@
 import Foundation
-import GRDB
 
 /// The reads a transition makes, written once for both places a transition reads from: a ``Snapshot`` of the last
 /// commit (a planned transition, on a reader connection) and the ``Transaction`` itself (reads that must see the
 /// transition's own writes, on the writer). GRDB's `DatabaseReader`, which `DatabaseWriter` refines, is the model:
 /// a caller that only reads takes `some ExecutionReader` and runs on either.
 ///
-/// Every read throws ``ExecutionStoreError`` on a SQLite failure, and ``ExecutionStoreError/Code/snapshotRequired``
+/// Every read throws ``ExecutionStoreError`` on a database failure, and ``ExecutionStoreError/Code/snapshotRequired``
 /// on a detached snapshot (see ``Snapshot/isDetached``).
 public protocol ExecutionReader {
-    /// Where the reads go; an opaque handle (the store's SQLite connection).
+    /// Where the reads go; an opaque handle (a connection of the store's database).
     var readConnection: ReadConnection { get throws }
 }
 
 /// The connection an ``ExecutionReader`` reads through. Opaque outside the store.
 public struct ReadConnection {
-    let db: Database
+    let db: any StoreConnection
 }
 
 extension ExecutionReader {
@@ -46,8 +45,7 @@ extension ExecutionReader {
 
     /// Whether the timer with this id is armed.
     public func timerExists(id: Int64) throws -> Bool {
-        try Bool.fetchOne(readConnection.db.cachedStatement(sql: "SELECT 1 FROM timer WHERE id = ?"), arguments: [id])
-            ?? false
+        try readConnection.db.row("SELECT 1 FROM timer WHERE id = ?", [.integer(id)]) != nil
     }
 
     /// The state machine with this ARN, or `nil`.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import StatesLanguage
 
 /// What a new execution starts with; see ``Transaction/insertExecution(_:)``.
@@ -116,12 +115,12 @@ extension ExecutionRecord {
         start_date, stop_date, next_event_id, trace_parent, state_machine_version_arn, state_machine_alias_arn
         """
 
-    init(row: Row) throws {
-        let rawStatus: String = row[5]
+    init(row: StoreRow) throws {
+        let rawStatus: String = try row[5]
         guard let status = ExecutionStatus(rawValue: rawStatus) else {
             throw ExecutionStoreError(.database, message: "execution row has an unknown status '\(rawStatus)'")
         }
-        self.init(
+        try self.init(
             id: row[0],
             arn: row[1],
             name: row[2],
@@ -141,18 +140,15 @@ extension ExecutionRecord {
         )
     }
 
-    static func fetch(_ db: Database, id: Int64) throws -> ExecutionRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM execution WHERE id = ?")
-        return try Row.fetchOne(statement, arguments: [id]).map { try ExecutionRecord(row: $0) }
+    static func fetch(_ db: any StoreConnection, id: Int64) throws -> ExecutionRecord? {
+        try db.row("SELECT \(columns) FROM execution WHERE id = ?", [.integer(id)]).map { try ExecutionRecord(row: $0) }
     }
 
-    static func fetch(_ db: Database, arn: String) throws -> ExecutionRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM execution WHERE arn = ?")
-        return try Row.fetchOne(statement, arguments: [arn]).map { try ExecutionRecord(row: $0) }
+    static func fetch(_ db: any StoreConnection, arn: String) throws -> ExecutionRecord? {
+        try db.row("SELECT \(columns) FROM execution WHERE arn = ?", [.text(arn)]).map { try ExecutionRecord(row: $0) }
     }
 
-    static func state(_ db: Database, id: Int64) throws -> Data? {
-        let statement = try db.cachedStatement(sql: "SELECT state FROM execution WHERE id = ?")
-        return try Data.fetchOne(statement, arguments: [id])
+    static func state(_ db: any StoreConnection, id: Int64) throws -> Data? {
+        try db.value("SELECT state FROM execution WHERE id = ?", [.integer(id)])
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// An activity (AWS CreateActivity): a named source of tasks that workers poll with GetActivityTask.
 public struct ActivityRecord: Sendable, Hashable {
@@ -17,24 +16,24 @@ public struct ActivityRecord: Sendable, Hashable {
         self.creationDate = creationDate
     }
 
-    init(row: Row) {
-        self.init(arn: row[0], name: row[1], creationDate: Date(millisecondsSince1970: row[2]))
+    init(row: StoreRow) throws {
+        try self.init(arn: row[0], name: row[1], creationDate: Date(millisecondsSince1970: row[2]))
     }
 }
 
 extension ExecutionStore {
     /// Creates an activity, or answers the one of that name that exists (CreateActivity is idempotent by name).
     /// - Returns: the stored record.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func createActivity(_ activity: ActivityRecord) async throws -> ActivityRecord {
         try await transition { tx in
-            if let existing = try Row.fetchOne(
-                tx.db, sql: "SELECT arn, name, creation_date FROM activity WHERE arn = ?", arguments: [activity.arn])
+            if let existing = try tx.db.row(
+                "SELECT arn, name, creation_date FROM activity WHERE arn = ?", [.text(activity.arn)])
             {
-                return ActivityRecord(row: existing)
+                return try ActivityRecord(row: existing)
             }
             try tx.db.execute(
-                sql: "INSERT INTO activity (arn, name, creation_date) VALUES (?, ?, ?)",
+                "INSERT INTO activity (arn, name, creation_date) VALUES (?, ?, ?)",
                 arguments: [activity.arn, activity.name, activity.creationDate.millisecondsSince1970])
             return ActivityRecord(
                 arn: activity.arn, name: activity.name,
@@ -44,20 +43,19 @@ extension ExecutionStore {
 
     /// Deletes an activity.
     /// - Returns: whether it existed.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     @discardableResult
     public func deleteActivity(arn: String) async throws -> Bool {
         try await transition { tx in
-            try tx.db.execute(sql: "DELETE FROM activity WHERE arn = ?", arguments: [arn])
-            return tx.db.changesCount > 0
+            try tx.db.execute("DELETE FROM activity WHERE arn = ?", [.text(arn)]) > 0
         }
     }
 
     /// The activity with this ARN, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func activity(arn: String) async throws -> ActivityRecord? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT arn, name, creation_date FROM activity WHERE arn = ?", arguments: [arn])
+            try db.row("SELECT arn, name, creation_date FROM activity WHERE arn = ?", [.text(arn)])
                 .map(ActivityRecord.init(row:))
         }
     }
@@ -67,16 +65,15 @@ extension ExecutionStore {
     ///   - limit: the page size (at least 1).
     ///   - cursor: the `nextCursor` of the previous page, or `nil`.
     /// - Returns: one page.
-    /// - Throws: ``ExecutionStoreError`` `invalidCursor`, or on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` `invalidCursor`, or on a database failure.
     public func listActivities(limit: Int = 100, after cursor: String? = nil) async throws -> Page<ActivityRecord> {
         let after = try Page<ActivityRecord>.decode(cursor) ?? 0
         let limit = max(1, limit)
         let rows = try await read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT arn, name, creation_date, rowid FROM activity WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            try db.rows(
+                "SELECT arn, name, creation_date, rowid FROM activity WHERE rowid > ? ORDER BY rowid LIMIT ?",
                 arguments: [after, limit + 1]
-            ).map { (record: ActivityRecord(row: $0), rowID: $0[3] as Int64) }
+            ).map { try (record: ActivityRecord(row: $0), rowID: $0[3] as Int64) }
         }
         let page = Page<ActivityRow>.make(rows.map(ActivityRow.init), limit: limit, cursor: \.rowID)
         return Page(items: page.items.map(\.record), nextCursor: page.nextCursor)

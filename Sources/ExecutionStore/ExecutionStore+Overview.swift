@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import StatesLanguage
 
 // MARK: - What the console shows
@@ -11,7 +10,7 @@ extension ExecutionStore {
     ///   - stateMachineArn: only executions of this state machine, or all.
     ///   - cap: the largest count reported per status (at least 1).
     /// - Returns: a count for every status, zero included.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func countExecutionsByStatus(stateMachineArn: String? = nil, cap: Int = 100_000) async throws
         -> [ExecutionStatus: Int]
     {
@@ -22,12 +21,11 @@ extension ExecutionStore {
             ? "SELECT count(*) FROM (SELECT 1 FROM execution WHERE status = ? LIMIT ?)"
             : "SELECT count(*) FROM (SELECT 1 FROM execution WHERE state_machine_arn = ? AND status = ? LIMIT ?)"
         return try await read { db in
-            let statement = try db.cachedStatement(sql: sql)
             var counts: [ExecutionStatus: Int] = [:]
             for status in ExecutionStatus.allCases {
-                let arguments: StatementArguments =
-                    stateMachineArn.map { [$0, status.rawValue, cap] } ?? [status.rawValue, cap]
-                counts[status] = try Int.fetchOne(statement, arguments: arguments) ?? 0
+                let arguments: [SQLValue] =
+                    (stateMachineArn.map { [.text($0)] } ?? []) + [.text(status.rawValue), .integer(Int64(cap))]
+                counts[status] = try db.value(sql, arguments) ?? 0
             }
             return counts
         }
@@ -35,31 +33,31 @@ extension ExecutionStore {
 
     /// The id of the newest execution (0 when there is none): it grows with every start, so a watcher learns
     /// that executions were started from one primary-key lookup.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func newestExecutionID() async throws -> Int64 {
-        try await read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM execution") ?? 0 }
+        try await read { db in try db.value("SELECT max(id) FROM execution") ?? 0 }
     }
 
     /// The id of the newest execution started at or before `date`, or `nil` when none was: a binary search over
     /// the ids (executions get increasing ids as they start), a few dozen primary-key reads whatever the size of
     /// the store. The console turns it into a list cursor ("started before").
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func newestExecutionID(startedAtOrBefore date: Date) async throws -> Int64? {
         let limit = date.millisecondsSince1970
         return try await read { db in
-            let bounds = try Row.fetchOne(db, sql: "SELECT min(id), max(id) FROM execution")
-            guard let bounds, var low = bounds[0] as Int64?, var high = bounds[1] as Int64? else { return nil }
-            let probe = try db.cachedStatement(
-                sql: "SELECT id, start_date FROM execution WHERE id >= ? AND id <= ? ORDER BY id LIMIT 1")
-            guard let first = try Row.fetchOne(probe, arguments: [low, high]), (first[1] as Int64) <= limit else {
+            let bounds = try db.row("SELECT min(id), max(id) FROM execution")
+            guard let bounds, var low = try bounds[0] as Int64?, var high = try bounds[1] as Int64? else { return nil }
+            let probe = "SELECT id, start_date FROM execution WHERE id >= ? AND id <= ? ORDER BY id LIMIT 1"
+            guard let first = try db.row(probe, [.integer(low), .integer(high)]), try (first[1] as Int64) <= limit
+            else {
                 return nil
             }
-            low = first[0]
+            low = try first[0]
             // Invariant: `low` started at or before the date; no execution after `high` did.
             while low < high {
                 let middle = low + (high - low + 1) / 2
-                if let row = try Row.fetchOne(probe, arguments: [middle, high]), (row[1] as Int64) <= limit {
-                    low = row[0]
+                if let row = try db.row(probe, [.integer(middle), .integer(high)]), try (row[1] as Int64) <= limit {
+                    low = try row[0]
                 } else {
                     high = middle - 1
                 }
@@ -69,12 +67,13 @@ extension ExecutionStore {
     }
 
     /// The armed timers of an execution (task timeouts, heartbeats, Wait and Retry timers), earliest first.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func timers(executionID: Int64) async throws -> [PendingTimer] {
         try await read { db in
-            let statement = try db.cachedStatement(
-                sql: "SELECT \(PendingTimer.columns) FROM timer WHERE execution_id = ? ORDER BY fire_at, id")
-            return try Row.fetchAll(statement, arguments: [executionID]).map(PendingTimer.init(row:))
+            try db.rows(
+                "SELECT \(PendingTimer.columns) FROM timer WHERE execution_id = ? ORDER BY fire_at, id",
+                [.integer(executionID)]
+            ).map(PendingTimer.init(row:))
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 // MARK: - State machines
 
@@ -15,26 +14,26 @@ extension ExecutionStore {
 
     /// Deletes a state machine and its revisions.
     /// - Returns: whether it existed.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     @discardableResult
     public func deleteStateMachine(arn: String) async throws -> Bool {
         try await transition { tx in try tx.deleteStateMachine(arn: arn) }
     }
 
     /// The state machine with this ARN, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func stateMachine(arn: String) async throws -> StateMachineRecord? {
         try await read { db in try StateMachineRecord.fetch(db, arn: arn) }
     }
 
     /// The state machine with this name, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func stateMachine(name: String) async throws -> StateMachineRecord? {
         try await read { db in try StateMachineRecord.fetch(db, name: name) }
     }
 
     /// The definition of one revision of a state machine, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func stateMachineDefinition(arn: String, revision: Int) async throws -> String? {
         try await read { db in try StateMachineRecord.definition(db, arn: arn, revision: revision) }
     }
@@ -44,19 +43,17 @@ extension ExecutionStore {
     ///   - limit: the page size (at least 1).
     ///   - cursor: the `nextCursor` of the previous page, or `nil`.
     /// - Returns: one page.
-    /// - Throws: ``ExecutionStoreError`` `invalidCursor`, or on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` `invalidCursor`, or on a database failure.
     public func listStateMachines(limit: Int = 100, after cursor: String? = nil) async throws -> Page<
         StateMachineRecord
     > {
         let after = try Page<StateMachineRecord>.decode(cursor) ?? 0
         let limit = max(1, limit)
         let rows = try await read { db in
-            try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT \(StateMachineRecord.columns), rowid FROM state_machine WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            try db.rows(
+                "SELECT \(StateMachineRecord.columns), rowid FROM state_machine WHERE rowid > ? ORDER BY rowid LIMIT ?",
                 arguments: [after, limit + 1]
-            ).map { (record: StateMachineRecord(row: $0), rowID: $0[8] as Int64) }
+            ).map { try (record: StateMachineRecord(row: $0), rowID: $0[8] as Int64) }
         }
         let page = Page<RowWithID>.make(rows.map(RowWithID.init), limit: limit, cursor: \.rowID)
         return Page(items: page.items.map(\.record), nextCursor: page.nextCursor)
@@ -73,9 +70,9 @@ extension ExecutionStore {
 
 extension ExecutionStore {
     /// The value of a setting, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func setting(_ key: String) async throws -> Data? {
-        try await read { db in try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+        try await read { db in try db.value("SELECT value FROM setting WHERE key = ?", [.text(key)]) }
     }
 
     /// The value of a setting, storing `makeValue()` first if it has none: e.g. the token signing key, generated
@@ -84,7 +81,7 @@ extension ExecutionStore {
     ///   - key: the setting's name.
     ///   - makeValue: makes the value when there is none; called at most once.
     /// - Returns: the stored value.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func setting(_ key: String, insertingIfMissing makeValue: @escaping @Sendable () -> Data) async throws
         -> Data
     {

@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 
 // MARK: - Versions, aliases and tags (reads)
 
 extension ExecutionStore {
     /// The version of a state machine with this number, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func stateMachineVersion(stateMachineArn: String, version: Int) async throws -> StateMachineVersionRecord? {
         try await read { db in
             try StateMachineVersionRecord.fetch(db, stateMachineArn: stateMachineArn, version: version)
@@ -18,7 +17,7 @@ extension ExecutionStore {
     ///   - limit: the page size (at least 1).
     ///   - cursor: the `nextCursor` of the previous page, or `nil`.
     /// - Returns: one page.
-    /// - Throws: ``ExecutionStoreError`` `invalidCursor`, or on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` `invalidCursor`, or on a database failure.
     public func listStateMachineVersions(stateMachineArn: String, limit: Int = 100, after cursor: String? = nil)
         async throws -> Page<StateMachineVersionRecord>
     {
@@ -31,7 +30,7 @@ extension ExecutionStore {
     }
 
     /// The alias with this ARN, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func stateMachineAlias(arn: String) async throws -> StateMachineAliasRecord? {
         try await read { db in try StateMachineAliasRecord.fetch(db, arn: arn) }
     }
@@ -43,7 +42,7 @@ extension ExecutionStore {
     ///   - limit: the page size (at least 1).
     ///   - cursor: the `nextCursor` of the previous page, or `nil`.
     /// - Returns: one page.
-    /// - Throws: ``ExecutionStoreError`` `invalidCursor`, or on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` `invalidCursor`, or on a database failure.
     public func listStateMachineAliases(
         stateMachineArn: String, version: Int? = nil, limit: Int = 100, after cursor: String? = nil
     ) async throws -> Page<StateMachineAliasRecord> {
@@ -59,30 +58,23 @@ extension ExecutionStore {
     }
 
     /// The tags of a resource, oldest key first; `nil` when no state machine or activity has this ARN.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func tags(resourceArn: String) async throws -> [ResourceTag]? {
         try await read { db in
-            let exists =
-                try Bool.fetchOne(
-                    db,
-                    sql: """
-                        SELECT EXISTS (SELECT 1 FROM state_machine WHERE arn = ?)
-                            OR EXISTS (SELECT 1 FROM activity WHERE arn = ?)
-                        """,
-                    arguments: [resourceArn, resourceArn]) ?? false
+            let exists = try ResourceTag.resourceExists(db, arn: resourceArn)
             return exists ? try ResourceTag.fetchAll(db, resourceArn: resourceArn) : nil
         }
     }
 
     /// When a revision of a state machine was made, or `nil` if there is no such revision.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func stateMachineRevisionDate(arn: String, revision: Int) async throws -> Date? {
         try await read { db in try StateMachineRecord.revisionDate(db, arn: arn, revision: revision) }
     }
 
     /// The role a revision of a state machine had, or `nil` if unknown (no such revision, or made before the
     /// store kept revisions' roles).
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func stateMachineRevisionRole(arn: String, revision: Int) async throws -> String? {
         try await read { db in try StateMachineRecord.revisionRole(db, arn: arn, revision: revision) }
     }

@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 
 /// The durable state of the orchestrator: state machines, executions, history, open tasks, timers and the
-/// outbox, in one SQLite database (WAL) at `<directory>/baton.sqlite`.
+/// outbox, in one SQLite database (WAL) at `<directory>/baton.sqlite`, or in another ``StoreDatabase``.
 ///
 /// Every change goes through ``transition(_:)``: whatever one call does commits atomically, and concurrent
-/// calls are group-committed (one SQLite transaction, hence at most one fsync, per batch). Reads run on a pool
+/// calls are group-committed (one database transaction, hence at most one fsync, per batch). Reads run on a pool
 /// of reader connections and never wait for the writer. The store keeps no cache of executions: waiting
 /// executions cost disk, not memory, and everything recovery needs (due timers, unconfirmed outbox rows, open
 /// tasks) is a query.
@@ -25,12 +24,13 @@ public final class ExecutionStore: Sendable {
     /// The file name of the database inside the data directory.
     public static let fileName = "baton.sqlite"
 
-    /// The database file's path.
+    /// Where the database lives: the SQLite file's path (`<directory>/baton.sqlite`), or what another database
+    /// names as its ``StoreDatabase/location``.
     public let path: String
     /// The configuration the store was opened with.
     public let configuration: ExecutionStoreConfiguration
 
-    let pool: DatabasePool
+    let database: any StoreDatabase
     let committer: GroupCommitter
     let ids: IDAllocator
 
@@ -42,44 +42,40 @@ public final class ExecutionStore: Sendable {
     ///   - directory: the data directory (`BATON_DATA_DIR`); created if missing.
     ///   - configuration: durability, batching and connection settings.
     /// - Throws: ``ExecutionStoreError`` with code `database` when the file cannot be opened or migrated.
-    public init(directory: URL, configuration: ExecutionStoreConfiguration = .init()) throws {
-        self.configuration = configuration
+    public convenience init(directory: URL, configuration: ExecutionStoreConfiguration = .init()) throws {
+        let database: SQLiteDatabase
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            path = directory.appendingPathComponent(Self.fileName).path
-            var grdb = Configuration()
-            grdb.busyMode = .timeout(Self.seconds(configuration.busyTimeout))
-            grdb.maximumReaderCount = max(1, configuration.maximumReaderCount)
-            grdb.foreignKeysEnabled = true
-            grdb.label = "ExecutionStore"
-            let synchronous = configuration.durability.synchronousPragma
-            let autoCheckpoint = max(0, configuration.walAutoCheckpointPages)
-            grdb.prepareDatabase { db in
-                // Readers ignore these; the writer is the connection they matter for.
-                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpoint)")
-                // After a checkpoint, shrink a WAL that grew under a long reader back to 64 MiB.
-                try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
-                // Each transition of a group commit runs in a savepoint, whose statement journal (the pages it
-                // changed, for a rollback of that transition alone) spilled to a temporary file beyond 64 KiB:
-                // ~20 page writes per commit at one execution in flight. In memory it costs no system call.
-                try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            }
-            pool = try DatabasePool(path: path, configuration: grdb)
-            // GRDB sets synchronous = NORMAL when it switches the writer to WAL; set the chosen level after it.
-            try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-            }
-            try Schema.migrator.migrate(pool)
-            ids = try pool.read { db in try IDAllocator(db) }
+            database = try SQLiteDatabase(
+                path: directory.appendingPathComponent(Self.fileName).path, configuration: configuration)
+        } catch {
+            throw ExecutionStoreError(.database, message: "cannot open the execution store", underlying: error)
+        }
+        try self.init(database: database, configuration: configuration)
+    }
+
+    /// Opens the store on `database`, and migrates its schema to the current version (``StoreDatabase/migrate()``).
+    /// - Parameters:
+    ///   - database: the database, opened and not yet used; the store closes it in ``close()``.
+    ///   - configuration: the batching settings (the connection settings are the database's own).
+    /// - Throws: ``ExecutionStoreError`` with code `database` when the database cannot be migrated or read.
+    public init(database: any StoreDatabase, configuration: ExecutionStoreConfiguration = .init()) throws {
+        self.configuration = configuration
+        self.database = database
+        path = database.location
+        do {
+            try database.migrate()
+            // On the writer, before anything else uses it: a synchronous read that waits for nobody.
+            ids = try database.syncWrite { db in try IDAllocator(db) }
         } catch let error as ExecutionStoreError {
             throw error
         } catch {
             throw ExecutionStoreError(.database, message: "cannot open the execution store", underlying: error)
         }
-        committer = GroupCommitter(pool: pool, maximumBatchSize: configuration.maximumBatchSize)
+        committer = GroupCommitter(database: database, maximumBatchSize: configuration.maximumBatchSize)
     }
 
-    /// The number of SQLite COMMITs made by ``transition(_:)`` since the store was opened; with group commit
+    /// The number of database COMMITs made by ``transition(_:)`` since the store was opened; with group commit
     /// this grows much slower than ``committedTransitionCount`` under concurrent load.
     public var commitCount: Int { committer.commitCount }
 
@@ -95,7 +91,7 @@ public final class ExecutionStore: Sendable {
     /// committed. `body` must be quick and must not block: it holds the only write connection.
     /// - Parameter body: the reads and writes of one transition, through ``Transaction``.
     /// - Returns: what `body` returned, after the commit.
-    /// - Throws: what `body` threw; ``ExecutionStoreError`` with code `batchAborted` when SQLite rolled back
+    /// - Throws: what `body` threw; ``ExecutionStoreError`` with code `batchAborted` when the database rolled back
     ///   the whole batch, `closed` after ``close()``.
     public func transition<T: Sendable>(_ body: @escaping @Sendable (Transaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -166,13 +162,10 @@ public final class ExecutionStore: Sendable {
                         outcomes.reserveCapacity(plans.count)
                         for plan in plans {
                             do {
-                                try db.inSavepoint {
-                                    try plan.apply(tx)
-                                    return .commit
-                                }
+                                try db.inSavepoint { try plan.apply(tx) }
                                 outcomes.append(.success(()))
                             } catch {
-                                // SQLite may have rolled back the whole transaction (SQLITE_FULL, IOERR…).
+                                // The database may have rolled back the whole transaction (SQLITE_FULL…).
                                 guard db.isInsideTransaction else { throw error }
                                 outcomes.append(.failure(Self.storeError(error)))
                             }
@@ -193,9 +186,9 @@ public final class ExecutionStore: Sendable {
     public func detachedSnapshot() -> Snapshot { Snapshot(db: nil, ids: ids) }
 
     /// Reads through a reader connection (a consistent snapshot of the last commit).
-    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StoreConnection) throws -> T) async throws -> T {
         do {
-            return try await pool.read(body)
+            return try await database.read(body)
         } catch {
             throw Self.storeError(error)
         }
@@ -203,29 +196,29 @@ public final class ExecutionStore: Sendable {
 
     /// Stops accepting transitions, waits for those already submitted to commit, checkpoints the WAL and
     /// closes every connection.
-    /// - Throws: ``ExecutionStoreError`` with code `database` if SQLite refuses to close.
+    /// - Throws: ``ExecutionStoreError`` with code `database` if the database refuses to close.
     public func close() throws {
         committer.close()
         do {
             // The barrier runs after any drain already queued on the writer, so accepted jobs are committed.
-            try pool.barrierWriteWithoutTransaction { db in
-                _ = try db.checkpoint(.truncate)
-            }
-            try pool.close()
+            try database.close { _ in }
         } catch {
             throw ExecutionStoreError(.database, message: "cannot close the execution store", underlying: error)
         }
     }
 
-    /// GRDB errors become ``ExecutionStoreError`` with code `database`; the store's own and the caller's
-    /// errors pass through.
+    /// Database errors (``StoreDatabaseError``, or a driver's error that converts to one) become
+    /// ``ExecutionStoreError`` with code `database`; the store's own and the caller's errors pass through.
     static func storeError(_ error: any Error) -> any Error {
-        guard let databaseError = error as? DatabaseError else { return error }
-        return ExecutionStoreError(.database, message: "SQLite error \(databaseError.resultCode)", underlying: error)
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        let databaseError: StoreDatabaseError
+        if let error = error as? StoreDatabaseError {
+            databaseError = error
+        } else if let error = error as? any StoreDatabaseErrorConvertible {
+            databaseError = error.storeDatabaseError
+        } else {
+            return error
+        }
+        return ExecutionStoreError(
+            .database, message: "the database failed (\(databaseError.kind))", underlying: databaseError)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// An error thrown by ``ExecutionStore``.
 ///
 /// The ``code`` says what went wrong in a way callers can switch on; ``message`` is for humans and never holds
-/// a payload or a full task token; ``underlying`` keeps the SQLite error when there is one.
+/// a payload or a full task token; ``underlying`` keeps the database error when there is one.
 public struct ExecutionStoreError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure this is; an extensible set of codes (new ones may be added).
     public struct Code: Hashable, Sendable, CustomStringConvertible {
@@ -34,7 +34,7 @@ public struct ExecutionStoreError: Error, Sendable, CustomStringConvertible {
         public static let stateMachineNotFound = Code(.stateMachineNotFound)
         /// A pagination cursor was not produced by this store.
         public static let invalidCursor = Code(.invalidCursor)
-        /// The transition itself succeeded, but SQLite aborted the batch transaction it was part of, so nothing
+        /// The transition itself succeeded, but the database aborted the batch transaction it was part of, so nothing
         /// of it was committed; the caller may retry.
         public static let batchAborted = Code(.batchAborted)
         /// A planned transition found the rows it read changed by the time it was applied; nothing of it was
@@ -45,7 +45,7 @@ public struct ExecutionStoreError: Error, Sendable, CustomStringConvertible {
         public static let snapshotRequired = Code(.snapshotRequired)
         /// The store was closed.
         public static let closed = Code(.closed)
-        /// SQLite reported an error; see ``ExecutionStoreError/underlying``.
+        /// The database reported an error; see ``ExecutionStoreError/underlying``.
         public static let database = Code(.database)
 
         /// The code's name, e.g. `executionAlreadyExists`.
@@ -56,7 +56,7 @@ public struct ExecutionStoreError: Error, Sendable, CustomStringConvertible {
     public var code: Code
     /// A human-readable explanation, free of payloads and tokens.
     public var message: String
-    /// The error that caused this one, if any (typically a GRDB `DatabaseError`).
+    /// The error that caused this one, if any (typically a ``StoreDatabaseError``).
     public var underlying: (any Error)?
 
     /// Creates an error.

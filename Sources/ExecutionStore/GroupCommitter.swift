@@ -1,17 +1,17 @@
-import GRDB
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Batches concurrent transitions into one SQLite transaction per batch (group commit).
+/// Batches concurrent transitions into one database transaction per batch (group commit).
 ///
-/// Submitters append a job under `state`'s lock; the first one to find no drain scheduled schedules one on
-/// GRDB's serial writer queue. The drain takes everything queued (up to `maximumBatchSize`), runs each job in
-/// its own SAVEPOINT inside one `BEGIN IMMEDIATE … COMMIT`, resumes the callers only after the COMMIT, and loops
-/// until the queue is empty. While one batch commits, new arrivals queue up and form the next batch, so the
-/// batch size grows with load and a lone transition waits for nobody.
+/// Submitters append a job under `state`'s lock; the first one to find no drain scheduled schedules one on the
+/// database's serial writer queue (``StoreDatabase/asyncWrite(_:)``). The drain takes everything queued (up to
+/// `maximumBatchSize`), runs each job in its own SAVEPOINT inside one transaction (``StoreDatabase`` begins and
+/// commits it: `BEGIN IMMEDIATE … COMMIT` on SQLite), resumes the callers only after the COMMIT, and loops until
+/// the queue is empty. While one batch commits, new arrivals queue up and form the next batch, so the batch size
+/// grows with load and a lone transition waits for nobody.
 ///
 /// Invariants (guarded by `state`): `draining` is true exactly while a drain is scheduled or running; once
 /// `closed` is set no job is accepted, and every job accepted before is drained before the close barrier.
@@ -20,7 +20,7 @@ final class GroupCommitter: Sendable {
     struct Job: Sendable {
         /// Runs the transition on the writer connection, inside its savepoint; returns what resumes the caller
         /// once the batch committed.
-        let run: @Sendable (Database) throws -> @Sendable () -> Void
+        let run: @Sendable (any StoreConnection) throws -> @Sendable () -> Void
         /// Resumes the caller with an error (its own, or the batch's).
         let fail: @Sendable (any Error) -> Void
     }
@@ -39,14 +39,14 @@ final class GroupCommitter: Sendable {
     /// follow each other closely and go through the writer's queue, where arrivals accumulate into big batches.
     static let idleBeforeInlineCommit: UInt64 = 250_000  // 0.25 ms
 
-    private let pool: DatabasePool
+    private let database: any StoreDatabase
     private let maximumBatchSize: Int
     private let state = Mutex(State())
     private let commits = Atomic<Int>(0)
     private let committedTransitions = Atomic<Int>(0)
 
-    init(pool: DatabasePool, maximumBatchSize: Int) {
-        self.pool = pool
+    init(database: any StoreDatabase, maximumBatchSize: Int) {
+        self.database = database
         self.maximumBatchSize = max(1, maximumBatchSize)
     }
 
@@ -58,10 +58,11 @@ final class GroupCommitter: Sendable {
     /// Queues `job`; it runs in the next batch. Fails the job at once if the committer is closed.
     ///
     /// When the writer has been idle for a while (`idleBeforeInlineCommit`), the submitter commits this batch
-    /// itself, synchronously on its own thread through GRDB's writer (a lone transition then costs no hop to the
-    /// writer's queue and back); later arrivals meanwhile queue up and are handed to the writer's queue as the
-    /// next batch. A blocked submitter waits only for SQLite, never for another task, so this cannot deadlock the
-    /// caller's executor. Under load, batches are scheduled on the writer's queue, where arrivals accumulate.
+    /// itself, synchronously on its own thread through the database's writer (``StoreDatabase/syncWrite(_:)``; a
+    /// lone transition then costs no hop to the writer's queue and back); later arrivals meanwhile queue up and are
+    /// handed to the writer's queue as the next batch. A blocked submitter waits only for the database, never for
+    /// another task, so this cannot deadlock the caller's executor. Under load, batches are scheduled on the
+    /// writer's queue, where arrivals accumulate.
     func submit(_ job: Job) {
         enum Action { case refuse, queued, scheduled, commitHere }
         let now = Self.monotonicNanoseconds()
@@ -71,9 +72,9 @@ final class GroupCommitter: Sendable {
             if state.draining { return .queued }
             state.draining = true
             if now &- state.lastCommitEnded >= Self.idleBeforeInlineCommit { return .commitHere }
-            // Scheduling is a non-blocking dispatch onto GRDB's writer queue; doing it under the lock keeps
+            // Scheduling is a non-blocking dispatch onto the writer's queue; doing it under the lock keeps
             // "closed" and "drain scheduled" consistent for close().
-            pool.asyncWriteWithoutTransaction { [self] db in drain(db) }
+            database.asyncWrite { [self] db in drain(db) }
             return .scheduled
         }
         switch action {
@@ -82,13 +83,23 @@ final class GroupCommitter: Sendable {
         case .queued, .scheduled:
             break
         case .commitHere:
-            // A closed store fails the batch inside (SQLite refuses), like the writer's queue would.
-            pool.writeWithoutTransaction { db in drainOnce(db) }
+            // A closed store fails the batch inside (the database refuses), like the writer's queue would.
+            var ran = false
+            do {
+                try database.syncWrite { db in
+                    ran = true
+                    drainOnce(db)
+                }
+            } catch {
+                // The writer could not be reached, so nothing was taken from the queue (`draining` is still set):
+                // its queue drains it instead. An error after `drainOnce` ran leaves nothing to do.
+                if !ran { database.asyncWrite { [self] db in drain(db) } }
+            }
         }
     }
 
     /// Commits one batch on the submitter's thread, then hands whatever arrived meanwhile to the writer's queue.
-    private func drainOnce(_ db: Database) {
+    private func drainOnce(_ db: any StoreConnection) {
         guard let (batch, deletions) = takeBatch() else { return }
         commit(batch, deleting: deletions, db)
         let more = state.withLock { state -> Bool in
@@ -98,7 +109,7 @@ final class GroupCommitter: Sendable {
             }
             return true
         }
-        if more { pool.asyncWriteWithoutTransaction { [self] db in drain(db) } }
+        if more { database.asyncWrite { [self] db in drain(db) } }
     }
 
     /// Queues outbox rows for deletion in the next batch and returns at once: nobody waits for it. A deletion
@@ -111,7 +122,7 @@ final class GroupCommitter: Sendable {
             state.outboxDeletions += ids
             if !state.draining {
                 state.draining = true
-                pool.asyncWriteWithoutTransaction { [self] db in drain(db) }
+                database.asyncWrite { [self] db in drain(db) }
             }
         }
     }
@@ -122,7 +133,7 @@ final class GroupCommitter: Sendable {
     }
 
     /// Runs on the writer queue until no job is left.
-    private func drain(_ db: Database) {
+    private func drain(_ db: any StoreConnection) {
         while let (batch, deletions) = takeBatch() {
             commit(batch, deleting: deletions, db)
         }
@@ -153,27 +164,27 @@ final class GroupCommitter: Sendable {
 
     /// Commits one batch: the queued outbox deletions, then each job in a savepoint, so a throwing job rolls back
     /// alone.
-    private func commit(_ batch: [Job], deleting outboxIDs: [Int64], _ db: Database) {
+    private func commit(_ batch: [Job], deleting outboxIDs: [Int64], _ db: any StoreConnection) {
         var outcomes = [Outcome](repeating: .notRun, count: batch.count)
         do {
-            try db.inTransaction(.immediate) {
+            try database.beginTransaction(db)
+            do {
                 try Transaction.deleteOutbox(ids: outboxIDs, db)
                 for (index, job) in batch.enumerated() {
                     do {
-                        var resume: (@Sendable () -> Void)?
-                        try db.inSavepoint {
-                            resume = try job.run(db)
-                            return .commit
-                        }
-                        outcomes[index] = resume.map(Outcome.succeeded) ?? .notRun
+                        outcomes[index] = .succeeded(try db.inSavepoint { try job.run(db) })
                     } catch {
                         outcomes[index] = .failed(error)
-                        // SQLite may have rolled back the whole transaction (SQLITE_FULL, IOERR…): then the
-                        // jobs before this one are lost too, and the batch fails as a whole.
+                        // The database may have rolled back the whole transaction (SQLite: SQLITE_FULL, IOERR…):
+                        // then the jobs before this one are lost too, and the batch fails as a whole.
                         guard db.isInsideTransaction else { throw error }
                     }
                 }
-                return .commit
+                try database.commitTransaction(db)
+            } catch {
+                // The first error is the batch's; the rollback's own failure (the transaction already gone) is not.
+                database.rollbackTransaction(db)
+                throw error
             }
         } catch {
             let batchError = ExecutionStoreError(

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A history event to append; see ``Transaction/appendHistory(_:executionID:)``.
 public struct NewHistoryEvent: Sendable, Hashable {

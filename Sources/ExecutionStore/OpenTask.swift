@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A task waiting for its callback. Its row exists exactly while the task is open, so "is this token still
 /// valid" is one primary-key lookup of ``tokenID``.
@@ -57,8 +56,8 @@ extension OpenTask {
     static let columns =
         "token_id, execution_id, task_id, attempt, resource, heartbeat_seconds, created_at, child_execution_arn"
 
-    init(row: Row) {
-        self.init(
+    init(row: StoreRow) throws {
+        try self.init(
             tokenID: row[0],
             executionID: row[1],
             taskID: row[2],
@@ -70,15 +69,12 @@ extension OpenTask {
         )
     }
 
-    static func fetch(_ db: Database, tokenID: String) throws -> OpenTask? {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM open_task WHERE token_id = ?")
-        return try Row.fetchOne(statement, arguments: [tokenID]).map(OpenTask.init(row:))
+    static func fetch(_ db: any StoreConnection, tokenID: String) throws -> OpenTask? {
+        try db.row("SELECT \(columns) FROM open_task WHERE token_id = ?", [.text(tokenID)]).map(OpenTask.init(row:))
     }
 
-    static func fetchAll(_ db: Database, executionID: Int64) throws -> [OpenTask] {
-        let statement = try db.cachedStatement(
-            sql: "SELECT \(columns) FROM open_task WHERE execution_id = ? ORDER BY task_id"
-        )
-        return try Row.fetchAll(statement, arguments: [executionID]).map(OpenTask.init(row:))
+    static func fetchAll(_ db: any StoreConnection, executionID: Int64) throws -> [OpenTask] {
+        try db.rows("SELECT \(columns) FROM open_task WHERE execution_id = ? ORDER BY task_id", [.integer(executionID)])
+            .map(OpenTask.init(row:))
     }
 }

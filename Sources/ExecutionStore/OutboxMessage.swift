@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A message to publish once the transition that enqueues it has committed; see
 /// ``Transaction/enqueueOutbox(_:)``.
@@ -46,9 +45,9 @@ public struct OutboxMessage: Sendable, Hashable {
 extension OutboxMessage {
     static let columns = "id, exchange, routing_key, body, headers, created_at"
 
-    init(row: Row) throws {
-        let headers: Data = row[4]
-        self.init(
+    init(row: StoreRow) throws {
+        let headers: Data = try row[4]
+        try self.init(
             id: row[0],
             exchange: row[1],
             routingKey: row[2],

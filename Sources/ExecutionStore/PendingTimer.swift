@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A timer to arm; see ``Transaction/setTimer(_:)``.
 public struct NewTimer: Sendable, Hashable {
@@ -50,8 +49,8 @@ public struct PendingTimer: Sendable, Hashable {
 extension PendingTimer {
     static let columns = "id, execution_id, key, kind, fire_at, payload"
 
-    init(row: Row) {
-        self.init(
+    init(row: StoreRow) throws {
+        try self.init(
             id: row[0],
             executionID: row[1],
             key: row[2],

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What the store keeps of an execution's redrives (RedriveExecution): how many, the last one's date, and the
 /// client tokens of the recent ones.
@@ -22,19 +21,18 @@ public struct RedriveSummary: Sendable, Hashable {
     /// No redrive.
     public static let none = RedriveSummary(count: 0, lastDate: nil, recentTokens: [])
 
-    static func fetch(_ db: Database, executionID: Int64) throws -> RedriveSummary {
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: "SELECT number, date, client_token FROM redrive WHERE execution_id = ? ORDER BY number DESC"),
-            arguments: [executionID])
+    static func fetch(_ db: any StoreConnection, executionID: Int64) throws -> RedriveSummary {
+        let rows = try db.rows(
+            "SELECT number, date, client_token FROM redrive WHERE execution_id = ? ORDER BY number DESC",
+            [.integer(executionID)])
         guard let newest = rows.first else { return .none }
         var tokens: [ClientToken] = []
         for row in rows where tokens.count < 10 {
-            if let token: String = row[2] {
-                tokens.append(ClientToken(token: token, date: Date(millisecondsSince1970: row[1])))
+            if let token: String = try row[2] {
+                tokens.append(try ClientToken(token: token, date: Date(millisecondsSince1970: row[1])))
             }
         }
-        return RedriveSummary(
+        return try RedriveSummary(
             count: newest[0], lastDate: Date(millisecondsSince1970: newest[1]), recentTokens: tokens)
     }
 }
@@ -55,10 +53,9 @@ extension Transaction {
     ///   - date: the redrive date.
     ///   - clientToken: the request's client token, if any, for idempotent retries.
     /// - Returns: the new redrive count, or `nil` if the execution is not stopped (nothing is changed).
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func reopenExecution(_ executionID: Int64, at date: Date, clientToken: String?) throws -> Int? {
-        let update = try RawStatement(
-            db,
+        let update = try db.statement(
             """
             UPDATE execution SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, stop_date = NULL
             WHERE id = ? AND status IN ('FAILED', 'TIMED_OUT', 'ABORTED')
@@ -66,8 +63,8 @@ extension Transaction {
         update.bind(1, executionID)
         guard try update.run() == 1 else { return nil }
         let count = try redrives(executionID: executionID).count + 1
-        let insert = try RawStatement(
-            db, "INSERT INTO redrive (execution_id, number, date, client_token) VALUES (?, ?, ?, ?)")
+        let insert = try db.statement(
+            "INSERT INTO redrive (execution_id, number, date, client_token) VALUES (?, ?, ?, ?)")
         insert.bind(1, executionID)
         insert.bind(2, Int64(count))
         insert.bind(3, date.millisecondsSince1970)
@@ -79,13 +76,13 @@ extension Transaction {
 
 extension ExecutionStore {
     /// An execution's redrives.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func redrives(executionID: Int64) async throws -> RedriveSummary {
         try await read { db in try RedriveSummary.fetch(db, executionID: executionID) }
     }
 
     /// The redrive count and last date of each of these executions that was redriven (absent: never).
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func redriveCounts(executionIDs: [Int64]) async throws -> [Int64: (count: Int, lastDate: Date)] {
         guard !executionIDs.isEmpty else { return [:] }
         let marks = Array(repeating: "?", count: executionIDs.count).joined(separator: ",")
@@ -95,8 +92,10 @@ extension ExecutionStore {
             """
         return try await read { db in
             var result: [Int64: (count: Int, lastDate: Date)] = [:]
-            for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(executionIDs)) {
-                result[row[0]] = (row[1], Date(millisecondsSince1970: row[2]))
+            for row in try db.rows(sql, executionIDs.map(SQLValue.integer)) {
+                let executionID: Int64 = try row[0]
+                let count: Int = try row[1]
+                result[executionID] = (count, Date(millisecondsSince1970: try row[2]))
             }
             return result
         }

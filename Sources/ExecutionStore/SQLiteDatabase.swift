@@ -302,3 +302,14 @@ extension DatabaseError: StoreDatabaseErrorConvertible {
         StoreDatabaseError(sqliteCode: extendedResultCode.rawValue, message: message ?? "", sql: sql)
     }
 }
+
+extension ExecutionStore {
+    /// The SQLite database under the store, for tests and tools that inspect the file directly.
+    /// - Precondition: the store was opened on an SQLite database (``init(directory:configuration:)``).
+    var sqlite: SQLiteDatabase {
+        guard let database = database as? SQLiteDatabase else {
+            preconditionFailure("the execution store is not on SQLite")
+        }
+        return database
+    }
+}

@@ -1,3 +1,5 @@
+// The SQLite schema and its migrations, run by SQLiteDatabase.migrate(): GRDB is imported here, in the other
+// Schema*.swift files and in SQLiteDatabase.swift only (the SQLite adapter of StoreDatabase.swift's seam).
 import Foundation
 import GRDB
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The reads a planned transition makes (see ``ExecutionStore/transition(planning:)``): a consistent snapshot of
 /// the last commit, on a reader connection. Valid only inside the closure that received it.
@@ -8,10 +7,10 @@ import GRDB
 /// its reads from what it already knows; every read here throws ``ExecutionStoreError/Code/snapshotRequired``,
 /// and the store then plans again on a real snapshot.
 public struct Snapshot: ExecutionReader {
-    private let connection: Database?
+    private let connection: (any StoreConnection)?
     let ids: IDAllocator
 
-    init(db: Database?, ids: IDAllocator) {
+    init(db: (any StoreConnection)?, ids: IDAllocator) {
         self.connection = db
         self.ids = ids
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A registered state machine: its latest definition and when it was created and last updated.
 public struct StateMachineRecord: Sendable, Hashable {
@@ -54,8 +53,8 @@ public struct StateMachineRecord: Sendable, Hashable {
 extension StateMachineRecord {
     static let columns = "arn, name, type, role_arn, definition, revision, creation_date, update_date"
 
-    init(row: Row) {
-        self.init(
+    init(row: StoreRow) throws {
+        try self.init(
             arn: row[0],
             name: row[1],
             type: row[2],
@@ -67,20 +66,19 @@ extension StateMachineRecord {
         )
     }
 
-    static func fetch(_ db: Database, arn: String) throws -> StateMachineRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM state_machine WHERE arn = ?")
-        return try Row.fetchOne(statement, arguments: [arn]).map(StateMachineRecord.init(row:))
+    static func fetch(_ db: any StoreConnection, arn: String) throws -> StateMachineRecord? {
+        try db.row("SELECT \(columns) FROM state_machine WHERE arn = ?", [.text(arn)]).map(
+            StateMachineRecord.init(row:))
     }
 
-    static func fetch(_ db: Database, name: String) throws -> StateMachineRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM state_machine WHERE name = ?")
-        return try Row.fetchOne(statement, arguments: [name]).map(StateMachineRecord.init(row:))
+    static func fetch(_ db: any StoreConnection, name: String) throws -> StateMachineRecord? {
+        try db.row("SELECT \(columns) FROM state_machine WHERE name = ?", [.text(name)])
+            .map(StateMachineRecord.init(row:))
     }
 
-    static func definition(_ db: Database, arn: String, revision: Int) throws -> String? {
-        let statement = try db.cachedStatement(
-            sql: "SELECT definition FROM state_machine_revision WHERE state_machine_arn = ? AND revision = ?"
-        )
-        return try String.fetchOne(statement, arguments: [arn, revision])
+    static func definition(_ db: any StoreConnection, arn: String, revision: Int) throws -> String? {
+        try db.value(
+            "SELECT definition FROM state_machine_revision WHERE state_machine_arn = ? AND revision = ?",
+            arguments: [arn, revision])
     }
 }

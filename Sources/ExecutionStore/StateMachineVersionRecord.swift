@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A published version of a state machine: an immutable snapshot of one revision's definition and the role it had
 /// when it was published. Its ARN is the state machine's ARN and the version number, `…:stateMachine:name:3`.
@@ -44,42 +43,42 @@ public struct StateMachineVersionRecord: Sendable, Hashable {
 extension StateMachineVersionRecord {
     static let columns = "state_machine_arn, version, revision, role_arn, description, creation_date"
 
-    init(row: Row) {
-        self.init(
+    init(row: StoreRow) throws {
+        try self.init(
             stateMachineArn: row[0], version: row[1], revision: row[2], roleArn: row[3], description: row[4],
             creationDate: Date(millisecondsSince1970: row[5]))
     }
 
-    static func fetch(_ db: Database, stateMachineArn: String, version: Int) throws -> StateMachineVersionRecord? {
-        let statement = try db.cachedStatement(
-            sql: "SELECT \(columns) FROM state_machine_version WHERE state_machine_arn = ? AND version = ?")
-        return try Row.fetchOne(statement, arguments: [stateMachineArn, version]).map(Self.init(row:))
+    static func fetch(_ db: any StoreConnection, stateMachineArn: String, version: Int) throws
+        -> StateMachineVersionRecord?
+    {
+        try db.row(
+            "SELECT \(columns) FROM state_machine_version WHERE state_machine_arn = ? AND version = ?",
+            arguments: [stateMachineArn, version]
+        ).map(Self.init(row:))
     }
 
-    static func latest(_ db: Database, stateMachineArn: String) throws -> StateMachineVersionRecord? {
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT \(columns) FROM state_machine_version WHERE state_machine_arn = ? ORDER BY version DESC LIMIT 1
-                """)
-        return try Row.fetchOne(statement, arguments: [stateMachineArn]).map(Self.init(row:))
+    static func latest(_ db: any StoreConnection, stateMachineArn: String) throws -> StateMachineVersionRecord? {
+        try db.row(
+            "SELECT \(columns) FROM state_machine_version WHERE state_machine_arn = ? ORDER BY version DESC LIMIT 1",
+            [.text(stateMachineArn)]
+        ).map(Self.init(row:))
     }
 
-    static func count(_ db: Database, stateMachineArn: String) throws -> Int {
-        try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM state_machine_version WHERE state_machine_arn = ?",
-            arguments: [stateMachineArn]) ?? 0
+    static func count(_ db: any StoreConnection, stateMachineArn: String) throws -> Int {
+        try db.value(
+            "SELECT count(*) FROM state_machine_version WHERE state_machine_arn = ?", [.text(stateMachineArn)]) ?? 0
     }
 
     /// Versions newest first, after the version number `cursor` (exclusive).
-    static func page(_ db: Database, stateMachineArn: String, limit: Int, before cursor: Int64?) throws
+    static func page(_ db: any StoreConnection, stateMachineArn: String, limit: Int, before cursor: Int64?) throws
         -> [StateMachineVersionRecord]
     {
-        try Row.fetchAll(
-            db,
-            sql: """
-                SELECT \(columns) FROM state_machine_version WHERE state_machine_arn = ? AND version < ?
-                ORDER BY version DESC LIMIT ?
-                """,
+        try db.rows(
+            """
+            SELECT \(columns) FROM state_machine_version WHERE state_machine_arn = ? AND version < ?
+            ORDER BY version DESC LIMIT ?
+            """,
             arguments: [stateMachineArn, cursor ?? Int64.max, limit]
         ).map(Self.init(row:))
     }
@@ -145,41 +144,43 @@ extension StateMachineAliasRecord {
         creation_date, update_date
         """
 
-    init(row: Row) {
-        var routes = [Route(version: row[3], weight: row[4])]
-        if let version = row[5] as Int?, let weight = row[6] as Int? {
+    init(row: StoreRow) throws {
+        var routes = try [Route(version: row[3], weight: row[4])]
+        if let version = try row[5] as Int?, let weight = try row[6] as Int? {
             routes.append(Route(version: version, weight: weight))
         }
-        self.init(
+        try self.init(
             stateMachineArn: row[0], name: row[1], description: row[2], routes: routes,
             creationDate: Date(millisecondsSince1970: row[7]), updateDate: Date(millisecondsSince1970: row[8]))
     }
 
-    static func fetch(_ db: Database, arn: String) throws -> StateMachineAliasRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM state_machine_alias WHERE arn = ?")
-        return try Row.fetchOne(statement, arguments: [arn]).map(Self.init(row:))
+    static func fetch(_ db: any StoreConnection, arn: String) throws -> StateMachineAliasRecord? {
+        try db.row("SELECT \(columns) FROM state_machine_alias WHERE arn = ?", [.text(arn)]).map(Self.init(row:))
     }
 
-    static func count(_ db: Database, stateMachineArn: String) throws -> Int {
-        try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM state_machine_alias WHERE state_machine_arn = ?",
-            arguments: [stateMachineArn]) ?? 0
+    static func count(_ db: any StoreConnection, stateMachineArn: String) throws -> Int {
+        try db.value(
+            "SELECT count(*) FROM state_machine_alias WHERE state_machine_arn = ?", [.text(stateMachineArn)]) ?? 0
     }
 
     /// The aliases of a state machine (or only those routing to `version`) in creation order, after the rowid
-    /// `cursor`, each with its rowid.
-    static func page(_ db: Database, stateMachineArn: String, version: Int?, limit: Int, after cursor: Int64)
+    /// `cursor`, each with its rowid; all of them when `limit` is negative.
+    static func page(_ db: any StoreConnection, stateMachineArn: String, version: Int?, limit: Int, after cursor: Int64)
         throws -> [(record: StateMachineAliasRecord, rowID: Int64)]
     {
         var sql = "SELECT \(columns), rowid FROM state_machine_alias WHERE state_machine_arn = ? AND rowid > ?"
-        var arguments: StatementArguments = [stateMachineArn, cursor]
+        var arguments: [SQLValue] = [.text(stateMachineArn), .integer(cursor)]
         if let version {
             sql += " AND (first_version = ? OR second_version = ?)"
-            arguments += [version, version]
+            arguments += [.integer(Int64(version)), .integer(Int64(version))]
         }
-        sql += " ORDER BY rowid LIMIT ?"
-        arguments += [limit]
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { (Self.init(row: $0), $0[9]) }
+        sql += " ORDER BY rowid"
+        if limit >= 0 {
+            // Not `LIMIT -1` for all: PostgreSQL refuses a negative LIMIT.
+            sql += " LIMIT ?"
+            arguments.append(.integer(Int64(limit)))
+        }
+        return try db.rows(sql, arguments).map { try (Self.init(row: $0), $0[9]) }
     }
 }
 
@@ -196,10 +197,19 @@ public struct ResourceTag: Sendable, Hashable {
         self.value = value
     }
 
-    static func fetchAll(_ db: Database, resourceArn: String) throws -> [ResourceTag] {
-        try Row.fetchAll(
-            db, sql: "SELECT key, value FROM resource_tag WHERE resource_arn = ? ORDER BY rowid",
-            arguments: [resourceArn]
-        ).map { ResourceTag(key: $0[0], value: $0[1]) }
+    /// Whether a resource that can carry tags exists: a state machine or an activity with this ARN. (A row or none,
+    /// rather than the value of `EXISTS …`, which is an integer on SQLite and a boolean on PostgreSQL.)
+    static func resourceExists(_ db: any StoreConnection, arn: String) throws -> Bool {
+        try db.row(
+            """
+            SELECT 1 WHERE EXISTS (SELECT 1 FROM state_machine WHERE arn = ?)
+                OR EXISTS (SELECT 1 FROM activity WHERE arn = ?)
+            """,
+            [.text(arn), .text(arn)]) != nil
+    }
+
+    static func fetchAll(_ db: any StoreConnection, resourceArn: String) throws -> [ResourceTag] {
+        try db.rows("SELECT key, value FROM resource_tag WHERE resource_arn = ? ORDER BY rowid", [.text(resourceArn)])
+            .map { try ResourceTag(key: $0[0], value: $0[1]) }
     }
 }

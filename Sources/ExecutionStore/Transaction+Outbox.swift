@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 // MARK: - Outbox
 
@@ -11,12 +10,12 @@ extension Transaction {
     ///   - id: the id reserved with ``Snapshot/reserveOutboxID()``; a fresh one when `nil`.
     ///   - date: when it was enqueued.
     /// - Returns: the outbox id.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     @discardableResult
     public func enqueueOutbox(_ message: NewOutboxMessage, id: Int64? = nil, at date: Date = Date()) throws -> Int64 {
         let id = id ?? ids.nextOutboxID()
-        let statement = try RawStatement(
-            db, "INSERT INTO outbox (id, exchange, routing_key, body, headers, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        let statement = try db.statement(
+            "INSERT INTO outbox (id, exchange, routing_key, body, headers, created_at) VALUES (?, ?, ?, ?, ?, ?)")
         statement.bind(1, id)
         statement.bind(2, message.exchange)
         statement.bind(3, message.routingKey)
@@ -30,7 +29,7 @@ extension Transaction {
     /// Deletes confirmed outbox rows.
     /// - Parameter ids: the outbox ids the broker confirmed.
     /// - Returns: how many rows existed.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     @discardableResult
     public func deleteOutbox(ids: [Int64]) throws -> Int {
         try Self.deleteOutbox(ids: ids, db)
@@ -38,9 +37,9 @@ extension Transaction {
 
     /// Deletes outbox rows on `db` (also the group committer's queued deletions); returns how many existed.
     @discardableResult
-    static func deleteOutbox(ids: [Int64], _ db: Database) throws -> Int {
+    static func deleteOutbox(ids: [Int64], _ db: any StoreConnection) throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        let statement = try RawStatement(db, "DELETE FROM outbox WHERE id = ?")
+        let statement = try db.statement("DELETE FROM outbox WHERE id = ?")
         var deleted = 0
         for id in ids {
             statement.bind(1, id)
@@ -54,19 +53,20 @@ extension Transaction {
 
 extension Transaction {
     /// The value of a setting, or `nil`.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func setting(_ key: String) throws -> Data? {
-        try Data.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = ?"), arguments: [key])
+        try db.value("SELECT value FROM setting WHERE key = ?", [.text(key)])
     }
 
     /// Sets (or replaces) a setting.
     /// - Parameters:
     ///   - key: the setting's name.
     ///   - value: its value.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func setSetting(_ key: String, to value: Data) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)")
-        try statement.execute(arguments: [key, value])
+        try db.execute(
+            "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [.text(key), .blob(value)])
     }
 }
 
@@ -86,13 +86,10 @@ extension Transaction {
         record.updateDate = record.creationDate
         do {
             try db.execute(
-                sql: "INSERT INTO state_machine (\(StateMachineRecord.columns)) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
+                "INSERT INTO state_machine (\(StateMachineRecord.columns)) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
                 arguments: [record.arn, record.name, record.type, record.roleArn, record.definition, created, created]
             )
-        } catch let error as DatabaseError
-            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
-            || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
-        {
+        } catch let error as StoreDatabaseError where error.kind == .uniqueViolation {
             throw ExecutionStoreError(.stateMachineAlreadyExists, message: "state machine '\(record.name)' exists")
         }
         try insertRevision(
@@ -125,7 +122,7 @@ extension Transaction {
         record.roleArn = roleArn ?? record.roleArn
         record.updateDate = Date(millisecondsSince1970: date.millisecondsSince1970)
         try db.execute(
-            sql: "UPDATE state_machine SET definition = ?, role_arn = ?, revision = ?, update_date = ? WHERE arn = ?",
+            "UPDATE state_machine SET definition = ?, role_arn = ?, revision = ?, update_date = ? WHERE arn = ?",
             arguments: [record.definition, record.roleArn, record.revision, date.millisecondsSince1970, arn]
         )
         try insertRevision(
@@ -135,21 +132,20 @@ extension Transaction {
 
     /// Deletes a state machine and its revisions (its executions and their history stay).
     /// - Returns: whether it existed.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     @discardableResult
     public func deleteStateMachine(arn: String) throws -> Bool {
-        try db.execute(sql: "DELETE FROM state_machine WHERE arn = ?", arguments: [arn])
-        return db.changesCount > 0
+        try db.execute("DELETE FROM state_machine WHERE arn = ?", [.text(arn)]) > 0
     }
 
     private func insertRevision(arn: String, revision: Int, definition: String, roleArn: String, at date: Date)
         throws
     {
         try db.execute(
-            sql: """
-                INSERT INTO state_machine_revision (state_machine_arn, revision, definition, creation_date, role_arn)
-                VALUES (?, ?, ?, ?, ?)
-                """,
+            """
+            INSERT INTO state_machine_revision (state_machine_arn, revision, definition, creation_date, role_arn)
+            VALUES (?, ?, ?, ?, ?)
+            """,
             arguments: [arn, revision, definition, date.millisecondsSince1970, roleArn]
         )
     }

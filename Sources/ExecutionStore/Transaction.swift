@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import StatesLanguage
 
 /// The reads and writes of one transition, valid only inside the ``ExecutionStore/transition(_:)`` closure
@@ -9,13 +8,13 @@ import StatesLanguage
 /// same batch, so check-then-act (e.g. "is this token still open? then close it") is race-free: there is one
 /// writer.
 public struct Transaction: ExecutionReader {
-    let db: Database
+    let db: any StoreConnection
     let ids: IDAllocator
 
     /// Reads inside the transaction see its own writes.
     public var readConnection: ReadConnection { ReadConnection(db: db) }
 
-    init(db: Database, ids: IDAllocator) {
+    init(db: any StoreConnection, ids: IDAllocator) {
         self.db = db
         self.ids = ids
     }
@@ -43,8 +42,7 @@ extension Transaction {
     private func insertRow(
         _ execution: NewExecution, id: Int64, state: Data, nextEventID: Int64, finish: ExecutionFinish?
     ) throws {
-        let insert = try RawStatement(
-            db,
+        let insert = try db.statement(
             """
             INSERT INTO execution (id, arn, name, state_machine_arn, state_machine_revision, status, input, output,
                 error, cause, start_date, stop_date, state, next_event_id, trace_parent, state_machine_version_arn,
@@ -70,7 +68,7 @@ extension Transaction {
         insert.bind(17, execution.stateMachineAliasArn)
         do {
             try insert.run()
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+        } catch let error as StoreDatabaseError where error.kind == .uniqueViolation {
             throw ExecutionStoreError(.executionAlreadyExists, message: "an execution with this ARN already exists")
         }
     }
@@ -81,7 +79,7 @@ extension Transaction {
     ///   - executionID: the execution.
     /// - Throws: ``ExecutionStoreError`` `executionNotFound` if there is no such execution.
     public func saveState(_ state: Data, executionID: Int64) throws {
-        let statement = try RawStatement(db, "UPDATE execution SET state = ? WHERE id = ?")
+        let statement = try db.statement("UPDATE execution SET state = ? WHERE id = ?")
         statement.bind(1, state)
         statement.bind(2, executionID)
         guard try statement.run() == 1 else {
@@ -101,7 +99,7 @@ extension Transaction {
     ///   - date: the stop date.
     /// - Returns: `false` if the execution was not RUNNING (already finished: nothing is changed), so a
     ///   terminal state is applied exactly once.
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     @discardableResult
     public func finishExecution(
         _ executionID: Int64,
@@ -113,8 +111,7 @@ extension Transaction {
         at date: Date
     ) throws -> Bool {
         precondition(status.isTerminal, "finishExecution needs a terminal status")
-        let statement = try RawStatement(
-            db,
+        let statement = try db.statement(
             """
             UPDATE execution SET status = ?, output = ?, error = ?, cause = ?, stop_date = ?, state = coalesce(?, state)
             WHERE id = ? AND status = 'RUNNING'
@@ -132,7 +129,7 @@ extension Transaction {
     }
 
     /// Closes every open task and disarms every timer of an execution (a finished execution has neither).
-    /// - Throws: ``ExecutionStoreError`` on a SQLite failure.
+    /// - Throws: ``ExecutionStoreError`` on a database failure.
     public func clearWaits(executionID: Int64) throws {
         try deleteTasks(executionID: executionID)
         _ = try cancelTimers(executionID: executionID)
@@ -156,10 +153,9 @@ extension Transaction {
         case .update(let expectedNextEventID):
             firstID = expectedNextEventID
             let next = expectedNextEventID + Int64(write.events.count)
-            let statement: RawStatement
+            let statement: any StoreStatement
             if let finish = write.finish {
-                statement = try RawStatement(
-                    db,
+                statement = try db.statement(
                     """
                     UPDATE execution SET next_event_id = ?1, state = coalesce(?2, state), status = ?3, output = ?4,
                         error = ?5, cause = ?6, stop_date = ?7
@@ -171,8 +167,7 @@ extension Transaction {
                 statement.bind(6, finish.cause)
                 statement.bind(7, finish.date.millisecondsSince1970)
             } else {
-                statement = try RawStatement(
-                    db,
+                statement = try db.statement(
                     """
                     UPDATE execution SET next_event_id = ?1, state = coalesce(?2, state)
                     WHERE id = ?8 AND next_event_id = ?9 AND status = 'RUNNING'
@@ -254,11 +249,11 @@ extension Transaction {
     @discardableResult
     public func appendHistory(_ events: [NewHistoryEvent], executionID: Int64) throws -> [Int64] {
         guard !events.isEmpty else { return [] }
-        let next = try db.cachedStatement(sql: "SELECT next_event_id FROM execution WHERE id = ?")
-        guard let first = try Int64.fetchOne(next, arguments: [executionID]) else {
+        let first: Int64? = try db.value("SELECT next_event_id FROM execution WHERE id = ?", [.integer(executionID)])
+        guard let first else {
             throw ExecutionStoreError(.executionNotFound, message: "no execution with id \(executionID)")
         }
-        let update = try RawStatement(db, "UPDATE execution SET next_event_id = ? WHERE id = ?")
+        let update = try db.statement("UPDATE execution SET next_event_id = ? WHERE id = ?")
         update.bind(1, first + Int64(events.count))
         update.bind(2, executionID)
         try update.run()
@@ -271,7 +266,7 @@ extension Transaction {
     ///   transition must be planned again), `executionNotFound` if there is no such execution.
     public func appendHistory(_ events: [NewHistoryEvent], firstID: Int64, executionID: Int64) throws {
         guard !events.isEmpty else { return }
-        let update = try RawStatement(db, "UPDATE execution SET next_event_id = ? WHERE id = ? AND next_event_id = ?")
+        let update = try db.statement("UPDATE execution SET next_event_id = ? WHERE id = ? AND next_event_id = ?")
         update.bind(1, firstID + Int64(events.count))
         update.bind(2, executionID)
         update.bind(3, firstID)
@@ -285,8 +280,8 @@ extension Transaction {
     /// Stores events as one history row (``HistoryChunk``).
     private func insertHistory(_ events: [NewHistoryEvent], firstID: Int64, executionID: Int64) throws {
         guard !events.isEmpty else { return }
-        let insert = try RawStatement(
-            db, "INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)")
+        let insert = try db.statement(
+            "INSERT INTO history (execution_id, first_id, last_id, events) VALUES (?, ?, ?, ?)")
         insert.bind(1, executionID)
         insert.bind(2, firstID)
         insert.bind(3, firstID + Int64(events.count) - 1)

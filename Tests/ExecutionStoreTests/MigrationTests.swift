@@ -13,9 +13,9 @@ import Testing
         defer { try? store.close() }
 
         #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("baton.sqlite").path))
-        let applied = try store.pool.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        let applied = try store.sqlite.pool.read { db in try Schema.migrator.appliedIdentifiers(db) }
         #expect(applied == Set(Schema.migrationIdentifiers))
-        let tables = try store.pool.read { db in
+        let tables = try store.sqlite.pool.read { db in
             try String.fetchSet(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
         }
         for table in [
@@ -25,7 +25,7 @@ import Testing
             #expect(tables.contains(table), "missing table \(table)")
         }
         #expect(!tables.contains("history_event"), "v2 replaces history_event with history")
-        let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let journal = try store.sqlite.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(journal == "wal")
     }
 
@@ -39,7 +39,7 @@ import Testing
 
         let second = try directory.open()
         defer { try? second.close() }
-        let applied = try await second.pool.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        let applied = try await second.sqlite.pool.read { db in try Schema.migrator.appliedIdentifiers(db) }
         #expect(applied == Set(Schema.migrationIdentifiers))
         #expect(try await second.stateMachine(arn: Fixture.machineArn)?.name == "Demo")
         #expect(try await second.execution(arn: execution.arn) == execution)
@@ -90,7 +90,7 @@ import Testing
         let store = try directory.open(configuration)
         defer { try? store.close() }
         // synchronous: 1 = NORMAL, 2 = FULL; only the writer's setting matters.
-        let level = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        let level = try await store.sqlite.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
         #expect(level == 2)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import StatesLanguage
 import StoreTestSupport
 import Testing
@@ -60,10 +59,11 @@ import Testing
 /// The console pages a million executions without loading them: every list and count it runs walks an index in
 /// order and stops at its LIMIT — SQLite's plan has no temporary sort (which would read every matching row first).
 @Suite struct ConsoleQueryPlanTests {
-    static func plan(_ store: ExecutionStore, _ sql: String, _ arguments: StatementArguments) async throws -> String {
-        try await store.read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
-                .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
+    static func plan(_ store: ExecutionStore, _ sql: String, _ arguments: [any SQLArgument]) async throws -> String {
+        let values = arguments.map(\.sqlValue)
+        return try await store.read { db in
+            try db.rows("EXPLAIN QUERY PLAN " + sql, values)
+                .map { try $0["detail"] as String? ?? "" }.joined(separator: "; ")
         }
     }
 
@@ -73,7 +73,7 @@ import Testing
         let store = try directory.open()
         defer { try? store.close() }
         let columns = ExecutionRecord.columns
-        let cases: [(String, StatementArguments)] = [
+        let cases: [(String, [any SQLArgument])] = [
             ("SELECT \(columns) FROM execution ORDER BY id DESC LIMIT 51", []),
             ("SELECT \(columns) FROM execution WHERE status = ? AND id < ? ORDER BY id DESC LIMIT 51", ["RUNNING", 9]),
             (
