@@ -243,7 +243,8 @@ let package = Package(
         .testTarget(
             name: "ExecutionStoreTests",
             dependencies: [
-                "ExecutionStore", "StatesLanguage", "StoreTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "ExecutionStore", "LocalProcesses", "StatesLanguage", "StoreTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),
