@@ -41,6 +41,11 @@ let package = Package(
             pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
         .target(
             name: "AMQPClient",
             dependencies: [
@@ -56,7 +61,7 @@ let package = Package(
         .target(
             name: "ExecutionStore",
             dependencies: [
-                "StatesLanguage",
+                "CLibPQ", "StatesLanguage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -238,7 +243,8 @@ let package = Package(
         .testTarget(
             name: "ExecutionStoreTests",
             dependencies: [
-                "ExecutionStore", "StatesLanguage", "StoreTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "ExecutionStore", "LocalProcesses", "StatesLanguage", "StoreTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -18,7 +18,8 @@ done
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-# The node first: starting it installs rabbitmq-server and librabbitmq-dev when missing, which both builds need.
+# The node first: starting it installs rabbitmq-server, librabbitmq-dev and libpq-dev when missing, which both
+# builds need.
 URL=$("$HERE/rabbitmq-node.sh" start)
 . "$HERE/bench-lib.sh"
 baseline_binary "$ROOT" "$TMP/roundtrip"

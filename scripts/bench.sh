@@ -27,7 +27,8 @@ done
 OUT=${OUT:-$(mktemp -d /tmp/baton-bench.XXXXXX)}
 mkdir -p "$OUT"
 
-# The node first: starting it installs rabbitmq-server and librabbitmq-dev when missing, which both builds need.
+# The node first: starting it installs rabbitmq-server, librabbitmq-dev and libpq-dev when missing, which both
+# builds need.
 URL=$("$HERE/rabbitmq-node.sh" start)
 . "$HERE/bench-lib.sh"
 baseline_binary "$ROOT" "$OUT/roundtrip"

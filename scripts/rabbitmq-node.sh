@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A private RabbitMQ node on loopback for Baton's tests and local demo (never the system service).
 #
-#   scripts/rabbitmq-node.sh start    start the node (installs rabbitmq-server + librabbitmq-dev with apt if
-#                                     missing), wait until it accepts AMQP, print its URL
+#   scripts/rabbitmq-node.sh start    start the node (installs rabbitmq-server + librabbitmq-dev + libpq-dev, which
+#                                     the build links, with apt if missing), wait until it accepts AMQP, print its URL
 #   scripts/rabbitmq-node.sh stop     stop only the processes this script started (recorded PIDs)
 #   scripts/rabbitmq-node.sh status   PIDs, memory, listening ports; exit 3 when not running
 #   scripts/rabbitmq-node.sh url      print the amqp:// URL of the node
@@ -32,6 +32,7 @@ ensure_installed() {
   local missing=()
   [ -x "$RMQ_BIN/rabbitmq-server" ] || missing+=(rabbitmq-server)
   pkg-config --exists librabbitmq 2>/dev/null || missing+=(librabbitmq-dev)
+  pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
   command -v ss >/dev/null 2>&1 || missing+=(iproute2)
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} with apt-get"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Baton test on this machine: installs what is missing (rabbitmq-server, librabbitmq-dev via apt),
-# starts a private RabbitMQ node on loopback for this run, builds, runs the broker-free suites, then the broker
+# Runs every Baton test on this machine: installs what is missing (rabbitmq-server, librabbitmq-dev, libpq-dev via
+# apt), starts a private RabbitMQ node on loopback for this run, builds, runs the broker-free suites, then the broker
 # suites against that node, and stops the node again. README's test command and .ci/run call exactly this.
 #
 #   scripts/test.sh            everything
