@@ -34,7 +34,13 @@ export BATON_CLUSTER_NAME=${BATON_CLUSTER_NAME:-baton-test-cluster}
 export BATON_CLUSTER_PORT=${BATON_CLUSTER_PORT:-5681}
 CLUSTER_OUT=$(mktemp -d)
 
+# A PostgreSQL server of its own (scripts/postgres-node.sh) for the PostgreSQL store: its backend's tests, then the
+# store, engine and API suites and the end-to-end flows a second time with every store on it.
+export BATON_PG_NAME=${BATON_PG_NAME:-baton-test}
+export BATON_PG_PORT=${BATON_PG_PORT:-5689}
+
 stop_node() {
+  scripts/postgres-node.sh destroy >/dev/null 2>&1 || true
   scripts/rabbitmq-node.sh stop >/dev/null 2>&1 || true
   scripts/rabbitmq-cluster.sh stop >/dev/null 2>&1 || true
   rm -rf "$CLUSTER_OUT"
@@ -44,6 +50,10 @@ rm -rf "$TEST_NODE_BASE"                     # a fresh node every run: no queue 
 BATON_AMQP_URL=$(scripts/rabbitmq-node.sh start)
 export BATON_AMQP_URL
 echo "test.sh: private broker at $BATON_AMQP_URL"
+scripts/postgres-node.sh destroy >/dev/null 2>&1 || true   # a fresh server every run
+BATON_TEST_POSTGRES_URL=$(scripts/postgres-node.sh start)
+export BATON_TEST_POSTGRES_URL
+echo "test.sh: private PostgreSQL server at ${BATON_TEST_POSTGRES_URL//:*@/:…@}"
 # The cluster boots (about 25 s) while the build runs; ClusterFailoverTests fails, saying why, if it did not.
 # The approver page test and the console's browser tests render pages in headless chromium, and the console draws
 # state machines with Graphviz's dot: install them when missing. Before the cluster starts, not beside it:
@@ -101,6 +111,17 @@ if [ -z "$FILTER" ]; then
   # them all at once on 2 cores made timing flaky (each test still runs its own processes concurrently).
   echo "test.sh: broker suites (one test at a time)"
   swift test --skip-build --disable-xctest --no-parallel --filter "$BROKER_SUITES" || status=1
+  echo "test.sh: scripts/postgres-node.sh on a server of its own (start, url, psql, stop, restart, destroy)"
+  scripts/postgres-node-test.sh || status=1
+  # The store's logic is written once over the database seam: the same suites, every store on PostgreSQL (a schema
+  # per test), then the end-to-end flows with the orchestrator's store there (BATON_STORE_URL, a schema per test).
+  echo "test.sh: the store, engine and API suites again, every store on PostgreSQL"
+  BATON_TEST_STORE_URL=$BATON_TEST_POSTGRES_URL swift test --skip-build --disable-xctest \
+    --filter '^(ExecutionStoreTests|OrchestratorCoreTests|StepFunctionsAPITests)\.' || status=1
+  echo "test.sh: the end-to-end callback flows again, the orchestrator's store on PostgreSQL (one test at a time)"
+  BATON_TEST_STORE_URL=$BATON_TEST_POSTGRES_URL swift test --skip-build --disable-xctest --no-parallel \
+    --filter '^EndToEndTests\.(CallbackFlowTests|ServiceCallbackFlowTests|WorkerFailureTests|ApprovalFlowTests|OrchestratorLifecycleTests|ShardTests)' \
+    || status=1
   echo "test.sh: docker-compose.yml's services run locally through the seed scenarios (compose wiring)"
   scripts/compose-wiring-test.py --bin-dir "$BIN_DIR" || status=1
   echo "test.sh: the aws CLI and boto3 against the built orchestrator (Tests/AWSClientTests)"

@@ -52,10 +52,20 @@ public final class SystemFixture: @unchecked Sendable {
             "BATON_DATA_DIR": directory.appendingPathComponent("orchestrator").path,
             "BATON_TOKEN_KEY": "test-key-\(names.prefix)", "BATON_LOG_LEVEL": "info",
             "BATON_API_ADDRESS": "127.0.0.1:0",
-        ].merging(environment) { _, new in new }
+        ].merging(Self.storeEnvironment(names.prefix)) { _, new in new }.merging(environment) { _, new in new }
         orchestrator = try ManagedProcess("orchestrator", environment: orchestratorEnvironment, logDirectory: directory)
         try await orchestrator.waitForLog("orchestrator ready")
         queues = [names.callbackQueue, names.commandQueue, names.deadLetterQueue]
+    }
+
+    /// With `BATON_TEST_STORE_URL` naming a PostgreSQL server (scripts/test.sh's second pass), the orchestrator keeps
+    /// its executions there, in a schema of this fixture's own (its queue prefix); otherwise SQLite in its directory.
+    public static func storeEnvironment(_ prefix: String) -> [String: String] {
+        guard let url = ProcessInfo.processInfo.environment["BATON_TEST_STORE_URL"],
+            url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+        else { return [:] }
+        let schema = "e2e_" + prefix.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.prefix(36)
+        return ["BATON_STORE_URL": url, "BATON_STORE_SCHEMA": String(schema)]
     }
 
     /// The orchestrator's Step Functions HTTP API, e.g. `http://127.0.0.1:41234` (the address it logged as

@@ -18,8 +18,8 @@ extension ExecutionStore {
         // One index range per status (execution_by_status or execution_by_machine_status), read up to the cap.
         let sql =
             stateMachineArn == nil
-            ? "SELECT count(*) FROM (SELECT 1 FROM execution WHERE status = ? LIMIT ?)"
-            : "SELECT count(*) FROM (SELECT 1 FROM execution WHERE state_machine_arn = ? AND status = ? LIMIT ?)"
+            ? "SELECT count(*) FROM (SELECT 1 FROM execution WHERE status = ? LIMIT ?) AS capped"
+            : "SELECT count(*) FROM (SELECT 1 FROM execution WHERE state_machine_arn = ? AND status = ? LIMIT ?) AS capped"
         return try await read { db in
             var counts: [ExecutionStatus: Int] = [:]
             for status in ExecutionStatus.allCases {

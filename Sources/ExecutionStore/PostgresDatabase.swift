@@ -48,6 +48,15 @@ public final class PostgresDatabase: StoreDatabase {
     }
 
     public let dialect = SQLDialect.postgresql
+
+    /// The server, database and schema, without the password.
+    public var location: String {
+        let server =
+            (URLComponents(string: configuration.url)).map { url in
+                "postgres://\(url.user.map { "\($0)@" } ?? "")\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")\(url.path)"
+            } ?? "postgres://…"
+        return server + (configuration.schema.map { " (schema \($0))" } ?? "")
+    }
     /// The configuration the database was opened with.
     public let configuration: Configuration
     private let writer: ConnectionSlot

@@ -84,12 +84,14 @@ extension Transaction {
         record.revision = 1
         record.creationDate = Date(millisecondsSince1970: created)
         record.updateDate = record.creationDate
-        do {
-            try db.execute(
-                "INSERT INTO state_machine (\(StateMachineRecord.columns)) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
-                arguments: [record.arn, record.name, record.type, record.roleArn, record.definition, created, created]
-            )
-        } catch let error as StoreDatabaseError where error.kind == .uniqueViolation {
+        // ON CONFLICT rather than catching the violation (ARN or name taken): on PostgreSQL a failed statement
+        // aborts the whole transaction.
+        let inserted = try db.execute(
+            "INSERT INTO state_machine (\(StateMachineRecord.columns)) VALUES (?, ?, ?, ?, ?, 1, ?, ?) "
+                + "ON CONFLICT DO NOTHING",
+            arguments: [record.arn, record.name, record.type, record.roleArn, record.definition, created, created]
+        )
+        guard inserted == 1 else {
             throw ExecutionStoreError(.stateMachineAlreadyExists, message: "state machine '\(record.name)' exists")
         }
         try insertRevision(

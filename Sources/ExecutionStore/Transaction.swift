@@ -48,6 +48,7 @@ extension Transaction {
                 error, cause, start_date, stop_date, state, next_event_id, trace_parent, state_machine_version_arn,
                 state_machine_alias_arn)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (arn) DO NOTHING
             """)
         insert.bind(1, id)
         insert.bind(2, execution.arn)
@@ -66,9 +67,9 @@ extension Transaction {
         insert.bind(15, execution.traceParent)
         insert.bind(16, execution.stateMachineVersionArn)
         insert.bind(17, execution.stateMachineAliasArn)
-        do {
-            try insert.run()
-        } catch let error as StoreDatabaseError where error.kind == .uniqueViolation {
+        // ON CONFLICT rather than catching the violation: on PostgreSQL a failed statement aborts the whole
+        // transaction, and the caller goes on to read the existing execution in it.
+        guard try insert.run() == 1 else {
             throw ExecutionStoreError(.executionAlreadyExists, message: "an execution with this ARN already exists")
         }
     }
@@ -153,30 +154,33 @@ extension Transaction {
         case .update(let expectedNextEventID):
             firstID = expectedNextEventID
             let next = expectedNextEventID + Int64(write.events.count)
+            // Plain `?` placeholders, in order (PostgreSQL infers each one's type from where it stands).
             let statement: any StoreStatement
             if let finish = write.finish {
                 statement = try db.statement(
                     """
-                    UPDATE execution SET next_event_id = ?1, state = coalesce(?2, state), status = ?3, output = ?4,
-                        error = ?5, cause = ?6, stop_date = ?7
-                    WHERE id = ?8 AND next_event_id = ?9 AND status = 'RUNNING'
+                    UPDATE execution SET next_event_id = ?, state = coalesce(?, state), status = ?, output = ?,
+                        error = ?, cause = ?, stop_date = ?
+                    WHERE id = ? AND next_event_id = ? AND status = 'RUNNING'
                     """)
                 statement.bind(3, finish.status.rawValue)
                 statement.bind(4, finish.output)
                 statement.bind(5, finish.error)
                 statement.bind(6, finish.cause)
                 statement.bind(7, finish.date.millisecondsSince1970)
+                statement.bind(8, write.executionID)
+                statement.bind(9, expectedNextEventID)
             } else {
                 statement = try db.statement(
                     """
-                    UPDATE execution SET next_event_id = ?1, state = coalesce(?2, state)
-                    WHERE id = ?8 AND next_event_id = ?9 AND status = 'RUNNING'
+                    UPDATE execution SET next_event_id = ?, state = coalesce(?, state)
+                    WHERE id = ? AND next_event_id = ? AND status = 'RUNNING'
                     """)
+                statement.bind(3, write.executionID)
+                statement.bind(4, expectedNextEventID)
             }
             statement.bind(1, next)
             statement.bind(2, write.state)
-            statement.bind(8, write.executionID)
-            statement.bind(9, expectedNextEventID)
             guard try statement.run() == 1 else {
                 throw ExecutionStoreError(
                     .conflict, message: "execution \(write.executionID) changed or ended since it was read")

@@ -33,6 +33,20 @@ struct OrchestratorCommand: AsyncParsableCommand {
     var dataDirFlag: String?
 
     @Option(
+        name: .customLong("store-url"),
+        help: ArgumentHelp(
+            "Where executions are kept: postgres://user:password@host:port/database, or sqlite:DIR "
+                + "[env: BATON_STORE_URL] (default: SQLite in --data-dir)"))
+    var storeURLFlag: String?
+
+    @Option(
+        name: .customLong("store-schema"),
+        help: ArgumentHelp(
+            "The PostgreSQL schema of the store; shard N of a sharded deployment uses SCHEMA_shard_N "
+                + "[env: BATON_STORE_SCHEMA] (default: baton)"))
+    var storeSchemaFlag: String?
+
+    @Option(
         name: .customLong("token-key"),
         help:
             "Task token signing key, base64 or passphrase [env: BATON_TOKEN_KEY] (default: generated once and kept in the store)"
@@ -207,7 +221,15 @@ struct OrchestratorCommand: AsyncParsableCommand {
         guard storeConfiguration.walAutoCheckpointPages > 0 else {
             throw ValidationError("the WAL checkpoint interval must be a positive number of pages")
         }
-        let store = try ExecutionStore(directory: URL(fileURLWithPath: dataDir), configuration: storeConfiguration)
+        let storeURL = Setting.resolve(storeURLFlag, "BATON_STORE_URL") ?? "sqlite:\(dataDir)"
+        // Shards of one deployment share a PostgreSQL database, each in a schema of its own: no cross-shard
+        // transaction, and a shard restarted anywhere finds its executions.
+        let baseSchema = Setting.resolve(storeSchemaFlag, "BATON_STORE_SCHEMA") ?? "baton"
+        guard baseSchema.range(of: "^[a-z_][a-z0-9_]{0,40}$", options: .regularExpression) != nil else {
+            throw ValidationError("the store schema must be a lower-case SQL name (a-z, 0-9, _), not '\(baseSchema)'")
+        }
+        let schema = shards.isSharded ? "\(baseSchema)_shard_\(configuration.shard)" : baseSchema
+        let store = try ExecutionStore.open(url: storeURL, schema: schema, configuration: storeConfiguration)
         let signer: TaskTokenSigner
         if let key = Setting.resolve(tokenKeyFlag, "BATON_TOKEN_KEY") {
             signer = TaskTokenSigner(configuredKey: key)
@@ -261,12 +283,12 @@ struct OrchestratorCommand: AsyncParsableCommand {
         }
         try await engine.loadActivities()
         let waiting = try await store.countWaiting()
-        let (redactedURL, shard) = (endpoint.redactedURL, configuration.shard)
+        let (redactedURL, shard, storeLocation) = (endpoint.redactedURL, configuration.shard, store.path)
         let ready: @Sendable (String) -> Void = { api in
             logger.info(
                 "orchestrator ready",
                 metadata: [
-                    "broker": "\(redactedURL)", "prefix": "\(names.prefix)", "data.dir": "\(dataDir)",
+                    "broker": "\(redactedURL)", "prefix": "\(names.prefix)", "store": "\(storeLocation)",
                     "shard": "\(shard)", "shards": "\(shards.count)", "time.scale": "\(NumberText.decimal(scale))",
                     "waiting": "\(waiting)",
                     "api": "\(api)",

@@ -38,7 +38,7 @@ final class ShardedSystem: @unchecked Sendable {
                 "BATON_DATA_DIR": system.directory.appendingPathComponent("orchestrator-\(shard)").path,
                 "BATON_TOKEN_KEY": "test-key-\(system.names.prefix)", "BATON_API_ADDRESS": "127.0.0.1:0",
                 "BATON_LOG_LEVEL": "info",
-            ])
+            ].merging(SystemFixture.storeEnvironment(system.names.prefix)) { _, new in new })
         try await process.waitForLog("orchestrator ready")
         others[shard] = process
     }

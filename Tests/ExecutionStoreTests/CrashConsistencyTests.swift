@@ -11,7 +11,8 @@ import Testing
 
 /// Every transition whose `transition` call returned (the point where the orchestrator acks a delivery) must
 /// survive the process dying right after, without `close()`.
-@Suite struct CrashConsistencyTests {
+/// The SQLite file itself: skipped when the suites run on PostgreSQL (its migrations: PostgresDatabaseTests).
+@Suite(.enabled(if: !TemporaryDirectory.isPostgres)) struct CrashConsistencyTests {
     /// The environment variable that turns ``crashChildWritesUntilKilled`` on in the child process.
     static let childDirectoryVariable = "BATON_STORE_CRASH_CHILD_DIR"
 

@@ -5,7 +5,8 @@ import Testing
 
 @testable import ExecutionStore
 
-@Suite struct MigrationTests {
+/// The SQLite file itself: skipped when the suites run on PostgreSQL (its migrations: PostgresDatabaseTests).
+@Suite(.enabled(if: !TemporaryDirectory.isPostgres)) struct MigrationTests {
     @Test func emptyDirectoryIsMigratedToTheCurrentSchema() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

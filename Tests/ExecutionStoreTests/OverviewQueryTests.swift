@@ -58,7 +58,7 @@ import Testing
 
 /// The console pages a million executions without loading them: every list and count it runs walks an index in
 /// order and stops at its LIMIT — SQLite's plan has no temporary sort (which would read every matching row first).
-@Suite struct ConsoleQueryPlanTests {
+@Suite(.enabled(if: !TemporaryDirectory.isPostgres)) struct ConsoleQueryPlanTests {
     static func plan(_ store: ExecutionStore, _ sql: String, _ arguments: [any SQLArgument]) async throws -> String {
         let values = arguments.map(\.sqlValue)
         return try await store.read { db in

@@ -56,8 +56,7 @@ import Testing
         #expect(try await store.execution(arn: Fixture.execution("doomed").arn) == nil)
         #expect(try await store.pendingOutbox().isEmpty)
         #expect(try await store.setting("k") == nil)
-        let events = try await store.sqlite.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM history")
-        }
+        let events: Int? = try await store.read { db in try db.value("SELECT count(*) FROM history") }
         #expect(events == 0)
     }
 
