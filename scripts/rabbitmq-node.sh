@@ -7,6 +7,8 @@
 #   scripts/rabbitmq-node.sh status   PIDs, memory, listening ports; exit 3 when not running
 #   scripts/rabbitmq-node.sh url      print the amqp:// URL of the node
 #   scripts/rabbitmq-node.sh ctl ...  rabbitmqctl against the node (e.g. ctl list_queues)
+#   scripts/rabbitmq-node.sh freeze   SIGSTOP the node's Erlang VM: its sockets stay open, nothing answers
+#   scripts/rabbitmq-node.sh thaw     SIGCONT it again
 #
 # Everything lives under $BATON_RMQ_BASE (default: .rabbitmq/<node> in the repository, which git ignores).
 # Several nodes can run side by side: give each its own BATON_RMQ_NODE, BATON_RMQ_PORT, BATON_RMQ_DIST_PORT and
@@ -147,11 +149,21 @@ status() {
   fi
 }
 
+# freeze|thaw: a broker that hangs rather than goes away (connections open, no confirm, no heartbeat).
+signal_beam() {
+  setup_env || return 1
+  local bp; bp=$(cat "$BASE/beam.pid" 2>/dev/null)
+  [ -n "$bp" ] && kill -0 "$bp" 2>/dev/null || { log "not running: $NODE"; return 3; }
+  kill "-$1" "$bp"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
   url) url ;;
   ctl) shift; setup_env; exec "$RMQ_BIN/rabbitmqctl" -n "$NODE" "$@" ;;
-  *) echo "usage: $0 start|stop|status|url|ctl ARGS" >&2; exit 2 ;;
+  freeze) signal_beam STOP ;;
+  thaw) signal_beam CONT ;;
+  *) echo "usage: $0 start|stop|status|url|ctl ARGS|freeze|thaw" >&2; exit 2 ;;
 esac

@@ -94,6 +94,12 @@ public struct AMQPConfiguration: Sendable, Hashable {
     /// How long a publish waits while the broker has blocked the connection before failing with
     /// ``AMQPError/Code/blocked``. Default 10 s.
     public var blockedPublishDeadline: Duration = .seconds(10)
+    /// How long publishes may wait for the broker's confirms with none arriving (and the connection not blocked)
+    /// before the connection counts as hung: it is dropped and reconnected, and the waiting publishes fail with
+    /// ``AMQPError/Code/connectionLost`` so their callers republish them. A broker that hangs with its socket open
+    /// (a frozen VM, a stuck node) would otherwise hold them until TCP gave up, hours later, and heartbeats alone
+    /// do not catch it when they are off or long. `.zero` turns the check off. Default 30 s.
+    public var confirmDeadline: Duration = .seconds(30)
     /// Largest body accepted by ``AMQPConnection/publish(_:exchange:routingKey:mandatory:properties:)``,
     /// checked before sending. Default 128 MiB (RabbitMQ's default `max_message_size`).
     public var maxMessageSize: Int = 128 * 1024 * 1024

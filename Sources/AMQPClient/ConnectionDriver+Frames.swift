@@ -92,9 +92,11 @@ extension ConnectionDriver {
         switch method.id {
         case 0x003C_0050:  // basic.ack
             let ack = decoded!.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
+            confirmProgress = .now
             complete(confirms.settle(tag: ack.delivery_tag, multiple: ack.multiple != 0, acked: true))
         case 0x003C_0078:  // basic.nack
             let nack = decoded!.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
+            confirmProgress = .now
             complete(confirms.settle(tag: nack.delivery_tag, multiple: nack.multiple != 0, acked: false))
         case 0x003C_003C:  // basic.deliver
             let deliver = decoded!.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
@@ -153,6 +155,7 @@ extension ConnectionDriver {
         case 0x000A_003D:  // connection.unblocked
             logger.info("AMQP connection unblocked")
             blockedSince = nil
+            confirmProgress = .now  // the time blocked does not count against the confirms
             core.state.withLock { $0.blocked = false }
             try releaseBlockedPublishes()
         default:

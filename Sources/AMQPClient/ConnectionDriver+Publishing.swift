@@ -43,6 +43,7 @@ extension ConnectionDriver {
             )
             return
         }
+        if confirms.count == 0 { confirmProgress = .now }
         confirms.append(
             .init(
                 completion: request.completion,
@@ -72,6 +73,25 @@ extension ConnectionDriver {
                 + "\(configuration.blockedPublishDeadline); the message was not sent"
         )
         for (request, _) in expired { request.completion(.failure(error)) }
+    }
+
+    /// When the confirm check next matters: `nil` while nothing waits for a confirm, the connection is blocked
+    /// (the broker holds publishes on purpose) or the check is off.
+    var confirmCheckDeadline: ContinuousClock.Instant? {
+        guard confirms.count > 0, blockedSince == nil, configuration.confirmDeadline > .zero else { return nil }
+        return confirmProgress.advanced(by: configuration.confirmDeadline)
+    }
+
+    /// Treats the connection as hung when publishes have waited `confirmDeadline` without a single confirm.
+    func checkConfirmProgress(now: ContinuousClock.Instant) throws(AMQPError) {
+        guard let deadline = confirmCheckDeadline, deadline <= now else { return }
+        let error = AMQPError(
+            .timeout,
+            message: "the broker confirmed none of \(confirms.count) publishes for \(configuration.confirmDeadline); "
+                + "reconnecting so they are published again")
+        logger.warning("AMQP broker stopped confirming", metadata: ["error": "\(error)"])
+        if pendingLoss == nil { pendingLoss = error }
+        throw error
     }
 
     func failBlockedPublishes(_ error: AMQPError) {

@@ -36,6 +36,9 @@ final class ConnectionDriver: @unchecked Sendable {
     var epoch: UInt64 = 0
     var confirms = PendingConfirms()
     var blockedSince: ContinuousClock.Instant?
+    /// When confirms last made progress: a confirm arrived, the first publish began waiting, or the broker
+    /// unblocked the connection (see ``AMQPConfiguration/confirmDeadline``).
+    var confirmProgress: ContinuousClock.Instant = .now
     var blockedPublishes: [(request: PublishRequest, deadline: ContinuousClock.Instant)] = []
     var consumers: [UInt16: ConsumerRecord] = [:]
     var openConsumerChannels: Set<UInt16> = []
@@ -174,6 +177,7 @@ final class ConnectionDriver: @unchecked Sendable {
                 }
                 if let loss = pendingLoss { throw loss }
                 expireBlockedPublishes(now: .now)
+                try checkConfirmProgress(now: .now)
                 if !commands.isEmpty || !core.prepareToSleep() { continue }
                 fds[0].revents = 0
                 fds[1].revents = 0
@@ -218,6 +222,10 @@ final class ConnectionDriver: @unchecked Sendable {
         var timeout: Int64 = configuration.heartbeatSeconds > 0 ? Int64(configuration.heartbeatSeconds) * 250 : 1000
         if let first = blockedPublishes.first {
             let remaining = ContinuousClock.now.duration(to: first.deadline).components
+            timeout = min(timeout, max(0, remaining.seconds * 1000 + remaining.attoseconds / 1_000_000_000_000_000 + 1))
+        }
+        if let deadline = confirmCheckDeadline {
+            let remaining = ContinuousClock.now.duration(to: deadline).components
             timeout = min(timeout, max(0, remaining.seconds * 1000 + remaining.attoseconds / 1_000_000_000_000_000 + 1))
         }
         return Int32(max(10, min(timeout, 60_000)))

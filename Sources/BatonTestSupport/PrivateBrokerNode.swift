@@ -51,4 +51,12 @@ public struct PrivateBrokerNode: Sendable {
     /// - Parameter arguments: rabbitmqctl arguments, e.g. `["set_vm_memory_high_watermark", "0.0000001"]`.
     /// - Throws: `NodeScriptFailed` if the command fails.
     public func ctl(_ arguments: [String]) async throws { try await node.ctl(arguments) }
+
+    /// Freezes the node (SIGSTOP): connections stay open, nothing answers.
+    /// - Throws: `NodeScriptFailed` if the node is not running.
+    public func freeze() async throws { try await node.freeze() }
+
+    /// Lets a frozen node run again.
+    /// - Throws: `NodeScriptFailed` if the node is not running.
+    public func thaw() async throws { try await node.thaw() }
 }

@@ -64,6 +64,15 @@ public struct RabbitMQNode: Sendable {
     @discardableResult
     public func ctl(_ arguments: [String]) async throws -> String { try await run(["ctl"] + arguments) }
 
+    /// Freezes the node's Erlang VM (SIGSTOP): its sockets stay open and nothing answers — a hung broker, not a
+    /// gone one.
+    /// - Throws: ``NodeScriptFailed`` if the node is not running.
+    public func freeze() async throws { _ = try await run(["freeze"]) }
+
+    /// Lets a frozen node run again (SIGCONT).
+    /// - Throws: ``NodeScriptFailed`` if the node is not running.
+    public func thaw() async throws { _ = try await run(["thaw"]) }
+
     /// `BATON_RMQ_SCRIPT`, else scripts/rabbitmq-node.sh in the first directory above `filePath` (this source
     /// file, in a checkout) or above the running executable that has one.
     private static func locateScript(from filePath: String) -> String? {

@@ -50,6 +50,63 @@ import Testing
         try await node.whileRunning { try await blockedPublish(node) }
     }
 
+    @Test func frozenBrokerIsDroppedAfterTheConfirmDeadlineThenPublishesGoThrough() async throws {
+        let node = try PrivateBrokerNode(name: "amqptest-frozen", port: 5694)
+        try await node.whileRunning { try await frozenBroker(node) }
+    }
+
+    /// A broker that hangs with its socket open (SIGSTOP): heartbeats off, only the confirm deadline can notice.
+    private func frozenBroker(_ node: PrivateBrokerNode) async throws {
+        var configuration = try AMQPConfiguration(url: node.url)
+        configuration.heartbeatSeconds = 0
+        configuration.confirmDeadline = .seconds(1)
+        configuration.handshakeTimeout = .seconds(2)
+        configuration.reconnectBackoff = .init(initial: .milliseconds(50), maximum: .milliseconds(300))
+        let queue = TestBroker.uniqueName("frozen")
+        let connection = try await AMQPConnection.connect(configuration: configuration, logger: testLogger)
+        try await connection.declare(QueueDeclaration(name: queue))
+        try await connection.publish([0], routingKey: queue)
+
+        try await node.freeze()
+        let outcome = Mutex<Result<Void, AMQPError>?>(nil)
+        let publish = Task {
+            do {
+                try await connection.publish([1], routingKey: queue)
+                outcome.withLock { $0 = .success(()) }
+            } catch let error as AMQPError {
+                outcome.withLock { $0 = .failure(error) }
+            } catch {
+                outcome.withLock { $0 = .failure(AMQPError(.protocolError, message: "\(error)")) }
+            }
+        }
+        do {
+            // Without the deadline this publish waits for TCP to give up, hours later.
+            try await waitUntil(deadline: .seconds(20), "the hung publish to fail") {
+                outcome.withLock { $0 } != nil
+            }
+        } catch {
+            try await node.thaw()
+            throw error
+        }
+        try await node.thaw()
+        _ = await publish.result
+        guard case .failure(let error) = try #require(outcome.withLock { $0 }) else {
+            Issue.record("a publish to a frozen broker was confirmed")
+            return
+        }
+        #expect(error.code == .connectionLost)
+        #expect("\(error)".contains("confirmed none of 1 publishes"), "\(error)")
+
+        try await waitUntil(deadline: .seconds(30), "the reconnect") {
+            connection.reconnectCount >= 1 && connection.isConnected
+        }
+        try await connection.publish([2], routingKey: queue)
+        // [0] and [2] were confirmed; [1] may have reached the queue too, when the thawed broker read its socket.
+        #expect(try await connection.queueStatus(queue).messages >= 2)
+        _ = try? await connection.deleteQueue(queue)
+        await connection.close()
+    }
+
     private func restartMidPublish(_ node: PrivateBrokerNode) async throws {
         var configuration = try AMQPConfiguration(url: node.url)
         configuration.heartbeatSeconds = 2
