@@ -66,7 +66,11 @@ public final class ExecutionStore: Sendable {
         do {
             try database.migrate()
             // On the writer, before anything else uses it: a synchronous read that waits for nobody.
-            ids = try database.syncWrite { db in try IDAllocator(db) }
+            ids = try database.syncWrite { db in
+                try IDAllocator(db) { table, value in
+                    database.asyncWrite { db in try? IDAllocator.writeMark(db, table: table, value: value) }
+                }
+            }
         } catch let error as ExecutionStoreError {
             throw error
         } catch {

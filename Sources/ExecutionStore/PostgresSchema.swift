@@ -7,8 +7,9 @@ import Foundation
 ///
 /// The translation keeps every table, column, constraint and index name, and every column's order. INTEGER is
 /// BIGINT, BLOB is BYTEA, TEXT stays TEXT. `WITHOUT ROWID` has no meaning here. Ids of executions and outbox rows
-/// come from the store's ``IDAllocator`` and are plain BIGINT keys; a timer's id is the database's (SQLite's
-/// AUTOINCREMENT, which `setTimer` reads back), here an identity column, which never reuses a number either.
+/// and timers come from the store's ``IDAllocator`` and are plain BIGINT keys (the timer's identity column only
+/// numbers rows inserted by hand); `baton_id_mark` keeps the allocator's leased high-water marks, which SQLite's
+/// AUTOINCREMENT keeps there, so the ids of deleted rows are never given again after a restart.
 ///
 /// Tables whose SQLite `rowid` the store reads or orders by (pagination of ListStateMachines, ListActivities,
 /// ListStateMachineAliases; tags in the order they were set) get a column named `rowid`, an identity that numbers
@@ -161,6 +162,10 @@ enum PostgresSchema {
         CREATE TABLE setting (
             key TEXT PRIMARY KEY NOT NULL,
             value BYTEA NOT NULL
+        );
+        CREATE TABLE baton_id_mark (
+            name TEXT PRIMARY KEY NOT NULL,
+            value BIGINT NOT NULL
         );
         CREATE TABLE activity (
             arn TEXT PRIMARY KEY NOT NULL,

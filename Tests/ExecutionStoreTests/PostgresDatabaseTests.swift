@@ -23,7 +23,8 @@ struct PostgresDatabaseTests {
         }
         #expect(
             tables == [
-                "activity", "baton_schema_migrations", "execution", "history", "open_task", "outbox", "redrive",
+                "activity", "baton_id_mark", "baton_schema_migrations", "execution", "history", "open_task", "outbox",
+                "redrive",
                 "resource_tag", "setting", "state_machine", "state_machine_alias", "state_machine_revision",
                 "state_machine_version", "timer",
             ])

@@ -147,4 +147,20 @@ import Testing
         #expect(try await store.deleteOutbox(ids: [ids[0], ids[2], 999_999]) == 2)
         #expect(try await store.pendingOutbox().map(\.id) == [ids[1], ids[3], ids[4]])
     }
+
+    @Test func idsOfDeletedOutboxRowsAreNotGivenAgainAfterAReopen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try directory.open()
+        let message = NewOutboxMessage(exchange: "", routingKey: "q", body: Data([1]))
+        let first = try await store.transition { tx in try (0..<3).map { _ in try tx.enqueueOutbox(message) } }
+        #expect(try await store.deleteOutbox(ids: first) == 3)
+        try store.close()
+
+        // No row is left to say which ids were used: SQLite's AUTOINCREMENT and PostgreSQL's id mark remember.
+        let reopened = try directory.open()
+        defer { try? reopened.close() }
+        let next = try await reopened.transition { tx in try tx.enqueueOutbox(message) }
+        #expect(next > first.max()!)
+    }
 }
