@@ -153,30 +153,35 @@ extension Transaction {
         case .update(let expectedNextEventID):
             firstID = expectedNextEventID
             let next = expectedNextEventID + Int64(write.events.count)
+            // Plain `?` placeholders, numbered in order (PostgreSQL takes no `?NNN`): the row's guard comes after
+            // the columns set, at 8 and 9 with a finish and at 3 and 4 without.
             let statement: any StoreStatement
+            let guardIndex: Int32
             if let finish = write.finish {
                 statement = try db.statement(
                     """
-                    UPDATE execution SET next_event_id = ?1, state = coalesce(?2, state), status = ?3, output = ?4,
-                        error = ?5, cause = ?6, stop_date = ?7
-                    WHERE id = ?8 AND next_event_id = ?9 AND status = 'RUNNING'
+                    UPDATE execution SET next_event_id = ?, state = coalesce(?, state), status = ?, output = ?,
+                        error = ?, cause = ?, stop_date = ?
+                    WHERE id = ? AND next_event_id = ? AND status = 'RUNNING'
                     """)
                 statement.bind(3, finish.status.rawValue)
                 statement.bind(4, finish.output)
                 statement.bind(5, finish.error)
                 statement.bind(6, finish.cause)
                 statement.bind(7, finish.date.millisecondsSince1970)
+                guardIndex = 8
             } else {
                 statement = try db.statement(
                     """
-                    UPDATE execution SET next_event_id = ?1, state = coalesce(?2, state)
-                    WHERE id = ?8 AND next_event_id = ?9 AND status = 'RUNNING'
+                    UPDATE execution SET next_event_id = ?, state = coalesce(?, state)
+                    WHERE id = ? AND next_event_id = ? AND status = 'RUNNING'
                     """)
+                guardIndex = 3
             }
             statement.bind(1, next)
             statement.bind(2, write.state)
-            statement.bind(8, write.executionID)
-            statement.bind(9, expectedNextEventID)
+            statement.bind(guardIndex, write.executionID)
+            statement.bind(guardIndex + 1, expectedNextEventID)
             guard try statement.run() == 1 else {
                 throw ExecutionStoreError(
                     .conflict, message: "execution \(write.executionID) changed or ended since it was read")
