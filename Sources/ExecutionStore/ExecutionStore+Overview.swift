@@ -15,7 +15,8 @@ extension ExecutionStore {
         -> [ExecutionStatus: Int]
     {
         let cap = max(1, cap)
-        // One index range per status (execution_by_status or execution_by_machine_status), read up to the cap.
+        // One index range per status (execution_by_status or execution_by_machine_status), read up to the cap. The
+        // subquery is named: PostgreSQL (before 16) wants an alias for every subquery in FROM.
         let sql =
             stateMachineArn == nil
             ? "SELECT count(*) FROM (SELECT 1 FROM execution WHERE status = ? LIMIT ?) AS capped"

@@ -154,8 +154,10 @@ extension Transaction {
         case .update(let expectedNextEventID):
             firstID = expectedNextEventID
             let next = expectedNextEventID + Int64(write.events.count)
-            // Plain `?` placeholders, in order (PostgreSQL infers each one's type from where it stands).
+            // Plain `?` placeholders, numbered in order (PostgreSQL takes no `?NNN`): the row's guard comes after
+            // the columns set, at 8 and 9 with a finish and at 3 and 4 without.
             let statement: any StoreStatement
+            let guardIndex: Int32
             if let finish = write.finish {
                 statement = try db.statement(
                     """
@@ -168,19 +170,19 @@ extension Transaction {
                 statement.bind(5, finish.error)
                 statement.bind(6, finish.cause)
                 statement.bind(7, finish.date.millisecondsSince1970)
-                statement.bind(8, write.executionID)
-                statement.bind(9, expectedNextEventID)
+                guardIndex = 8
             } else {
                 statement = try db.statement(
                     """
                     UPDATE execution SET next_event_id = ?, state = coalesce(?, state)
                     WHERE id = ? AND next_event_id = ? AND status = 'RUNNING'
                     """)
-                statement.bind(3, write.executionID)
-                statement.bind(4, expectedNextEventID)
+                guardIndex = 3
             }
             statement.bind(1, next)
             statement.bind(2, write.state)
+            statement.bind(guardIndex, write.executionID)
+            statement.bind(guardIndex + 1, expectedNextEventID)
             guard try statement.run() == 1 else {
                 throw ExecutionStoreError(
                     .conflict, message: "execution \(write.executionID) changed or ended since it was read")

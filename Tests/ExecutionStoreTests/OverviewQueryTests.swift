@@ -84,9 +84,12 @@ import Testing
                 "SELECT \(columns) FROM execution WHERE state_machine_arn = ? AND status = ? ORDER BY id DESC LIMIT 51",
                 [Fixture.machineArn, "FAILED"]
             ),
-            ("SELECT count(*) FROM (SELECT 1 FROM execution WHERE status = ? LIMIT ?)", ["RUNNING", 100_000]),
             (
-                "SELECT count(*) FROM (SELECT 1 FROM execution WHERE state_machine_arn = ? AND status = ? LIMIT ?)",
+                "SELECT count(*) FROM (SELECT 1 FROM execution WHERE status = ? LIMIT ?) AS capped",
+                ["RUNNING", 100_000]
+            ),
+            (
+                "SELECT count(*) FROM (SELECT 1 FROM execution WHERE state_machine_arn = ? AND status = ? LIMIT ?) AS capped",
                 [Fixture.machineArn, "RUNNING", 100_000]
             ),
         ]
