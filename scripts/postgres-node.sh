@@ -35,7 +35,9 @@
 #   BATON_PG_USER   the role in the URL (default baton)
 #   BATON_PG_SYNCHRONOUS_COMMIT  synchronous_commit (on|off|local|remote_write|remote_apply; unset: PostgreSQL's on)
 #   BATON_PG_FSYNC               fsync (on|off, default on)
-# Both are written into data/baton.conf at every start: they take effect when the server starts (a running one keeps
+#   BATON_PG_MAX_CONNECTIONS     max_connections (default 400: the test suites open a store per test in parallel,
+#                                each a writer and up to 4 readers; PostgreSQL's own default is 100)
+# All three are written into data/baton.conf at every start: they take effect when the server starts (a running one keeps
 # its values). Another BATON_PG_USER on an existing base gets its own role with the same password.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,6 +48,7 @@ PG_USER=${BATON_PG_USER:-baton}
 BASE=${BATON_PG_BASE:-$ROOT/.postgres/$NAME}
 SYNC_COMMIT=${BATON_PG_SYNCHRONOUS_COMMIT:-}
 FSYNC=${BATON_PG_FSYNC:-on}
+MAX_CONNECTIONS=${BATON_PG_MAX_CONNECTIONS:-400}
 DB=baton
 SUPERUSER=postgres                           # initdb's bootstrap superuser, reachable through the socket only
 PG_OS_USER=postgres                          # the system user the server runs as when this script runs as root
@@ -59,6 +62,7 @@ check_settings() {
   case $PORT in ''|*[!0-9]*) log "BATON_PG_PORT must be a number (got '$PORT')"; return 1 ;; esac
   [[ $PG_USER =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || { log "BATON_PG_USER must be an identifier (got '$PG_USER')"; return 1; }
   case $FSYNC in on|off) ;; *) log "BATON_PG_FSYNC must be on or off (got '$FSYNC')"; return 1 ;; esac
+  case $MAX_CONNECTIONS in ''|*[!0-9]*) log "BATON_PG_MAX_CONNECTIONS must be a number (got '$MAX_CONNECTIONS')"; return 1 ;; esac
   [[ -z $SYNC_COMMIT || $SYNC_COMMIT =~ ^[a-z_]+$ ]] || { log "BATON_PG_SYNCHRONOUS_COMMIT: bad value '$SYNC_COMMIT'"; return 1; }
   case $BASE in /*) ;; *) BASE=$PWD/$BASE ;; esac
 }
@@ -185,6 +189,7 @@ write_conf() {
     echo "unix_socket_directories = '${SOCK//\'/\'\'}'"
     echo "unix_socket_permissions = 0700"
     echo "fsync = $FSYNC"
+    echo "max_connections = $MAX_CONNECTIONS"
     if [ -n "$SYNC_COMMIT" ]; then echo "synchronous_commit = $SYNC_COMMIT"; fi
   } > "$DATA/baton.conf" || return 1
   if is_root; then chown "$PG_OS_USER:" "$DATA/baton.conf"; fi

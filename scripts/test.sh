@@ -38,6 +38,9 @@ CLUSTER_OUT=$(mktemp -d)
 # store, engine and API suites and the end-to-end flows a second time with every store on it.
 export BATON_PG_NAME=${BATON_PG_NAME:-baton-test}
 export BATON_PG_PORT=${BATON_PG_PORT:-5689}
+# The suites create a schema per test (thousands of files): the test server skips fsync, as nothing here tests
+# the server's own durability (the PostgreSQL durability settings are the server's, docs/store.md).
+export BATON_PG_FSYNC=${BATON_PG_FSYNC:-off}
 
 stop_node() {
   scripts/postgres-node.sh destroy >/dev/null 2>&1 || true
