@@ -12,7 +12,8 @@
 #        CALLBACK_REPLIES (the worker's --callback-replies; default errors: only refusals are answered, as the C
 #        baseline has no replies either), START_REPLIES (the loadtest's --start-replies; default errors: starts wait
 #        for the broker only and refusals still count as errors; `all` also measures the start-reply phase),
-#        BATON_EVENT_BATCHING (the orchestrator's; default on: terminal events committed together share a message)
+#        BATON_EVENT_BATCHING (the orchestrator's; default on: terminal events committed together share a message),
+#        BATON_STORE_URL (the orchestrator's store: postgres://… puts each system in a schema of its own there)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -46,6 +47,8 @@ start_system() {
   PREFIX="bench-$$-$1"
   local data="$OUT/data-$PREFIX"
   rm -rf "$data"
+  # With BATON_STORE_URL=postgres://… (the PostgreSQL store), each system gets a schema of its own there.
+  export BATON_STORE_SCHEMA=bench_${PREFIX//[^a-z0-9]/_}
   BATON_AMQP_URL=$URL BATON_QUEUE_PREFIX=$PREFIX BATON_DATA_DIR=$data BATON_LOG_LEVEL=info \
     BATON_DURABILITY=${BATON_DURABILITY:-process-crash} BATON_EVENT_BATCHING=${BATON_EVENT_BATCHING:-on} "$BIN/orchestrator" > "$OUT/orchestrator-$PREFIX.log" 2>&1 &
   ORCH=$!; PIDS+=("$ORCH")
