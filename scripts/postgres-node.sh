@@ -41,6 +41,8 @@
 # its values). Another BATON_PG_USER on an existing base gets its own role with the same password.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/apt-lib.sh
+. "$HERE/apt-lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
 NAME=${BATON_PG_NAME:-baton}
 PORT=${BATON_PG_PORT:-5699}
@@ -89,18 +91,7 @@ ensure_installed() {
   [ -n "$(find_bin)" ] || missing+=(postgresql)
   [ -f /usr/include/postgresql/libpq-fe.h ] || missing+=(libpq-dev)
   [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing ${missing[*]} with apt-get"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  # policy-rc.d keeps apt from starting the system-wide cluster (postgresql@<major>-main): we only want the binaries.
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null && $sudo chmod +x /usr/sbin/policy-rc.d
-    local remove_policy=1
-  fi
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-  local rc=$?
-  [ "${remove_policy:-0}" = 1 ] && $sudo rm -f /usr/sbin/policy-rc.d
-  [ $rc -eq 0 ] || { log "apt-get install ${missing[*]} failed"; return 1; }
+  apt_install_binaries postgres-node "${missing[@]}"
 }
 
 is_root() { [ "$(id -u)" -eq 0 ]; }

@@ -18,6 +18,8 @@
 #   BATON_RMQ_HEARTBEAT=SECS  the heartbeat timeout the node proposes (clients take the lower of theirs and it)
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/apt-lib.sh
+. "$HERE/apt-lib.sh"
 ROOT=$(cd "$HERE/.." && pwd)
 NODE=${BATON_RMQ_NODE:-baton@localhost}
 PORT=${BATON_RMQ_PORT:-5679}
@@ -37,18 +39,7 @@ ensure_installed() {
   pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
   command -v ss >/dev/null 2>&1 || missing+=(iproute2)
   [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing ${missing[*]} with apt-get"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  # policy-rc.d keeps apt from starting the system-wide rabbitmq-server service: we only want the binaries.
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null && $sudo chmod +x /usr/sbin/policy-rc.d
-    local remove_policy=1
-  fi
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-  local rc=$?
-  [ "${remove_policy:-0}" = 1 ] && $sudo rm -f /usr/sbin/policy-rc.d
-  [ $rc -eq 0 ] || { log "apt-get install ${missing[*]} failed"; return 1; }
+  apt_install_binaries rabbitmq-node "${missing[@]}"
 }
 
 setup_env() {
