@@ -39,7 +39,7 @@ extension ExecutionStore {
     public static func dropPostgresSchema(url: String, schema: String) throws {
         let database = try PostgresDatabase(PostgresDatabase.Configuration(url: url))
         defer { try? database.close { _ in } }
-        let quoted = "\"" + schema.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let quoted = PostgresConnection.quoteIdentifier(schema)
         try database.syncWrite { db in try db.execute("DROP SCHEMA IF EXISTS \(quoted) CASCADE") }
     }
 }

@@ -70,7 +70,7 @@ public final class PostgresDatabase: StoreDatabase {
     /// - Throws: ``StoreDatabaseError``: `.other` for a URL that is not `postgres://` or `postgresql://`,
     ///   `.connectionLost` when the server cannot be reached.
     public init(_ configuration: Configuration, clock: some Clock<Duration> = ContinuousClock()) throws {
-        guard configuration.url.hasPrefix("postgres://") || configuration.url.hasPrefix("postgresql://") else {
+        guard ExecutionStore.isPostgresURL(configuration.url) else {
             throw StoreDatabaseError(.other, message: "not a postgres:// or postgresql:// URL")
         }
         self.configuration = configuration
